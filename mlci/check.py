@@ -1,0 +1,167 @@
+"""One run of the flow: resolve -> prepare -> measure -> judge, returning Results.
+
+Nothing here prints except through ``emit`` (DVC's streamed output) and nothing
+here knows about GitHub or click.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlci import __version__, dvc, gates
+from mlci.config import CONFIG_FILE, Config, parse_config
+from mlci.git import Repository, Rev, scrub_hook_env
+from mlci.metrics import diff_values
+from mlci.results import LoadError, PipelineRun, Results, RevInfo, worst
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    path: Path
+    base: str | None = None
+    pull: bool | None = None  # None: as mlci.yaml says (default on)
+    repro: bool | None = None
+    emit: Callable[[str], None] = print
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where we are: the git work tree, the DVC root inside it, and the head's config."""
+
+    git: Repository
+    dvc_root: Path
+    config_relpath: str  # mlci.yaml relative to the git root, posix
+    head_config: Config | None
+
+
+def open_project(path: Path) -> Project:
+    scrub_hook_env()
+    repo = Repository(path)
+    dvc_root = dvc.find_root(path.resolve(), repo.root.resolve())
+    config_path = dvc_root / CONFIG_FILE
+    relpath = config_path.relative_to(repo.root.resolve()).as_posix()
+    head_config = None
+    if config_path.is_file():
+        head_config = parse_config(config_path.read_text(encoding="utf-8"), relpath)
+    return Project(git=repo, dvc_root=dvc_root, config_relpath=relpath, head_config=head_config)
+
+
+def _base_config(project: Project, base: Rev) -> Config | None:
+    text = project.git.read_file(base.sha, project.config_relpath)
+    if text is None:
+        return None
+    return parse_config(text, f"{project.config_relpath} at base {base.short}")
+
+
+def _prepare(project: Project, options: CheckOptions, config: Config) -> PipelineRun:
+    want_pull = config.pipeline.pull if options.pull is None else options.pull
+    want_repro = config.pipeline.repro if options.repro is None else options.repro
+    skipped: list[str] = []
+    with dvc.open_repo(project.dvc_root) as repo:
+        status = dvc.pipeline_status(repo)
+        remote = dvc.has_remote(repo)
+    pulled = False
+    if not want_pull:
+        skipped.append("`dvc pull` skipped (--no-pull).")
+    elif not status.missing_outputs:
+        pass  # everything the pipeline needs is already in the workspace
+    elif not remote:
+        skipped.append("`dvc pull` skipped: no DVC remote is configured.")
+    else:
+        dvc.run_dvc(project.dvc_root, ["pull"], options.emit, what="pull")
+        pulled = True
+    reproduced: tuple[str, ...] = ()
+    if not want_repro:
+        skipped.append("`dvc repro` skipped (--no-repro): metrics are the workspace's as they are.")
+    elif status.stale_stages or pulled:
+        dvc.run_dvc(project.dvc_root, ["repro"], options.emit, what="repro")
+        reproduced = status.stale_stages
+    return PipelineRun(pulled=pulled, reproduced=reproduced, skipped=tuple(skipped))
+
+
+def measure(
+    project: Project, revs: Mapping[str, str]
+) -> tuple[dvc.Snapshot, dvc.Snapshot, dvc.Snapshot, dvc.Snapshot]:
+    """(base metrics, head metrics, base params, head params) for {"base": rev, "head": rev}."""
+    with dvc.open_repo(project.dvc_root) as repo:
+        metrics = dvc.metrics_at(repo, revs)
+        params = dvc.params_at(repo, revs)
+    return metrics["base"], metrics["head"], params["base"], params["head"]
+
+
+def compare(
+    project: Project,
+    base: Rev,
+    head: RevInfo,
+    *,
+    head_rev: str = dvc.WORKSPACE,
+    base_config: Config | None = None,
+    head_config: Config | None = None,
+    pipeline: PipelineRun | None = None,
+    notes: tuple[str, ...] = (),
+) -> Results:
+    """Measure both revisions, diff them and apply the gates."""
+    base_m, head_m, base_p, head_p = measure(project, {"base": base.sha, "head": head_rev})
+    metrics = diff_values(base_m.values, head_m.values)
+    params = diff_values(base_p.values, head_p.values)
+    errors = tuple(
+        LoadError(rev=e.rev, file=e.file, message=e.message)
+        for e in (*base_m.errors, *head_m.errors, *base_p.errors, *head_p.errors)
+    )
+    results_gates = gates.evaluate(metrics, base_config, head_config, errors)
+    config = head_config or base_config or Config()
+    return Results(
+        title=(base_config or config).report.title,
+        verdict=worst(g.outcome for g in results_gates),
+        base=RevInfo(name=base.name, sha=base.sha),
+        head=head,
+        metrics=metrics,
+        params=params,
+        gates=results_gates,
+        errors=errors,
+        notes=notes,
+        pipeline=pipeline,
+        fold_unchanged=config.report.fold_unchanged,
+        mlci_version=__version__,
+    )
+
+
+def run_check(options: CheckOptions) -> Results:
+    """`mlci check`: resolve base and head, re-run the pipeline, diff and gate."""
+    project = open_project(options.path)
+    config = project.head_config or Config()
+    base = project.git.resolve_base(options.base, config.base)
+    head = project.git.head()
+    base_config = _base_config(project, base)
+    notes: list[str] = []
+    if base_config is None and project.head_config is None:
+        notes.append(f"No {CONFIG_FILE} at base or head: metrics are shown, nothing is gated.")
+    elif base_config is None:
+        notes.append(f"No {CONFIG_FILE} at base: the gates come from this branch's file.")
+    pipeline = _prepare(project, options, config)
+    return compare(
+        project,
+        base,
+        RevInfo(name=head.name, sha=head.sha),
+        base_config=base_config,
+        head_config=project.head_config,
+        pipeline=pipeline,
+        notes=tuple(notes),
+    )
+
+
+def run_diff(path: Path, base: str | None, head: str | None) -> Results:
+    """`mlci diff`: metrics and params between two revisions, no pipeline, no gates."""
+    project = open_project(path)
+    config = project.head_config or Config()
+    base_rev = project.git.resolve(base) if base else project.git.resolve_base(None, config.base)
+    if head:
+        head_rev = project.git.resolve(head)
+        head_info = RevInfo(name=head_rev.name, sha=head_rev.sha)
+        head_ref = head_rev.sha
+    else:
+        head_info = RevInfo(name="workspace", sha="workspace")
+        head_ref = dvc.WORKSPACE
+    return compare(project, base_rev, head_info, head_rev=head_ref)

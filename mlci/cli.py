@@ -1,0 +1,265 @@
+"""Command line: parse options, call the library, choose the exit code. Nothing more.
+
+Heavy modules (DVC, pandas, GitPython, Jinja2) are imported inside the commands
+so that `mlci --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from mlci import __version__
+from mlci.errors import ExitCode, MlciError
+
+if TYPE_CHECKING:
+    from mlci.check import CheckOptions
+    from mlci.results import Results
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class MlciGroup(click.Group):
+    """Catches MlciError once: one line on stderr, the error's exit code, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MlciError as exc:
+            click.secho(f"mlci: error: {exc}", err=True, fg="red")
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: still no raw traceback unless asked for
+            if os.environ.get("MLCI_DEBUG"):
+                raise
+            click.secho(
+                f"mlci: internal error: {type(exc).__name__}: {exc}\n"
+                "  hint: this is a bug in mlci; rerun with MLCI_DEBUG=1 for the traceback "
+                "and report it",
+                err=True,
+                fg="red",
+            )
+            ctx.exit(ExitCode.ENVIRONMENT)
+
+
+def pipeline_options(func: F) -> F:
+    """--base, --no-pull, --no-repro, --results, --report: shared by check-like commands."""
+    decorators = [
+        click.option(
+            "--base",
+            metavar="REV",
+            help="Revision to compare against. Default: merge-base of HEAD with "
+            "origin/<base branch>, else <base branch> (`base:` in mlci.yaml, default main).",
+        ),
+        click.option(
+            "--pull/--no-pull",
+            default=None,
+            help="Run `dvc pull` when outputs are missing and a remote is configured "
+            "(default: on, or `pipeline.pull` in mlci.yaml).",
+        ),
+        click.option(
+            "--repro/--no-repro",
+            default=None,
+            help="Run `dvc repro` when the pipeline is out of date "
+            "(default: on, or `pipeline.repro` in mlci.yaml).",
+        ),
+        click.option(
+            "--results",
+            "results_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default="mlci-results.json",
+            show_default=True,
+            help="Where to write the results as JSON.",
+        ),
+        click.option(
+            "--report",
+            "report_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default="report.md",
+            show_default=True,
+            help="Where to write the Markdown report (the PR comment).",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(["fail", "warn", "never"]),
+            default="fail",
+            show_default=True,
+            help="Lowest verdict that exits 1.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def verdict_exit_code(verdict: str, fail_on: str) -> ExitCode:
+    if fail_on == "never":
+        return ExitCode.PASS
+    failing = {"fail": {"fail"}, "warn": {"fail", "warn"}}[fail_on]
+    return ExitCode.FAIL if verdict in failing else ExitCode.PASS
+
+
+def write_outputs(results: Results, results_path: Path, report_path: Path) -> None:
+    """Write mlci-results.json and report.md: always, before anything else can fail."""
+    from mlci.report import render_markdown
+
+    results.write(results_path)
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(render_markdown(results), encoding="utf-8")
+
+
+@click.group(cls=MlciGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mlci")
+def cli() -> None:
+    """Git-native CI for machine-learning pull requests.
+
+    Re-runs the DVC pipeline, diffs metrics and params against the base branch,
+    gates the merge on thresholds from mlci.yaml and writes one Markdown report.
+
+    \b
+    Exit codes: 0 pass (or warn), 1 a gate failed, 2 usage or config error,
+    3 environment error (git, DVC), 4 publishing failed.
+    """
+
+
+@cli.command()
+@pipeline_options
+@click.pass_context
+def check(
+    ctx: click.Context,
+    base: str | None,
+    pull: bool | None,
+    repro: bool | None,
+    results_path: Path,
+    report_path: Path,
+    fail_on: str,
+) -> None:
+    """Re-run the pipeline and gate this branch against its base, locally.
+
+    Pulls missing DVC outputs, runs `dvc repro` when stages are out of date, reads
+    metrics and params at the base revision and in the workspace, applies the
+    gates and prints the verdict. Writes mlci-results.json and report.md. Needs
+    no token and no network (unless DVC or git must fetch).
+    """
+    from mlci.check import CheckOptions
+
+    options = CheckOptions(path=Path.cwd(), base=base, pull=pull, repro=repro, emit=click.echo)
+    ctx.exit(_check_and_report(options, results_path, report_path, fail_on))
+
+
+def _check_and_report(
+    options: CheckOptions, results_path: Path, report_path: Path, fail_on: str
+) -> ExitCode:
+    from mlci.check import run_check
+    from mlci.report import render_terminal
+
+    results = run_check(options)
+    write_outputs(results, results_path, report_path)
+    click.echo(render_terminal(results), nl=False)
+    click.echo(f"\nReport: {report_path}   Results: {results_path}")
+    return verdict_exit_code(results.verdict, fail_on)
+
+
+@cli.command()
+@click.option("--base", metavar="REV", help="Old revision. Default: as for `mlci check`.")
+@click.option("--head", metavar="REV", help="New revision. Default: the workspace.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "md", "json"]),
+    default="table",
+    show_default=True,
+    help="table for a terminal, md for Markdown, json for scripts.",
+)
+def diff(base: str | None, head: str | None, output_format: str) -> None:
+    """Show how metrics and params changed between two revisions.
+
+    Reads both revisions through DVC without running anything; values equal
+    `dvc metrics diff BASE HEAD` and `dvc params diff BASE HEAD`, with the
+    relative change added and unchanged values included.
+    """
+    from mlci.check import run_diff
+
+    results = run_diff(Path.cwd(), base, head)
+    click.echo(_format_diff(results, output_format), nl=False)
+
+
+def _format_diff(results: Results, output_format: str) -> str:
+    import dataclasses
+    import json
+
+    from mlci.report import render_markdown, render_terminal
+
+    if output_format == "json":
+        payload = {
+            "base": dataclasses.asdict(results.base),
+            "head": dataclasses.asdict(results.head),
+            "metrics": [dataclasses.asdict(change) for change in results.metrics],
+            "params": [dataclasses.asdict(change) for change in results.params],
+            "errors": [dataclasses.asdict(error) for error in results.errors],
+        }
+        return json.dumps(payload, indent=2) + "\n"
+    if output_format == "md":
+        return render_markdown(results, "diff.md.j2")
+    return render_terminal(results, "diff.txt.j2")
+
+
+@cli.command()
+@click.option(
+    "--scenario",
+    type=click.Choice(["pass", "fail"]),
+    default="pass",
+    show_default=True,
+    help="pass: a param change within the gates; fail: one that breaks a gate.",
+)
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build the demo here (a new or empty folder). Default: a new temp folder.",
+)
+@click.pass_context
+def demo(ctx: click.Context, scenario: str, workspace: Path | None) -> None:
+    """Run the whole check on a throwaway copy of the example project.
+
+    Builds a workspace with a bare `origin`, a local DVC remote, a `main` branch
+    with the pipeline run and pushed, and a pull-request branch that changes
+    params; then runs `mlci check` there. No network, no token.
+    """
+    from mlci.check import CheckOptions
+    from mlci.demo import SCENARIOS, build_workspace
+
+    root = workspace or Path(tempfile.mkdtemp(prefix="mlci-demo-"))
+    click.secho(f"Building the demo workspace in {root}", bold=True)
+    ws = build_workspace(root.resolve(), scenario, emit=_indent)
+    click.secho(f"\nOn branch {ws.branch}: {SCENARIOS[scenario].summary}\n$ mlci check", bold=True)
+    options = CheckOptions(path=ws.project, emit=_indent)
+    code = _check_and_report(
+        options, ws.project / "mlci-results.json", ws.project / "report.md", "fail"
+    )
+    click.secho(f"\nThe demo workspace is {ws.root}", bold=True)
+    click.echo(
+        f"  cd {ws.project} && mlci check     # run it again\n"
+        f"  cat {ws.project / 'report.md'}    # the PR comment\n"
+        f"  mlci demo --scenario {'pass' if scenario == 'fail' else 'fail'}"
+        "           # the other story"
+    )
+    ctx.exit(code)
+
+
+def _indent(line: str) -> None:
+    click.echo(f"  {line}")
+
+
+def main() -> None:
+    cli(prog_name="mlci")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())  # type: ignore[func-returns-value]

@@ -1,0 +1,249 @@
+"""`mlci.yaml` -> frozen dataclasses, validated in one place.
+
+Every error names the file, the line, the key path and what is accepted, e.g.
+``mlci.yaml:7: metrics[0].max_drop: expected a number, got 'a lot'``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import yaml
+
+from mlci.errors import ConfigError
+
+CONFIG_FILE = "mlci.yaml"
+
+Severity = Literal["fail", "warn"]
+
+
+@dataclass(frozen=True)
+class MetricRule:
+    """One gate over the metrics whose flattened key matches ``key``."""
+
+    key: str
+    file: str | None = None
+    higher_is_better: bool = True
+    min: float | None = None
+    max: float | None = None
+    max_drop: float | None = None
+    max_drop_pct: float | None = None
+    severity: Severity = "fail"
+    line: int | None = field(default=None, compare=False)
+
+    def thresholds(self) -> dict[str, float]:
+        named = {
+            "min": self.min,
+            "max": self.max,
+            "max_drop": self.max_drop,
+            "max_drop_pct": self.max_drop_pct,
+        }
+        return {name: value for name, value in named.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    pull: bool = True
+    repro: bool = True
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    title: str = "Model report"
+    fold_unchanged: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    base: str = "main"
+    pipeline: PipelineConfig = PipelineConfig()
+    metrics: tuple[MetricRule, ...] = ()
+    report: ReportConfig = ReportConfig()
+    # Where it was read from ("mlci.yaml", "main:mlci.yaml"); None for defaults.
+    source: str | None = None
+
+
+_Path = tuple[str | int, ...]
+
+
+def _fmt_path(path: _Path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text or "(top level)"
+
+
+class _Validator:
+    """Walks the parsed YAML with its node tree beside it, for line numbers."""
+
+    def __init__(self, source: str, root: yaml.Node | None) -> None:
+        self.source = source
+        self.root = root
+
+    def line_of(self, path: _Path) -> int | None:
+        node = self.root
+        for part in path:
+            if isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if k.value == part), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                node = node.value[part] if part < len(node.value) else None
+            else:
+                node = None
+            if node is None:
+                return None
+        return None if node is None else node.start_mark.line + 1
+
+    def error(self, path: _Path, message: str, hint: str | None = None) -> ConfigError:
+        line = self.line_of(path)
+        where = f"{self.source}:{line}" if line else self.source
+        return ConfigError(f"{where}: {_fmt_path(path)}: {message}", hint=hint)
+
+    def mapping(self, value: Any, path: _Path, allowed: Collection[str]) -> Mapping[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.error(path, f"expected a mapping, got {_describe(value)}")
+        for key in value:
+            if not isinstance(key, str) or key not in allowed:
+                close = difflib.get_close_matches(str(key), list(allowed), n=1)
+                hint = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else "allowed keys: " + ", ".join(allowed)
+                )
+                raise self.error((*path, str(key)), f"unknown key '{key}'", hint=hint)
+        return value
+
+    def number(self, value: Any, path: _Path) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.error(path, f"expected a number, got {_describe(value)}")
+        if not math.isfinite(value):
+            raise self.error(path, f"expected a finite number, got {value}")
+        return float(value)
+
+    def boolean(self, value: Any, path: _Path, default: bool) -> bool:
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.error(path, f"expected true or false, got {_describe(value)}")
+        return value
+
+    def string(self, value: Any, path: _Path, default: str | None = None) -> str | None:
+        if value is None:
+            return default
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(path, f"expected a non-empty string, got {_describe(value)}")
+        return value
+
+    def choice(self, value: Any, path: _Path, choices: tuple[str, ...], default: str) -> str:
+        if value is None:
+            return default
+        if value not in choices:
+            raise self.error(path, f"expected one of {', '.join(choices)}, got {_describe(value)}")
+        return str(value)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return type(value).__name__
+    return repr(value)
+
+
+_RULE_KEYS = {
+    "key": "flattened metric key; globs: * one segment, ** any",
+    "file": "metrics file the key is read from",
+    "higher_is_better": "direction of improvement",
+    "min": "absolute floor",
+    "max": "absolute ceiling",
+    "max_drop": "largest allowed drop vs base, absolute",
+    "max_drop_pct": "largest allowed drop vs base, in percent",
+    "severity": "fail or warn",
+}
+_TOP_KEYS = ("base", "pipeline", "metrics", "report")
+
+
+def _rule(check: _Validator, raw: Any, path: _Path) -> MetricRule:
+    item = check.mapping(raw, path, _RULE_KEYS)
+    key = check.string(item.get("key"), (*path, "key"))
+    if key is None:
+        raise check.error(path, "missing required key 'key'", hint="e.g. key: accuracy")
+    rule = MetricRule(
+        key=key,
+        file=check.string(item.get("file"), (*path, "file")),
+        higher_is_better=check.boolean(
+            item.get("higher_is_better"), (*path, "higher_is_better"), True
+        ),
+        min=check.number(item.get("min"), (*path, "min")),
+        max=check.number(item.get("max"), (*path, "max")),
+        max_drop=check.number(item.get("max_drop"), (*path, "max_drop")),
+        max_drop_pct=check.number(item.get("max_drop_pct"), (*path, "max_drop_pct")),
+        severity="warn"
+        if check.choice(item.get("severity"), (*path, "severity"), ("fail", "warn"), "fail")
+        == "warn"
+        else "fail",
+        line=check.line_of(path),
+    )
+    if not rule.thresholds():
+        raise check.error(
+            path,
+            f"rule for '{key}' sets no threshold",
+            hint="add at least one of min, max, max_drop, max_drop_pct",
+        )
+    for name in ("max_drop", "max_drop_pct"):
+        value = rule.thresholds().get(name)
+        if value is not None and value < 0:
+            raise check.error((*path, name), f"must be 0 or more, got {value:g}")
+    return rule
+
+
+def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
+    """Parse and validate the text of an mlci.yaml; ``source`` names it in errors."""
+    try:
+        root = yaml.compose(text)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(
+            f"{where}: not valid YAML: {problem}", hint="fix the syntax and run again"
+        ) from None
+    check = _Validator(source, root)
+    top = check.mapping(raw, (), _TOP_KEYS)
+
+    pipeline_raw = check.mapping(top.get("pipeline"), ("pipeline",), ("pull", "repro"))
+    report_raw = check.mapping(top.get("report"), ("report",), ("title", "fold_unchanged"))
+    rules_raw = top.get("metrics")
+    if rules_raw is None:
+        rules_raw = []
+    if not isinstance(rules_raw, list):
+        raise check.error(("metrics",), f"expected a list of rules, got {_describe(rules_raw)}")
+
+    return Config(
+        base=check.string(top.get("base"), ("base",), "main") or "main",
+        pipeline=PipelineConfig(
+            pull=check.boolean(pipeline_raw.get("pull"), ("pipeline", "pull"), True),
+            repro=check.boolean(pipeline_raw.get("repro"), ("pipeline", "repro"), True),
+        ),
+        metrics=tuple(_rule(check, item, ("metrics", i)) for i, item in enumerate(rules_raw)),
+        report=ReportConfig(
+            title=check.string(report_raw.get("title"), ("report", "title"), "Model report")
+            or "Model report",
+            fold_unchanged=check.boolean(
+                report_raw.get("fold_unchanged"), ("report", "fold_unchanged"), True
+            ),
+        ),
+        source=source,
+    )
+
+
+def load_config(read: Callable[[], str | None], source: str) -> Config | None:
+    """Load a config through ``read`` (None when there is no file)."""
+    text = read()
+    return None if text is None else parse_config(text, source)

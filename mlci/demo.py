@@ -1,0 +1,116 @@
+"""`mlci demo`: a throwaway workspace where a pull request changes a real DVC pipeline.
+
+Layout of the workspace::
+
+    origin.git/     bare git remote ("GitHub")
+    dvc-storage/    DVC remote (a local directory)
+    project/        a clone: `main` with the pipeline run and pushed, then a PR branch
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlci import dvc, git, resources
+from mlci.errors import UsageError
+
+DEMO_USER = ("mlci demo", "demo@mlci.invalid")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    summary: str
+    params: dict[str, object]  # "section.key" -> new value in params.yaml
+
+
+SCENARIOS = {
+    "pass": Scenario(
+        summary="Tune the regularisation: C 1.0 -> 0.5",
+        params={"train.C": 0.5},
+    ),
+    "fail": Scenario(
+        summary="Regularise harder against overfitting: C 1.0 -> 0.001",
+        params={"train.C": 0.001},
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    project: Path
+    origin: Path
+    storage: Path
+    branch: str
+
+
+def set_params(params_file: Path, changes: dict[str, object]) -> None:
+    """Change ``section.key: value`` lines in params.yaml, keeping its comments and layout."""
+    text = params_file.read_text(encoding="utf-8")
+    for dotted, value in changes.items():
+        section, key = dotted.split(".", 1)
+        pattern = re.compile(
+            rf"(^{re.escape(section)}:\n(?:[ \t]+.*\n|\n)*?[ \t]+{re.escape(key)}:[ \t]*)[^\s#]+",
+            re.MULTILINE,
+        )
+        replacement = str(value).replace("\\", "\\\\")
+        text, count = pattern.subn(rf"\g<1>{replacement}", text, count=1)
+        if count != 1:
+            raise UsageError(f"{params_file}: no '{dotted}' to change")
+    params_file.write_text(text, encoding="utf-8")
+
+
+def build_workspace(
+    dest: Path, scenario: str, emit: Callable[[str], None], source: Path | None = None
+) -> Workspace:
+    """Create origin, DVC storage and a project clone with `main` pushed and a PR branch."""
+    if scenario not in SCENARIOS:
+        raise UsageError(
+            f"unknown scenario '{scenario}'", hint="use one of: " + ", ".join(SCENARIOS)
+        )
+    if dest.exists() and any(dest.iterdir()):
+        raise UsageError(f"--workspace {dest} is not empty", hint="name a new or empty folder")
+    source = source or resources.example_project_dir()
+    origin, storage, project = dest / "origin.git", dest / "dvc-storage", dest / "project"
+    storage.mkdir(parents=True)
+    git.run(dest, "init", "--quiet", "--bare", "--initial-branch=main", str(origin))
+    shutil.copytree(
+        source,
+        project,
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            "__pycache__",
+            ".pytest_cache",
+            "*.pyc",
+            "model.pkl",
+            "data",
+            "plots",
+            "metrics.json",
+            "dvc.lock",
+            ".dvc",
+        ),
+    )
+    git.run(project, "init", "--quiet", "--initial-branch=main")
+    git.run(project, "config", "user.name", DEMO_USER[0])
+    git.run(project, "config", "user.email", DEMO_USER[1])
+    git.run(project, "remote", "add", "origin", str(origin))
+    dvc.run_dvc(project, ["init", "--quiet"], emit, what="init")
+    dvc.run_dvc(project, ["config", "core.analytics", "false"], emit, what="config")
+    dvc.run_dvc(project, ["remote", "add", "-d", "storage", str(storage)], emit, what="remote add")
+    emit("$ dvc repro   # on main")
+    dvc.run_dvc(project, ["repro"], emit, what="repro")
+    git.run(project, "add", "--all")
+    git.run(project, "commit", "--quiet", "-m", "Train the baseline model")
+    dvc.run_dvc(project, ["push", "--quiet"], emit, what="push")
+    git.run(project, "push", "--quiet", "--set-upstream", "origin", "main")
+
+    branch = f"pr/{scenario}"
+    change = SCENARIOS[scenario]
+    git.run(project, "checkout", "--quiet", "-b", branch)
+    set_params(project / "params.yaml", change.params)
+    git.run(project, "commit", "--quiet", "--all", "-m", change.summary)
+    return Workspace(root=dest, project=project, origin=origin, storage=storage, branch=branch)

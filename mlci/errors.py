@@ -1,0 +1,50 @@
+"""One error type, raised anywhere and caught once in the CLI.
+
+Each subclass carries the exit code documented in the README's table.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    PASS = 0  # verdict pass or warn
+    FAIL = 1  # verdict fail: a gate, data check or test failed
+    USAGE = 2  # bad flag or bad mlci.yaml
+    ENVIRONMENT = 3  # not a git/DVC repo, revision unreachable, DVC failed
+    PUBLISH = 4  # publishing failed; the report is still on disk
+
+
+class MlciError(Exception):
+    """Something mlci cannot get past; the message says what, where and what to do."""
+
+    exit_code = ExitCode.ENVIRONMENT
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+
+
+class UsageError(MlciError):
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(UsageError):
+    """mlci.yaml is invalid."""
+
+
+class GitError(MlciError):
+    """Not a git repository, or a revision that cannot be resolved or fetched."""
+
+
+class DvcError(MlciError):
+    """Not a DVC repository, or a DVC command failed."""
+
+
+class PublishError(MlciError):
+    exit_code = ExitCode.PUBLISH

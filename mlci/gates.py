@@ -1,0 +1,166 @@
+"""Rules from mlci.yaml applied to the metrics diff: one GateResult per threshold."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from mlci.config import Config, MetricRule
+from mlci.metrics import is_number
+from mlci.results import Change, GateResult, LoadError
+
+# Float noise must not fail a gate set exactly at the boundary (0.1 + 0.2 > 0.3).
+_EPSILON = 1e-9
+
+
+@lru_cache(maxsize=256)
+def _key_pattern(glob: str) -> re.Pattern[str]:
+    """``*`` matches within one dotted segment, ``**`` across segments."""
+    parts = re.split(r"(\*\*|\*|\?)", glob)
+    wildcard = {"**": ".*", "*": r"[^.]*", "?": r"[^.]"}
+    return re.compile("".join(wildcard.get(part, re.escape(part)) for part in parts) + r"\Z")
+
+
+def matches(rule: MetricRule, change: Change) -> bool:
+    if rule.file is not None and rule.file != change.file:
+        return False
+    return _key_pattern(rule.key).match(change.key) is not None
+
+
+def describe(rule: MetricRule) -> str:
+    """The rule as a reviewer reads it: ``accuracy: ≥ 0.9, drop ≤ 0.01``."""
+    words = {
+        "min": "≥ {:g}",
+        "max": "≤ {:g}",
+        "max_drop": "drop ≤ {:g}",
+        "max_drop_pct": "drop ≤ {:g}%",
+    }
+    parts = [words[name].format(value) for name, value in rule.thresholds().items()]
+    if not rule.higher_is_better:
+        parts.append("lower is better")
+    return ", ".join(parts)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _check(rule: MetricRule, name: str, limit: float, change: Change) -> tuple[bool, str] | None:
+    """(passed, reason) for one threshold, or None when it does not apply."""
+    head = change.head
+    base = change.base
+    assert is_number(head)
+    head_value = float(head)  # type: ignore[arg-type]
+    if name == "min":
+        ok = head_value >= limit - _EPSILON
+        return ok, f"{_fmt(head_value)} {'≥' if ok else '<'} min {_fmt(limit)}"
+    if name == "max":
+        ok = head_value <= limit + _EPSILON
+        return ok, f"{_fmt(head_value)} {'≤' if ok else '>'} max {_fmt(limit)}"
+    if not is_number(base):
+        return None  # relative thresholds need a base value
+    base_value = float(base)  # type: ignore[arg-type]
+    drop = base_value - head_value if rule.higher_is_better else head_value - base_value
+    if name == "max_drop":
+        ok = drop <= limit + _EPSILON
+        verb = "dropped" if drop > 0 else "did not drop"
+        return ok, (
+            f"{verb} by {_fmt(abs(drop))} ({_fmt(base_value)} → {_fmt(head_value)}), "
+            f"allowed {_fmt(limit)}"
+            if drop > 0
+            else f"{verb} ({_fmt(base_value)} → {_fmt(head_value)})"
+        )
+    # max_drop_pct
+    if base_value == 0:
+        pct = 0.0 if drop <= 0 else float("inf")
+    else:
+        pct = drop / abs(base_value) * 100
+    ok = pct <= limit + _EPSILON
+    if drop <= 0:
+        return ok, f"did not drop ({_fmt(base_value)} → {_fmt(head_value)})"
+    return ok, f"dropped {pct:.2f}% ({_fmt(base_value)} → {_fmt(head_value)}), allowed {limit:g}%"
+
+
+def _apply(rule: MetricRule, change: Change, source: str) -> Iterable[GateResult]:
+    def result(check: str, ok: bool, reason: str) -> GateResult:
+        outcome = "pass" if ok else rule.severity
+        return GateResult(
+            key=change.key,
+            file=change.file,
+            rule=f"{rule.key}: {describe(rule)}",
+            check=check,
+            outcome=outcome,
+            reason=reason,
+            severity=rule.severity,
+            source=source,
+            line=rule.line,
+        )
+
+    if change.status == "removed":
+        yield result("present", False, f"present at base ({change.base!r}) but missing at head")
+        return
+    if not is_number(change.head):
+        return  # not numeric: shown in the table, never gated
+    for name, limit in rule.thresholds().items():
+        checked = _check(rule, name, limit, change)
+        if checked is not None:
+            yield result(name, *checked)
+
+
+def _unmatched(rule: MetricRule, source: str) -> GateResult:
+    where = f" in {rule.file}" if rule.file else ""
+    return GateResult(
+        key=rule.key,
+        file=rule.file or "",
+        rule=f"{rule.key}: {describe(rule)}",
+        check="matched",
+        outcome="warn",
+        reason=f"no metric matches '{rule.key}'{where} at base or head; check the key",
+        severity=rule.severity,
+        source=source,
+        line=rule.line,
+    )
+
+
+def evaluate(
+    metrics: Sequence[Change],
+    base_config: Config | None,
+    head_config: Config | None,
+    errors: Sequence[LoadError] = (),
+) -> tuple[GateResult, ...]:
+    """Apply the base's rules and the head's; where both gate a metric, both must pass.
+
+    A pull request can add or tighten rules in its own mlci.yaml but cannot loosen
+    the base's: the base's rules always apply.
+    """
+    rules: list[tuple[MetricRule, str]] = []
+    for config, source in ((base_config, "base"), (head_config, "head")):
+        for rule in config.metrics if config else ():
+            if not any(rule == seen for seen, _ in rules):  # identical rules count once
+                rules.append((rule, source))
+
+    gates: list[GateResult] = []
+    for rule, source in rules:
+        matched = [change for change in metrics if matches(rule, change)]
+        if not matched:
+            gates.append(_unmatched(rule, source))
+        for change in matched:
+            gates.extend(_apply(rule, change, source))
+
+    for error in errors:
+        # A file the head cannot read fails the gate; a broken base only warns, so
+        # the pull request that repairs it can still pass.
+        gates.append(
+            GateResult(
+                key="*",
+                file=error.file,
+                rule="metrics files must be readable",
+                check="readable",
+                outcome="fail" if error.rev == "head" else "warn",
+                reason=f"cannot read {error.file} at {error.rev}: {error.message}",
+                severity="fail",
+                source="mlci",
+            )
+        )
+    return tuple(gates)

@@ -1,0 +1,202 @@
+"""The one place git is touched: repository discovery, base/head resolution, fetching.
+
+GitPython errors become :class:`GitError` here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+from git.exc import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+
+from mlci.errors import GitError
+
+# Deepening steps for a shallow clone whose history stops before the fork point.
+_DEEPEN_STEPS = (50, 500)
+
+# Variables git sets for hooks (pre-push runs mlci with GIT_DIR and friends set);
+# left in place they would point DVC's own git calls at the wrong place.
+_KEEP_GIT_VARS = {
+    "GIT_EXEC_PATH",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "GIT_SSL_CAINFO",
+    "GIT_SSL_NO_VERIFY",
+    "GIT_ASKPASS",
+    "GIT_TERMINAL_PROMPT",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_NOSYSTEM",
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+    "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL",
+}
+
+
+def clean_env() -> dict[str, str]:
+    """The environment for child processes, without hook-local GIT_* variables."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("GIT_") or key in _KEEP_GIT_VARS or key.startswith("GIT_CONFIG_")
+    }
+
+
+def scrub_hook_env() -> None:
+    """Drop hook-local GIT_* variables from this process (GitPython and DVC read them)."""
+    for key in list(os.environ):
+        if key.startswith("GIT_") and key not in clean_env():
+            del os.environ[key]
+
+
+@dataclass(frozen=True)
+class Rev:
+    """A resolved revision: what the user called it and the commit it is."""
+
+    name: str
+    sha: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+
+class Repository:
+    """A git work tree, opened once."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._repo = git.Repo(path, search_parent_directories=True)
+        except (InvalidGitRepositoryError, NoSuchPathError):
+            raise GitError(
+                f"not a git repository: {path}",
+                hint="run mlci inside a git checkout of your project (or `git init` one)",
+            ) from None
+        if self._repo.bare or self._repo.working_tree_dir is None:
+            raise GitError(f"{path} is a bare git repository; mlci needs a work tree")
+        self.root = Path(self._repo.working_tree_dir)
+
+    def _git(self, *args: str) -> str:
+        try:
+            return str(self._repo.git.execute(["git", *args], env=clean_env()))
+        except GitCommandError as exc:
+            stderr = (exc.stderr or "").strip().removeprefix("stderr:").strip(" '\n")
+            raise GitError(f"git {' '.join(args)} failed: {stderr or exc.status}") from None
+
+    def _sha(self, rev: str) -> str | None:
+        try:
+            return str(self._repo.commit(rev).hexsha)
+        except (BadName, ValueError, GitCommandError):
+            return None
+
+    @property
+    def is_shallow(self) -> bool:
+        return Path(self._repo.git_dir, "shallow").exists()
+
+    def has_remote(self, name: str = "origin") -> bool:
+        return any(remote.name == name for remote in self._repo.remotes)
+
+    def head(self) -> Rev:
+        sha = self._sha("HEAD")
+        if sha is None:
+            raise GitError(f"{self.root} has no commits yet", hint="commit your project first")
+        try:
+            name = self._repo.active_branch.name
+        except TypeError:  # detached HEAD, as in a CI checkout
+            name = sha[:7]
+        return Rev(name=name, sha=sha)
+
+    def resolve(self, rev: str) -> Rev:
+        """Resolve ``rev``, fetching it from origin when this clone does not have it."""
+        sha = self._sha(rev)
+        if sha is None and self.has_remote():
+            self._fetch_quietly(rev)
+            sha = self._sha(rev) or self._sha("FETCH_HEAD")
+        if sha is None:
+            raise GitError(
+                f"revision '{rev}' not found in {self.root}",
+                hint="check the name, or `git fetch origin` so it exists locally",
+            )
+        return Rev(name=rev, sha=sha)
+
+    def resolve_base(self, explicit: str | None, base_branch: str) -> Rev:
+        """The revision to compare against.
+
+        ``--base REV`` wins; otherwise the merge-base of HEAD with ``origin/<branch>``,
+        else with the local ``<branch>``. Missing history in a shallow clone is fetched.
+        """
+        if explicit:
+            return self.resolve(explicit)
+        tracking = f"origin/{base_branch}"
+        ref = None
+        if self.has_remote():
+            if self._sha(tracking) is None:
+                self._fetch_quietly(f"+refs/heads/{base_branch}:refs/remotes/{tracking}", depth=50)
+            if self._sha(tracking) is not None:
+                ref = tracking
+        if ref is None and self._sha(base_branch) is not None:
+            ref = base_branch
+        if ref is None:
+            raise GitError(
+                f"base branch '{base_branch}' not found: no '{tracking}' and no local "
+                f"'{base_branch}' in {self.root}",
+                hint="pass --base REV, or set `base:` in mlci.yaml to your main branch",
+            )
+        merge_base = self._merge_base(ref)
+        if merge_base is None:
+            raise GitError(
+                f"HEAD and '{ref}' share no history in {self.root}",
+                hint="pass --base REV to name the revision to compare against",
+            )
+        return Rev(name=ref, sha=merge_base)
+
+    def _merge_base(self, ref: str) -> str | None:
+        for deepen in (0, *_DEEPEN_STEPS, -1):
+            if deepen and not self.is_shallow:
+                break
+            if deepen > 0:
+                self._fetch_quietly(deepen=deepen)
+            elif deepen < 0:
+                self._fetch_quietly("--unshallow")
+            bases = self._repo.merge_base("HEAD", ref)
+            if bases:
+                return str(bases[0].hexsha)
+        return None
+
+    def _fetch_quietly(
+        self, *refspecs: str, depth: int | None = None, deepen: int | None = None
+    ) -> bool:
+        args = ["fetch", "--quiet", "--no-tags"]
+        if depth and self.is_shallow:
+            args.append(f"--depth={depth}")
+        if deepen:
+            args.append(f"--deepen={deepen}")
+        if "--unshallow" in refspecs:
+            args.append("--unshallow")
+            refspecs = ()
+        try:
+            self._git(*args, "origin", *refspecs)
+        except GitError:
+            return False
+        return True
+
+    def read_file(self, sha: str, relpath: str) -> str | None:
+        """The text of ``relpath`` at commit ``sha``, or None when it is not there."""
+        try:
+            blob = self._repo.commit(sha).tree / relpath
+        except KeyError:
+            return None
+        data: bytes = blob.data_stream.read()
+        return data.decode("utf-8", errors="replace")
+
+
+def run(cwd: Path, *args: str) -> str:
+    """Run one git command in ``cwd`` (for building repositories, as the demo does)."""
+    try:
+        return str(git.Git(str(cwd)).execute(["git", *args], env=clean_env()))
+    except GitCommandError as exc:
+        stderr = (exc.stderr or "").strip().removeprefix("stderr:").strip(" '\n")
+        raise GitError(f"git {' '.join(args)} failed in {cwd}: {stderr or exc.status}") from None

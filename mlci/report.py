@@ -1,0 +1,204 @@
+"""Render results with Jinja2: Markdown for the PR comment / report.md, text for a terminal.
+
+Every ``{{ expression }}`` in a Markdown template is escaped on output (Jinja's
+``finalize``), so a metric key, branch name or param value from a pull request
+cannot close a table cell, open HTML, embed an image, ``@mention`` anyone or
+forge the hidden marker. Templates opt out only for :class:`Md` values, which
+only this module and the templates themselves create.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import jinja2
+from tabulate import tabulate
+
+from mlci import resources
+from mlci.results import Change, GateResult, Results, Value, worst
+
+_MAX_CELL = 300
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!#{}])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+VERDICT_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
+
+
+class Md(str):
+    """Markdown that is already safe: emitted as is."""
+
+
+def escape_md(value: object) -> Md:
+    """Make any string inert inside a Markdown table cell or paragraph."""
+    if isinstance(value, Md):
+        return value
+    text = "" if value is None else str(value)
+    text = _CONTROL.sub("", " ".join(text.splitlines()))
+    if len(text) > _MAX_CELL:
+        text = text[: _MAX_CELL - 1] + "…"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    # A zero-width space after @ stops a mention; after # an issue link.
+    text = text.replace("@", "@&#8203;")
+    return Md(text)
+
+
+def plain(value: object) -> str:
+    """For the terminal: drop control characters (no ANSI or bidi tricks from a PR)."""
+    return _CONTROL.sub("", "" if value is None else str(value))
+
+
+def fmt_value(value: Value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value == 0 or 1e-4 <= abs(value) < 1e9:
+            return f"{value:.5f}".rstrip("0").rstrip(".") or "0"
+        return f"{value:.5g}"
+    return str(value)
+
+
+def fmt_change(change: Change) -> str:
+    if change.change is None:
+        return {"new": "new", "removed": "removed"}.get(change.status, "")
+    if change.change == 0:
+        return "0"
+    arrow = "▲" if change.change > 0 else "▼"
+    sign = "+" if change.change > 0 else ""
+    text = f"{arrow} {sign}{fmt_value(change.change)}"
+    if change.change_pct is not None:
+        text += f" ({sign}{change.change_pct:.2f}%)"
+    return text
+
+
+def slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "report"
+
+
+def marker(title: str) -> str:
+    """The hidden marker that identifies mlci's comment for one report title."""
+    return f"<!-- mlci-report: {slug(title)} -->"
+
+
+class _Row:
+    """A metric row with the gates that apply to it, for the templates."""
+
+    def __init__(self, change: Change, gates: Sequence[GateResult]) -> None:
+        self.change = change
+        self.gates = gates
+        self.rules = sorted({gate.rule.split(": ", 1)[-1] for gate in gates})
+        if gates:
+            self.outcome: str | None = worst(gate.outcome for gate in gates)
+        elif change.head is not None and not isinstance(change.head, (int, float)):
+            self.outcome = "not numeric"
+        else:
+            self.outcome = None
+
+
+def _rows(results: Results) -> list[_Row]:
+    by_metric: dict[tuple[str, str], list[GateResult]] = {}
+    for gate in results.gates:
+        by_metric.setdefault((gate.file, gate.key), []).append(gate)
+    return [
+        _Row(change, by_metric.get((change.file, change.key), [])) for change in results.metrics
+    ]
+
+
+def _split(rows: Iterable[_Row], fold: bool) -> tuple[list[_Row], list[_Row]]:
+    shown: list[_Row] = []
+    folded: list[_Row] = []
+    for row in rows:
+        quiet = row.change.status == "unchanged" and row.outcome in (None, "pass", "not numeric")
+        (folded if fold and quiet else shown).append(row)
+    return shown, folded
+
+
+def _context(results: Results) -> dict[str, Any]:
+    rows = _rows(results)
+    shown, folded = _split(rows, results.fold_unchanged)
+    problems = [gate for gate in results.gates if gate.outcome != "pass"]
+    problems.sort(key=lambda gate: (gate.outcome != "fail", gate.file, gate.key))
+    return {
+        "r": results,
+        "icon": VERDICT_ICON[results.verdict],
+        "counts": results.counts(),
+        "rows": shown,
+        "folded": folded,
+        "problems": problems,
+        "params": [p for p in results.params if p.status != "unchanged"],
+        "unchanged_params": sum(1 for p in results.params if p.status == "unchanged"),
+        "marker": Md(marker(results.title)),
+        "files": len({change.file for change in results.metrics}),
+    }
+
+
+def _environment(markdown: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resources.templates_dir())),
+        autoescape=False,  # Markdown, not HTML: escaping is done by escape_md below
+        finalize=escape_md if markdown else plain,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        value=fmt_value,
+        change=fmt_change,
+        icon=lambda outcome: Md(VERDICT_ICON.get(outcome, "")),
+        md=escape_md,
+    )
+    return env
+
+
+def render_markdown(results: Results, template: str = "comment.md.j2") -> str:
+    """The PR comment / report.md: verdict first, hidden marker last."""
+    return _environment(markdown=True).get_template(template).render(_context(results))
+
+
+def render_terminal(results: Results, template: str = "check.txt.j2") -> str:
+    env = _environment(markdown=False)
+    context = _context(results)
+    context["metric_table"] = _metric_table(context["rows"])
+    context["param_table"] = _change_table(context["params"], "param")
+    context["all_metric_table"] = _change_table(results.metrics, "metric")
+    context["all_param_table"] = _change_table(results.params, "param")
+    return env.get_template(template).render(context)
+
+
+def _change_table(changes: Sequence[Change], label: str) -> str:
+    if not changes:
+        return f"no {label}s"
+    return tabulate(
+        [[c.file, c.key, fmt_value(c.base), fmt_value(c.head), fmt_change(c)] for c in changes],
+        headers=["file", label, "base", "head", "change"],
+        disable_numparse=True,
+    )
+
+
+def _metric_table(rows: Sequence[_Row]) -> str:
+    return tabulate(
+        [
+            [
+                row.change.file,
+                row.change.key,
+                fmt_value(row.change.base),
+                fmt_value(row.change.head),
+                fmt_change(row.change),
+                "; ".join(row.rules),
+                row.outcome or "",
+            ]
+            for row in rows
+        ],
+        headers=["file", "metric", "base", "head", "change", "gate", "status"],
+        disable_numparse=True,
+    )

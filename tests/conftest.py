@@ -1,0 +1,132 @@
+"""Fixtures that build real git + DVC repositories in temp dirs (after DVC's tmp_dir/scm)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from mlci.cli import cli
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_tools(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Git and DVC see a throwaway global config: identity, no analytics, own site cache."""
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = mlci tests\n\temail = tests@mlci.invalid\n"
+        '[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n'
+    )
+    saved = dict(os.environ)
+    os.environ.update(
+        GIT_CONFIG_GLOBAL=str(gitconfig),
+        GIT_CONFIG_NOSYSTEM="1",
+        DVC_NO_ANALYTICS="1",
+        DVC_SITE_CACHE_DIR=str(home / "dvc-site-cache"),
+        DVC_GLOBAL_CONFIG_DIR=str(home / "dvc-global"),
+    )
+    for key in ("GITHUB_ACTIONS", "GITHUB_EVENT_PATH", "GITHUB_TOKEN", "CI"):
+        os.environ.pop(key, None)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, check=check, capture_output=True, text=True)
+
+
+class Repo:
+    """A real git + DVC repository in a temp folder, with DVC-style helpers."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def git(self, *args: str) -> str:
+        return run(self.root, "git", *args).stdout.strip()
+
+    def dvc(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return run(self.root, sys.executable, "-m", "dvc", *args, check=check)
+
+    def gen(self, files: dict[str, Any]) -> None:
+        """Write files; dicts are written as JSON, strings dedented."""
+        for name, content in files.items():
+            path = self.root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, (dict, list)):
+                path.write_text(json.dumps(content, indent=2))
+            else:
+                path.write_text(textwrap.dedent(content))
+
+    def commit(self, message: str, files: dict[str, Any] | None = None) -> str:
+        if files:
+            self.gen(files)
+        self.git("add", "--all")
+        self.git("commit", "--quiet", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+    def mlci(self, *args: str) -> Result:
+        """Run mlci's CLI in this repository through click's CliRunner."""
+        cwd = Path.cwd()
+        os.chdir(self.root)
+        try:
+            return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+        finally:
+            os.chdir(cwd)
+
+
+METRICS_DVC_YAML = """\
+metrics:
+  - metrics.json
+params:
+  - params.yaml
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """git init + dvc init, with a `main` branch holding metrics.json and params.yaml."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    project = Repo(root)
+    project.git("init", "--quiet", "--initial-branch=main")
+    project.dvc("init", "--quiet")
+    project.commit(
+        "baseline",
+        {
+            "dvc.yaml": METRICS_DVC_YAML,
+            "metrics.json": {"accuracy": 0.9, "loss": 0.3, "per_class": {"a": {"recall": 0.8}}},
+            "params.yaml": "train:\n  lr: 0.1\n  epochs: 10\n",
+        },
+    )
+    project.git("checkout", "--quiet", "-b", "feature")
+    return project
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo workspace (origin, DVC storage, project) built per session: copy before use."""
+    from mlci.demo import build_workspace
+
+    root = tmp_path_factory.mktemp("demo") / "ws"
+    build_workspace(root, "pass", emit=lambda line: None)
+    return root
+
+
+@pytest.fixture
+def demo_ws(demo_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo workspace; its DVC remote and origin still point at the
+    session's copy (read-only use)."""
+    target = tmp_path / "ws"
+    shutil.copytree(demo_template, target, symlinks=True)
+    return target
