@@ -64,18 +64,20 @@ def _prepare(project: Project, options: CheckOptions, config: Config) -> Pipelin
         remote = dvc.has_remote(repo)
     pulled = False
     if not want_pull:
-        skipped.append("`dvc pull` skipped (--no-pull).")
+        skipped.append("dvc pull skipped (--no-pull).")
     elif not status.missing_outputs:
         pass  # everything the pipeline needs is already in the workspace
     elif not remote:
-        skipped.append("`dvc pull` skipped: no DVC remote is configured.")
+        skipped.append("dvc pull skipped: no DVC remote is configured.")
     else:
         dvc.run_dvc(project.dvc_root, ["pull"], options.emit, what="pull")
         pulled = True
+        with dvc.open_repo(project.dvc_root) as repo:
+            status = dvc.pipeline_status(repo)  # what is still out of date after the pull
     reproduced: tuple[str, ...] = ()
     if not want_repro:
-        skipped.append("`dvc repro` skipped (--no-repro): metrics are the workspace's as they are.")
-    elif status.stale_stages or pulled:
+        skipped.append("dvc repro skipped (--no-repro): metrics are the workspace's as they are.")
+    elif status.stale_stages:
         dvc.run_dvc(project.dvc_root, ["repro"], options.emit, what="repro")
         reproduced = status.stale_stages
     return PipelineRun(pulled=pulled, reproduced=reproduced, skipped=tuple(skipped))

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 WORKSPACE = "workspace"
 _TAIL_LINES = 15
+# `dvc status` words for an output that is not in the workspace, or not in the cache.
+_MISSING_STATES = ("deleted", "not in cache")
 _FAILED_STAGE = re.compile(r"failed to reproduce '([^']+)'")
 
 
@@ -112,7 +114,7 @@ def pipeline_status(repo: Repo) -> PipelineStatus:
         for change in changes:
             if isinstance(change, dict):
                 outs = change.get("changed outs", {})
-                missing.extend(path for path, state in outs.items() if state == "deleted")
+                missing.extend(p for p, state in outs.items() if state in _MISSING_STATES)
     return PipelineStatus(
         stale_stages=tuple(_stage_name(repo.root_dir, name) for name in status),
         missing_outputs=tuple(missing),

@@ -80,7 +80,7 @@ class Repo:
         cwd = Path.cwd()
         os.chdir(self.root)
         try:
-            return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+            return CliRunner().invoke(cli, list(args), prog_name="mlci", catch_exceptions=False)
         finally:
             os.chdir(cwd)
 
@@ -107,6 +107,7 @@ def repo(tmp_path: Path) -> Repo:
             "dvc.yaml": METRICS_DVC_YAML,
             "metrics.json": {"accuracy": 0.9, "loss": 0.3, "per_class": {"a": {"recall": 0.8}}},
             "params.yaml": "train:\n  lr: 0.1\n  epochs: 10\n",
+            ".gitignore": "/report.md\n/mlci-results.json\n",
         },
     )
     project.git("checkout", "--quiet", "-b", "feature")

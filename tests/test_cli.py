@@ -1,0 +1,72 @@
+"""The command line as a whole: help text, README coverage, start-up cost."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from mlci.cli import cli
+
+README = (Path(__file__).parents[1] / "README.md").read_text()
+COMMANDS = sorted(cli.commands)
+
+
+def test_there_are_commands() -> None:
+    assert {"check", "diff", "demo"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help(name: str) -> None:
+    command = cli.commands[name]
+    assert command.help and len(command.help.strip()) > 40
+    result = CliRunner().invoke(cli, [name, "--help"], prog_name="mlci")
+    assert result.exit_code == 0
+    assert result.output.startswith(f"Usage: mlci {name} ")
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name != "help":
+            assert param.help, f"mlci {name} {param.opts[0]} has no help text"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_is_documented_in_the_readme(name: str) -> None:
+    assert f"mlci {name}" in README
+    for param in cli.commands[name].params:
+        if isinstance(param, click.Option) and param.name != "help":
+            assert param.opts[0] in README, f"README does not mention mlci {name} {param.opts[0]}"
+
+
+def test_exit_codes_are_documented() -> None:
+    from mlci.errors import ExitCode
+
+    for code in ExitCode:
+        assert f"| {code.value} |" in README
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    probe = (
+        "import sys\n"
+        "from mlci.cli import cli\n"
+        "try:\n"
+        "    cli(['--help'], prog_name='mlci')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('dvc', 'pandas', 'git', 'jinja2', 'sklearn', 'tabulate', 'yaml')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert "HEAVY []" in out
+
+
+def test_version() -> None:
+    from mlci import __version__
+
+    result = CliRunner().invoke(cli, ["--version"], prog_name="mlci")
+    assert result.output == f"mlci, version {__version__}\n"

@@ -1,0 +1,87 @@
+"""End to end: the demo workspace, a fresh clone that must pull, and a failing stage."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import Repo, run
+
+from mlci.cli import cli
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize(("scenario", "code", "verdict"), [("pass", 0, "PASS"), ("fail", 1, "FAIL")])
+def test_demo_scenarios(tmp_path: Path, scenario: str, code: int, verdict: str) -> None:
+    ws = tmp_path / "ws"
+    cwd = Path.cwd()
+    try:
+        result = CliRunner().invoke(
+            cli, ["demo", "--scenario", scenario, "--workspace", str(ws)], prog_name="mlci"
+        )
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == code, result.output
+    assert f"Model report: {verdict}" in result.output
+    assert f"The demo workspace is {ws}" in result.output
+    report = (ws / "project" / "report.md").read_text()
+    assert report.splitlines()[0].endswith(f"Model report: {verdict}")
+    assert "| params.yaml | train.C | 1 |" in report
+    data = json.loads((ws / "project" / "mlci-results.json").read_text())
+    assert data["base"]["name"] == "origin/main"
+    assert "train" in data["pipeline"]["reproduced"]
+    if scenario == "fail":
+        assert "dropped by 0.0527 (0.9825 → 0.9298), allowed 0.01" in report
+
+
+def test_demo_refuses_a_non_empty_workspace(tmp_path: Path) -> None:
+    (tmp_path / "something").write_text("x")
+    result = CliRunner().invoke(cli, ["demo", "--workspace", str(tmp_path)], prog_name="mlci")
+    assert result.exit_code == 2
+    assert result.output.endswith(
+        f"mlci: error: --workspace {tmp_path} is not empty\n  hint: name a new or empty folder\n"
+    )
+
+
+def test_fresh_clone_pulls_then_skips_repro(demo_ws: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "--quiet", "--branch", "main", str(demo_ws / "origin.git"),
+        str(clone))
+    repo = Repo(clone)
+    result = repo.mlci("check")
+    assert result.exit_code == 0, result.output
+    data = json.loads((clone / "mlci-results.json").read_text())
+    assert data["pipeline"]["pulled"] is True
+    assert data["pipeline"]["reproduced"] == []
+    assert all(m["status"] == "unchanged" for m in data["metrics"])
+    assert (clone / "model.pkl").exists()
+
+
+def test_no_pull_and_no_remote_are_said(demo_ws: Path, tmp_path: Path) -> None:
+    project = Repo(demo_ws / "project")
+    shutil.rmtree(demo_ws / "project" / "data" / "prepared")
+    result = project.mlci("check", "--no-pull", "--no-repro")
+    assert "dvc pull skipped (--no-pull)." in (demo_ws / "project" / "report.md").read_text()
+    project.dvc("remote", "remove", "storage")
+    result = project.mlci("check")
+    assert result.exit_code == 0, result.output
+    report = (demo_ws / "project" / "report.md").read_text()
+    assert "dvc pull skipped: no DVC remote is configured." in report
+    assert (demo_ws / "project" / "data" / "prepared" / "train.csv").exists()  # re-made by repro
+
+
+def test_failing_stage_names_the_stage_and_quotes_its_output(demo_ws: Path) -> None:
+    project = Repo(demo_ws / "project")
+    train = demo_ws / "project" / "src" / "train.py"
+    train.write_text(train.read_text() + "\nraise SystemExit('model exploded: NaN loss')\n")
+    result = project.mlci("check")
+    assert result.exit_code == 3
+    assert "mlci: error: DVC stage 'train' failed (exit 255) in " in result.output
+    assert "model exploded: NaN loss" in result.output.split("mlci: error:")[1]
+    assert "Traceback" not in result.output.split("mlci: error:")[1].split("last lines")[0]
+    assert f"hint: run `dvc repro` in {demo_ws / 'project'} to reproduce" in result.output
