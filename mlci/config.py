@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -68,6 +69,7 @@ class Config:
 
 
 _Path = tuple[str | int, ...]
+_YAML11_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
 def _fmt_path(path: _Path) -> str:
@@ -84,11 +86,14 @@ class _Validator:
         self.source = source
         self.root = root
 
-    def line_of(self, path: _Path) -> int | None:
+    def line_of(self, path: _Path, *, key: bool = False) -> int | None:
+        """Line of the value at ``path`` (of its key, with ``key=True``)."""
         node = self.root
-        for part in path:
+        for index, part in enumerate(path):
             if isinstance(node, yaml.MappingNode):
-                node = next((v for k, v in node.value if k.value == part), None)
+                pair = next(((k, v) for k, v in node.value if k.value == part), None)
+                last = index == len(path) - 1
+                node = None if pair is None else pair[0] if key and last else pair[1]
             elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
                 node = node.value[part] if part < len(node.value) else None
             else:
@@ -97,8 +102,10 @@ class _Validator:
                 return None
         return None if node is None else node.start_mark.line + 1
 
-    def error(self, path: _Path, message: str, hint: str | None = None) -> ConfigError:
-        line = self.line_of(path)
+    def error(
+        self, path: _Path, message: str, hint: str | None = None, *, key: bool = False
+    ) -> ConfigError:
+        line = self.line_of(path, key=key)
         where = f"{self.source}:{line}" if line else self.source
         return ConfigError(f"{where}: {_fmt_path(path)}: {message}", hint=hint)
 
@@ -115,12 +122,15 @@ class _Validator:
                     if close
                     else "allowed keys: " + ", ".join(allowed)
                 )
-                raise self.error((*path, str(key)), f"unknown key '{key}'", hint=hint)
+                raise self.error((*path, str(key)), f"unknown key '{key}'", hint=hint, key=True)
         return value
 
     def number(self, value: Any, path: _Path) -> float | None:
         if value is None:
             return None
+        if isinstance(value, str) and _YAML11_FLOAT.fullmatch(value.strip()):
+            # YAML 1.1 reads 1e-3 (no dot) as a string; it is meant as a number.
+            value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(path, f"expected a number, got {_describe(value)}")
         if not math.isfinite(value):
@@ -194,6 +204,10 @@ def _rule(check: _Validator, raw: Any, path: _Path) -> MetricRule:
             path,
             f"rule for '{key}' sets no threshold",
             hint="add at least one of min, max, max_drop, max_drop_pct",
+        )
+    if rule.min is not None and rule.max is not None and rule.min > rule.max:
+        raise check.error(
+            path, f"min {rule.min:g} is greater than max {rule.max:g}: no value can pass"
         )
     for name in ("max_drop", "max_drop_pct"):
         value = rule.thresholds().get(name)

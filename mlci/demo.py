@@ -49,19 +49,45 @@ class Workspace:
 
 
 def set_params(params_file: Path, changes: dict[str, object]) -> None:
-    """Change ``section.key: value`` lines in params.yaml, keeping its comments and layout."""
-    text = params_file.read_text(encoding="utf-8")
+    """Set ``section.key: value`` in params.yaml, keeping its comments and layout.
+
+    Only a key directly under a top-level section is changed; the value is replaced
+    in place, so a trailing comment stays.
+    """
+    lines = params_file.read_text(encoding="utf-8").splitlines(keepends=True)
     for dotted, value in changes.items():
-        section, key = dotted.split(".", 1)
-        pattern = re.compile(
-            rf"(^{re.escape(section)}:\n(?:[ \t]+.*\n|\n)*?[ \t]+{re.escape(key)}:[ \t]*)[^\s#]+",
-            re.MULTILINE,
-        )
-        replacement = str(value).replace("\\", "\\\\")
-        text, count = pattern.subn(rf"\g<1>{replacement}", text, count=1)
-        if count != 1:
+        section, _, key = dotted.partition(".")
+        index = _find_param(lines, section, key)
+        if index is None:
             raise UsageError(f"{params_file}: no '{dotted}' to change")
-    params_file.write_text(text, encoding="utf-8")
+        line = lines[index]
+        start = line.index(":") + 1
+        start += len(line[start:]) - len(line[start:].lstrip(" \t"))
+        end = start + len(re.match(r"[^\s#]*", line[start:]).group())  # type: ignore[union-attr]
+        lines[index] = f"{line[:start]}{value}{line[end:]}"
+    params_file.write_text("".join(lines), encoding="utf-8")
+
+
+def _find_param(lines: list[str], section: str, key: str) -> int | None:
+    """Index of the line of ``key`` directly under top-level ``section``."""
+    header = re.compile(rf"{re.escape(section)}:[ \t]*(#.*)?$")
+    in_section, child_indent = False, None
+    for index, line in enumerate(lines):
+        text = line.rstrip("\n")
+        stripped = text.lstrip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(text) - len(stripped)
+        if indent == 0:
+            in_section = bool(header.match(text))
+            child_indent = None
+            continue
+        if not in_section:
+            continue
+        child_indent = indent if child_indent is None else child_indent
+        if indent == child_indent and re.match(rf"{re.escape(key)}:(\s|$)", stripped):
+            return index
+    return None
 
 
 def build_workspace(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -10,8 +11,13 @@ from mlci.config import Config, MetricRule
 from mlci.metrics import is_number
 from mlci.results import Change, GateResult, LoadError
 
-# Float noise must not fail a gate set exactly at the boundary (0.1 + 0.2 > 0.3).
-_EPSILON = 1e-9
+# Float noise must not fail a gate set exactly at the boundary (0.1 + 0.2 > 0.3);
+# the allowance scales with the numbers compared.
+_RELATIVE_TOLERANCE = 1e-9
+
+
+def _slack(*values: float) -> float:
+    return _RELATIVE_TOLERANCE * max(1.0, *(abs(v) for v in values if math.isfinite(v)))
 
 
 @lru_cache(maxsize=256)
@@ -53,17 +59,17 @@ def _check(rule: MetricRule, name: str, limit: float, change: Change) -> tuple[b
     assert is_number(head)
     head_value = float(head)  # type: ignore[arg-type]
     if name == "min":
-        ok = head_value >= limit - _EPSILON
+        ok = head_value >= limit - _slack(head_value, limit)
         return ok, f"{_fmt(head_value)} {'≥' if ok else '<'} min {_fmt(limit)}"
     if name == "max":
-        ok = head_value <= limit + _EPSILON
+        ok = head_value <= limit + _slack(head_value, limit)
         return ok, f"{_fmt(head_value)} {'≤' if ok else '>'} max {_fmt(limit)}"
-    if not is_number(base):
-        return None  # relative thresholds need a base value
+    if not is_number(base) or not math.isfinite(float(base)):  # type: ignore[arg-type]
+        return None  # relative thresholds need a usable base value
     base_value = float(base)  # type: ignore[arg-type]
     drop = base_value - head_value if rule.higher_is_better else head_value - base_value
     if name == "max_drop":
-        ok = drop <= limit + _EPSILON
+        ok = drop <= limit + _slack(base_value, head_value, limit)
         verb = "dropped" if drop > 0 else "did not drop"
         return ok, (
             f"{verb} by {_fmt(abs(drop))} ({_fmt(base_value)} → {_fmt(head_value)}), "
@@ -76,7 +82,7 @@ def _check(rule: MetricRule, name: str, limit: float, change: Change) -> tuple[b
         pct = 0.0 if drop <= 0 else float("inf")
     else:
         pct = drop / abs(base_value) * 100
-    ok = pct <= limit + _EPSILON
+    ok = pct <= limit + _slack(pct, limit)
     if drop <= 0:
         return ok, f"did not drop ({_fmt(base_value)} → {_fmt(head_value)})"
     return ok, f"dropped {pct:.2f}% ({_fmt(base_value)} → {_fmt(head_value)}), allowed {limit:g}%"
@@ -102,6 +108,9 @@ def _apply(rule: MetricRule, change: Change, source: str) -> Iterable[GateResult
         return
     if not is_number(change.head):
         return  # not numeric: shown in the table, never gated
+    if not math.isfinite(float(change.head)):  # type: ignore[arg-type]
+        yield result("finite", False, f"head value is {change.head}, not a usable number")
+        return
     for name, limit in rule.thresholds().items():
         checked = _check(rule, name, limit, change)
         if checked is not None:

@@ -17,7 +17,9 @@ def _status(base: Value, head: Value, in_base: bool, in_head: bool) -> str:
         return "new"
     if not in_head:
         return "removed"
-    return "unchanged" if base == head else "changed"
+    # 1 == True in Python; a metric that turns from 1 into true has changed.
+    same = base == head and isinstance(base, bool) == isinstance(head, bool)
+    return "unchanged" if same else "changed"
 
 
 def diff_values(

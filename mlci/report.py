@@ -21,8 +21,9 @@ from mlci import resources
 from mlci.results import Change, GateResult, Results, Value, worst
 
 _MAX_CELL = 300
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!#{}])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!{}])")
+# C0 and C1 controls (ESC, CSI) and bidi overrides: nothing a PR may send to a terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 VERDICT_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
 
@@ -42,13 +43,18 @@ def escape_md(value: object) -> Md:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     # A zero-width space after @ stops a mention; after # an issue link.
-    text = text.replace("@", "@&#8203;")
+    text = re.sub(r"([@#])", r"\1&#8203;", text)
     return Md(text)
 
 
 def plain(value: object) -> str:
     """For the terminal: drop control characters (no ANSI or bidi tricks from a PR)."""
     return _CONTROL.sub("", "" if value is None else str(value))
+
+
+def _cell(value: object) -> str:
+    """One terminal table cell: plain and on one line, so columns stay aligned."""
+    return plain(" ".join(str(value).splitlines()))
 
 
 def fmt_value(value: Value) -> str:
@@ -179,7 +185,16 @@ def _change_table(changes: Sequence[Change], label: str) -> str:
     if not changes:
         return f"no {label}s"
     return tabulate(
-        [[c.file, c.key, fmt_value(c.base), fmt_value(c.head), fmt_change(c)] for c in changes],
+        [
+            [
+                _cell(c.file),
+                _cell(c.key),
+                _cell(fmt_value(c.base)),
+                _cell(fmt_value(c.head)),
+                fmt_change(c),
+            ]
+            for c in changes
+        ],
         headers=["file", label, "base", "head", "change"],
         disable_numparse=True,
     )
@@ -189,12 +204,12 @@ def _metric_table(rows: Sequence[_Row]) -> str:
     return tabulate(
         [
             [
-                row.change.file,
-                row.change.key,
-                fmt_value(row.change.base),
-                fmt_value(row.change.head),
+                _cell(row.change.file),
+                _cell(row.change.key),
+                _cell(fmt_value(row.change.base)),
+                _cell(fmt_value(row.change.head)),
                 fmt_change(row.change),
-                "; ".join(row.rules),
+                _cell("; ".join(row.rules)),
                 row.outcome or "",
             ]
             for row in rows

@@ -59,7 +59,7 @@ class GateResult:
     key: str
     file: str
     rule: str  # the rule as written: "accuracy: min 0.9"
-    check: str  # min | max | max_drop | max_drop_pct | present | matched | readable
+    check: str  # min | max | max_drop | max_drop_pct | present | finite | matched | readable
     outcome: Outcome
     reason: str
     severity: str  # fail | warn: what a broken threshold means
@@ -148,6 +148,11 @@ def _build(kind: type[T], raw: Any) -> T:
 
 def _coerce(hint: Any, raw: Any, name: str) -> Any:
     origin = typing.get_origin(hint)
+    if origin is Literal:
+        if raw not in typing.get_args(hint):
+            allowed = ", ".join(map(str, typing.get_args(hint)))
+            raise ValueError(f"{name}: {raw!r} is not one of {allowed}")
+        return raw
     if origin in (Union, types.UnionType):
         options = typing.get_args(hint)
         if raw is None and type(None) in options:

@@ -228,8 +228,7 @@ def test_wrong_type_in_config_names_the_key_path(repo: Repo) -> None:
     result = repo.mlci("check")
     assert result.exit_code == 2
     assert result.output == (
-        "mlci: error: mlci.yaml:3: report.fold_unchanged: expected true or false, "
-        "got 'sometimes'\n"
+        "mlci: error: mlci.yaml:3: report.fold_unchanged: expected true or false, got 'sometimes'\n"
     )
 
 
@@ -272,7 +271,9 @@ def test_runs_from_a_subdirectory(repo: Repo) -> None:
     assert (repo.root / "src" / "r.json").exists()
 
 
-def test_git_hook_variables_do_not_confuse_mlci(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_git_hook_variables_do_not_confuse_mlci(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # git runs pre-push hooks with GIT_DIR set (relative); DVC's own git calls must not see it.
     monkeypatch.setenv("GIT_DIR", ".git")
     monkeypatch.setenv("GIT_INDEX_FILE", ".git/index")
@@ -280,13 +281,25 @@ def test_git_hook_variables_do_not_confuse_mlci(repo: Repo, monkeypatch: pytest.
     assert result.exit_code == 0, result.output
 
 
-def test_dvc_metrics_diff_fails_in_shallow_clone_but_mlci_does_not(repo: Repo, tmp_path: Path) -> None:
+def test_dvc_metrics_diff_fails_in_shallow_clone_but_mlci_does_not(
+    repo: Repo, tmp_path: Path
+) -> None:
     repo.commit("feature work", {"metrics.json": {"accuracy": 0.93}})
     origin = tmp_path / "origin.git"
     run(tmp_path, "git", "clone", "--quiet", "--bare", str(repo.root), str(origin))
     clone = tmp_path / "clone"
-    run(tmp_path, "git", "clone", "--quiet", "--depth", "1", "--branch", "feature",
-        f"file://{origin}", str(clone))
+    run(
+        tmp_path,
+        "git",
+        "clone",
+        "--quiet",
+        "--depth",
+        "1",
+        "--branch",
+        "feature",
+        f"file://{origin}",
+        str(clone),
+    )
     shallow = Repo(clone)
     assert shallow.git("rev-parse", "--is-shallow-repository") == "true"
     dvc_diff = shallow.dvc("metrics", "diff", "main", check=False)
@@ -309,8 +322,18 @@ def test_shallow_clone_deepens_until_the_fork_point(repo: Repo, tmp_path: Path) 
     origin = tmp_path / "origin.git"
     run(tmp_path, "git", "clone", "--quiet", "--bare", str(repo.root), str(origin))
     clone = tmp_path / "clone"
-    run(tmp_path, "git", "clone", "--quiet", "--depth", "1", "--branch", "feature",
-        f"file://{origin}", str(clone))
+    run(
+        tmp_path,
+        "git",
+        "clone",
+        "--quiet",
+        "--depth",
+        "1",
+        "--branch",
+        "feature",
+        f"file://{origin}",
+        str(clone),
+    )
     result = Repo(clone).mlci("check", "--no-repro")
     assert result.exit_code == 0, result.output
     data = json.loads((clone / "mlci-results.json").read_text())
@@ -323,8 +346,18 @@ def test_explicit_base_sha_is_fetched_into_a_shallow_clone(repo: Repo, tmp_path:
     origin = tmp_path / "origin.git"
     run(tmp_path, "git", "clone", "--quiet", "--bare", str(repo.root), str(origin))
     clone = tmp_path / "clone"
-    run(tmp_path, "git", "clone", "--quiet", "--depth", "1", "--branch", "feature",
-        f"file://{origin}", str(clone))
+    run(
+        tmp_path,
+        "git",
+        "clone",
+        "--quiet",
+        "--depth",
+        "1",
+        "--branch",
+        "feature",
+        f"file://{origin}",
+        str(clone),
+    )
     result = Repo(clone).mlci("check", "--no-repro", "--base", base_sha)
     assert result.exit_code == 0, result.output
     assert json.loads((clone / "mlci-results.json").read_text())["base"]["sha"] == base_sha

@@ -16,7 +16,9 @@ from mlci.cli import cli
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.parametrize(("scenario", "code", "verdict"), [("pass", 0, "PASS"), ("fail", 1, "FAIL")])
+@pytest.mark.parametrize(
+    ("scenario", "code", "verdict"), [("pass", 0, "PASS"), ("fail", 1, "FAIL")]
+)
 def test_demo_scenarios(tmp_path: Path, scenario: str, code: int, verdict: str) -> None:
     ws = tmp_path / "ws"
     cwd = Path.cwd()
@@ -50,8 +52,16 @@ def test_demo_refuses_a_non_empty_workspace(tmp_path: Path) -> None:
 
 def test_fresh_clone_pulls_then_skips_repro(demo_ws: Path, tmp_path: Path) -> None:
     clone = tmp_path / "clone"
-    run(tmp_path, "git", "clone", "--quiet", "--branch", "main", str(demo_ws / "origin.git"),
-        str(clone))
+    run(
+        tmp_path,
+        "git",
+        "clone",
+        "--quiet",
+        "--branch",
+        "main",
+        str(demo_ws / "origin.git"),
+        str(clone),
+    )
     repo = Repo(clone)
     result = repo.mlci("check")
     assert result.exit_code == 0, result.output

@@ -31,18 +31,27 @@ def history(repo: Repo) -> dict[str, str]:
     revs["second"] = repo.commit(
         "second",
         {
-            "metrics.json": {"accuracy": 0.91, "loss": 0.25, "per_class": {"a": {"recall": 0.7}},
-                             "model": "rf", "n_trees": 100},
+            "metrics.json": {
+                "accuracy": 0.91,
+                "loss": 0.25,
+                "per_class": {"a": {"recall": 0.7}},
+                "model": "rf",
+                "n_trees": 100,
+            },
             "params.yaml": "train:\n  lr: 0.05\n  epochs: 10\n  layers: [64, 32]\n",
         },
     )
     revs["third"] = repo.commit(
         "third",
         {
-            "metrics.json": {"accuracy": 0.875, "per_class": {"a": {"recall": 0.7},
-                             "b": {"recall": 0.6}}, "model": "gbm", "n_trees": 250},
+            "metrics.json": {
+                "accuracy": 0.875,
+                "per_class": {"a": {"recall": 0.7}, "b": {"recall": 0.6}},
+                "model": "gbm",
+                "n_trees": 250,
+            },
             "params.yaml": "train:\n  lr: 0.05\n  epochs: 12\n  layers: [64, 64]\n"
-                           "  optimizer: adam\n",
+            "  optimizer: adam\n",
         },
     )
     repo.gen({"metrics.json": {"accuracy": 0.9, "n_trees": 10}})  # uncommitted workspace
@@ -52,7 +61,9 @@ def history(repo: Repo) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("base", "head"), [("main", "second"), ("main", "third"), ("second", "third"), ("third", None)]
 )
-def test_values_equal_dvc_diff(repo: Repo, history: dict[str, str], base: str, head: str | None) -> None:
+def test_values_equal_dvc_diff(
+    repo: Repo, history: dict[str, str], base: str, head: str | None
+) -> None:
     args = ["diff", "--base", history[base], "--format", "json"]
     dvc_revs = [history[base]]
     if head:
@@ -66,8 +77,9 @@ def test_values_equal_dvc_diff(repo: Repo, history: dict[str, str], base: str, h
 
 
 def test_relative_change_and_statuses(repo: Repo, history: dict[str, str]) -> None:
-    result = repo.mlci("diff", "--base", history["main"], "--head", history["third"],
-                       "--format", "json")
+    result = repo.mlci(
+        "diff", "--base", history["main"], "--head", history["third"], "--format", "json"
+    )
     by_key = {c["key"]: c for c in json.loads(result.output)["metrics"]}
     assert by_key["accuracy"]["change_pct"] == pytest.approx((0.875 - 0.9) / 0.9 * 100)
     assert by_key["loss"]["status"] == "removed"

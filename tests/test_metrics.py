@@ -19,8 +19,16 @@ M = "metrics.json"
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(1, True), (0, True), (0.5, True), (float("nan"), True), (True, False), (False, False)]
-    + [("1", False), (None, False)],
+    [
+        (1, True),
+        (0, True),
+        (0.5, True),
+        (float("nan"), True),
+        (True, False),
+        (False, False),
+        ("1", False),
+        (None, False),
+    ],
 )
 def test_is_number(value: object, expected: bool) -> None:
     assert is_number(value) is expected  # type: ignore[arg-type]
@@ -68,8 +76,15 @@ def test_infinite_change_has_no_pct() -> None:
 
 @pytest.mark.parametrize(
     ("base", "head", "status"),
-    [("ok", "ok", "unchanged"), ("ok", "bad", "changed"), ("1", 1, "changed"), (1, "1", "changed")]
-    + [(True, False, "changed"), (True, True, "unchanged"), (0.5, True, "changed")],
+    [
+        ("ok", "ok", "unchanged"),
+        ("ok", "bad", "changed"),
+        ("1", 1, "changed"),
+        (1, "1", "changed"),
+        (True, False, "changed"),
+        (True, True, "unchanged"),
+        (0.5, True, "changed"),
+    ],
 )
 def test_non_numeric_values_have_no_change(base: object, head: object, status: str) -> None:
     (change,) = diff_values({M: {"a": base}}, {M: {"a": head}})  # type: ignore[dict-item]
@@ -77,11 +92,6 @@ def test_non_numeric_values_have_no_change(base: object, head: object, status: s
     assert (change.base, change.head) == (base, head)
 
 
-@pytest.mark.xfail(
-    reason="BUG: metrics._status compares with ==, and 1 == True in Python: a metric that "
-    "goes from the number 1 (or 0) to true (or false) is reported 'unchanged' (and folded away)",
-    strict=True,
-)
 @pytest.mark.parametrize(("base", "head"), [(1, True), (0, False), (1.0, True)])
 def test_a_number_becoming_a_bool_is_a_change(base: object, head: object) -> None:
     (change,) = diff_values({M: {"a": base}}, {M: {"a": head}})  # type: ignore[dict-item]
@@ -91,7 +101,9 @@ def test_a_number_becoming_a_bool_is_a_change(base: object, head: object) -> Non
 def test_new_and_removed() -> None:
     result = diff_values({M: {"gone": 0.5}}, {M: {"added": 0.7}})
     assert result == (
-        Change(file=M, key="added", base=None, head=0.7, change=None, change_pct=None, status="new"),
+        Change(
+            file=M, key="added", base=None, head=0.7, change=None, change_pct=None, status="new"
+        ),
         Change(
             file=M, key="gone", base=0.5, head=None, change=None, change_pct=None, status="removed"
         ),
@@ -179,7 +191,9 @@ def test_set_params_does_not_match_a_longer_section_or_key(tmp_path: Path) -> No
     path = tmp_path / "params.yaml"
     path.write_text("mytrain:\n  C: 1\ntrain:\n  CC: 1.0\n  xC: 2\n  C: 3\n", encoding="utf-8")
     set_params(path, {"train.C": 9})
-    assert path.read_text(encoding="utf-8") == "mytrain:\n  C: 1\ntrain:\n  CC: 1.0\n  xC: 2\n  C: 9\n"
+    assert (
+        path.read_text(encoding="utf-8") == "mytrain:\n  C: 1\ntrain:\n  CC: 1.0\n  xC: 2\n  C: 9\n"
+    )
 
 
 def test_set_params_value_is_written_literally(tmp_path: Path) -> None:
@@ -229,12 +243,6 @@ def test_demo_scenarios_apply_to_the_example_params(tmp_path: Path, scenario: st
     )
 
 
-@pytest.mark.xfail(
-    reason="BUG: demo.set_params's pattern requires the section line to be exactly "
-    "'section:\\n' and every line of the section to be indented, so a comment after "
-    "'train:' or a column-0 comment inside the section gives 'no train.C to change'",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "text",
     ["train:   # training stage\n  C: 1.0\n", "train:\n# tuned by hand\n  C: 1.0\n"],
@@ -246,11 +254,6 @@ def test_set_params_with_comments_around_the_section(tmp_path: Path, text: str) 
     assert path.read_text(encoding="utf-8") == text.replace("C: 1.0", "C: 0.5")
 
 
-@pytest.mark.xfail(
-    reason="BUG: demo.set_params matches the key at any indentation, so 'train.C' rewrites "
-    "'train.model.C' (a deeper key) instead of raising UsageError",
-    strict=True,
-)
 def test_set_params_does_not_change_a_deeper_key(tmp_path: Path) -> None:
     path = tmp_path / "params.yaml"
     path.write_text("train:\n  model:\n    C: 1.0\n", encoding="utf-8")

@@ -15,12 +15,17 @@ MANIFEST = Path(__file__).parents[1] / ".pre-commit-hooks.yaml"
 
 
 def test_manifest_is_valid_for_pre_commit() -> None:
-    [hook] = load_manifest(str(MANIFEST))
-    assert hook["id"] == "mlci-check"
-    assert hook["entry"] == "mlci check"
-    assert hook["stages"] == ["pre-push"]
-    assert hook["pass_filenames"] is False
-    assert hook["always_run"] is True
+    hooks = load_manifest(str(MANIFEST))  # raises on anything pre-commit rejects
+    raw = yaml.safe_load(MANIFEST.read_text())
+    assert [(h["id"], h["language"]) for h in raw] == [
+        ("mlci-check", "python"),
+        ("mlci-check-system", "system"),  # newer pre-commit calls it "unsupported"
+    ]
+    for hook in hooks:
+        assert hook["entry"] == "mlci check"
+        assert hook["stages"] == ["pre-push"]
+        assert hook["pass_filenames"] is False
+        assert hook["always_run"] is True
 
 
 @pytest.mark.e2e
@@ -28,9 +33,9 @@ def test_pre_push_hook_blocks_a_push_that_fails_a_gate(repo: Repo, tmp_path: Pat
     origin = tmp_path / "origin.git"
     run(tmp_path, "git", "init", "--quiet", "--bare", str(origin))
     repo.git("remote", "add", "origin", str(origin))
-    [hook] = yaml.safe_load(MANIFEST.read_text())
-    # The same hook, run from this test's environment instead of a pre-commit-built one.
-    local = {**hook, "language": "system", "entry": "mlci check --no-repro"}
+    [hook] = [h for h in yaml.safe_load(MANIFEST.read_text()) if h["id"] == "mlci-check-system"]
+    # The shipped hook, as a local hook so it needs no published repository.
+    local = {**hook, "entry": "mlci check --no-repro"}
     repo.git("checkout", "--quiet", "main")
     repo.commit(
         "gates and hook",
@@ -48,7 +53,11 @@ def test_pre_push_hook_blocks_a_push_that_fails_a_gate(repo: Repo, tmp_path: Pat
     def push(branch: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             ["git", "push", "--quiet", "origin", branch],
-            cwd=repo.root, env=env, capture_output=True, text=True, check=False,
+            cwd=repo.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
 
     assert push("main").returncode == 0

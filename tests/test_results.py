@@ -198,12 +198,6 @@ def test_read_malformed(tmp_path: Path, edit: object, message: str) -> None:
     assert str(read_error(path)) == f"{path}: malformed results file: {message}"
 
 
-@pytest.mark.xfail(
-    reason="BUG: results._coerce does not check Literal fields: Results.read accepts "
-    "verdict 'maybe' (and gate outcome 'maybe'); rendering then raises KeyError in "
-    "report.VERDICT_ICON / Results.counts instead of a UsageError at read time",
-    strict=True,
-)
 @pytest.mark.parametrize("where", ["verdict", "outcome"])
 def test_read_rejects_an_unknown_verdict(tmp_path: Path, where: str) -> None:
     raw = json.loads(make_results().to_json())
