@@ -7,6 +7,7 @@ here knows about GitHub or click.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,10 @@ from mlci.metrics import diff_values
 from mlci.results import LoadError, PipelineRun, Results, RevInfo, worst
 
 
+def _no_group(title: str) -> AbstractContextManager[None]:
+    return nullcontext()
+
+
 @dataclass(frozen=True)
 class CheckOptions:
     path: Path
@@ -24,6 +29,11 @@ class CheckOptions:
     pull: bool | None = None  # None: as mlci.yaml says (default on)
     repro: bool | None = None
     emit: Callable[[str], None] = print
+    # What to call the head in the report (CI: the PR's branch and head commit,
+    # not the merge commit that is checked out). None: the checked-out HEAD.
+    head: RevInfo | None = None
+    # Wraps each DVC step's streamed output (CI: ::group:: ... ::endgroup::).
+    group: Callable[[str], AbstractContextManager[None]] = _no_group
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,8 @@ def _prepare(project: Project, options: CheckOptions, config: Config) -> Pipelin
     elif not remote:
         skipped.append("dvc pull skipped: no DVC remote is configured.")
     else:
-        dvc.run_dvc(project.dvc_root, ["pull"], options.emit, what="pull")
+        with options.group("dvc pull"):
+            dvc.run_dvc(project.dvc_root, ["pull"], options.emit, what="pull")
         pulled = True
         with dvc.open_repo(project.dvc_root) as repo:
             status = dvc.pipeline_status(repo)  # what is still out of date after the pull
@@ -78,7 +89,8 @@ def _prepare(project: Project, options: CheckOptions, config: Config) -> Pipelin
     if not want_repro:
         skipped.append("dvc repro skipped (--no-repro): metrics are the workspace's as they are.")
     elif status.stale_stages:
-        dvc.run_dvc(project.dvc_root, ["repro"], options.emit, what="repro")
+        with options.group("dvc repro"):
+            dvc.run_dvc(project.dvc_root, ["repro"], options.emit, what="repro")
         reproduced = status.stale_stages
     return PipelineRun(pulled=pulled, reproduced=reproduced, skipped=tuple(skipped))
 
@@ -126,6 +138,7 @@ def compare(
         notes=notes,
         pipeline=pipeline,
         fold_unchanged=config.report.fold_unchanged,
+        config_file=project.config_relpath if (base_config or head_config) else None,
         mlci_version=__version__,
     )
 
@@ -146,7 +159,7 @@ def run_check(options: CheckOptions) -> Results:
     return compare(
         project,
         base,
-        RevInfo(name=head.name, sha=head.sha),
+        options.head or RevInfo(name=head.name, sha=head.sha),
         base_config=base_config,
         head_config=project.head_config,
         pipeline=pipeline,

@@ -7,6 +7,7 @@ so that `mlci --help` answers at once.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -141,7 +142,7 @@ def check(
     report_path: Path,
     fail_on: str,
 ) -> None:
-    """Re-run the pipeline and gate this branch against its base, locally.
+    """Re-run the pipeline and gate this branch against its base.
 
     Pulls missing DVC outputs, runs `dvc repro` when stages are out of date, reads
     metrics and params at the base revision and in the workspace, applies the
@@ -179,7 +180,7 @@ def _check_and_report(
     help="table for a terminal, md for Markdown, json for scripts.",
 )
 def diff(base: str | None, head: str | None, output_format: str) -> None:
-    """Show how metrics and params changed between two revisions.
+    """Show how metrics and params changed between revisions.
 
     Reads both revisions through DVC without running anything; values equal
     `dvc metrics diff BASE HEAD` and `dvc params diff BASE HEAD`, with the
@@ -226,7 +227,7 @@ def _format_diff(results: Results, output_format: str) -> str:
 )
 @click.pass_context
 def demo(ctx: click.Context, scenario: str, workspace: Path | None) -> None:
-    """Run the whole check on a throwaway copy of the example project.
+    """Run the check on a throwaway copy of the example project.
 
     Builds a workspace with a bare `origin`, a local DVC remote, a `main` branch
     with the pipeline run and pushed, and a pull-request branch that changes
@@ -243,14 +244,197 @@ def demo(ctx: click.Context, scenario: str, workspace: Path | None) -> None:
     code = _check_and_report(
         options, ws.project / "mlci-results.json", ws.project / "report.md", "fail"
     )
+    mlci = shutil.which("mlci") or str(Path(sys.argv[0]).resolve())
+    other = "pass" if scenario == "fail" else "fail"
     click.secho(f"\nThe demo workspace is {ws.root}", bold=True)
     click.echo(
-        f"  cd {ws.project} && mlci check     # run it again\n"
-        f"  cat {ws.project / 'report.md'}    # the PR comment\n"
-        f"  mlci demo --scenario {'pass' if scenario == 'fail' else 'fail'}"
-        "           # the other story"
+        f"  cd {ws.project} && {mlci} check   # run it again\n"
+        f"  cat {ws.project / 'report.md'}   # the PR comment\n"
+        f"  {mlci} demo --scenario {other}   # the other story"
     )
     ctx.exit(code)
+
+
+def publish_options(func: F) -> F:
+    """--token-env, --comment, --status, --title: shared by ci and publish."""
+    decorators = [
+        click.option(
+            "--token-env",
+            default="GITHUB_TOKEN",
+            show_default=True,
+            metavar="NAME",
+            help="Environment variable that holds the GitHub token.",
+        ),
+        click.option(
+            "--comment",
+            type=click.Choice(["update", "new", "delete", "off"]),
+            default="update",
+            show_default=True,
+            help="update: one sticky comment, edited on re-runs; new: delete it and post "
+            "a fresh one; delete: remove it; off: no comment.",
+        ),
+        click.option(
+            "--status",
+            type=click.Choice(["status", "check", "off"]),
+            default="status",
+            show_default=True,
+            help="How the verdict reaches the head commit: a commit status "
+            "(needs statuses: write), a check run (checks: write), or nothing.",
+        ),
+        click.option(
+            "--title",
+            help="Report title; also names the sticky comment and the status context "
+            "(default: report.title in mlci.yaml).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+@cli.command(name="ci")
+@pipeline_options
+@publish_options
+@click.option(
+    "--publish/--no-publish",
+    "do_publish",
+    default=True,
+    help="Post the comment and status (default), or only compute and write files.",
+)
+@click.pass_context
+def ci_command(
+    ctx: click.Context,
+    base: str | None,
+    pull: bool | None,
+    repro: bool | None,
+    results_path: Path,
+    report_path: Path,
+    fail_on: str,
+    token_env: str,
+    comment: str,
+    status: str,
+    title: str | None,
+    do_publish: bool,
+) -> None:
+    """Run the check in GitHub Actions and publish it to the PR.
+
+    Everything `mlci check` does, then the comment, status and outputs.
+
+    Reads the run from the runner's environment (GITHUB_EVENT_PATH, GITHUB_REPOSITORY,
+    GITHUB_API_URL, ...): on a pull_request the base is the PR's base commit and the
+    verdict goes to the PR's head commit. Writes mlci-results.json, report.md, the job
+    summary, step outputs and annotations before posting anything, so a failed post
+    (exit 4) loses nothing.
+    """
+    from mlci.check import CheckOptions
+    from mlci.ci import PublishOptions, exit_code, run_ci
+    from mlci.report import render_terminal
+
+    run = run_ci(
+        CheckOptions(path=Path.cwd(), pull=pull, repro=repro, base=base, emit=click.echo),
+        PublishOptions(
+            token_env=token_env,
+            comment=comment,  # type: ignore[arg-type]
+            status=status,  # type: ignore[arg-type]
+            title=title,
+        ),
+        results_path=results_path,
+        report_path=report_path,
+        do_publish=do_publish,
+        write=click.echo,
+        show=lambda results: click.echo(render_terminal(results), nl=False),
+    )
+    _say_published(run)
+    ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, fail_on)))
+
+
+@cli.command(name="publish")
+@click.option(
+    "--results",
+    "results_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="mlci-results.json",
+    show_default=True,
+    help="Results written by `mlci ci --no-publish` (or `mlci check`).",
+)
+@publish_options
+@click.option("--pr", "pr_number", type=int, help="Pull request number (default: from the event).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["fail", "warn", "never"]),
+    default="never",
+    show_default=True,
+    help="Lowest verdict that exits 1 (the gate itself is the status it posts).",
+)
+@click.pass_context
+def publish_command(
+    ctx: click.Context,
+    results_path: Path,
+    token_env: str,
+    comment: str,
+    status: str,
+    title: str | None,
+    pr_number: int | None,
+    fail_on: str,
+) -> None:
+    """Post saved results to the pull request, recomputing nothing.
+
+    The second half of the fork-safe pattern: a `pull_request` workflow computes with
+    a read-only token (`mlci ci --no-publish`) and uploads the results; a
+    `workflow_run` workflow downloads them and runs `mlci publish`. The pull request
+    is found from the event's head commit, never taken from the file.
+    """
+    from mlci.ci import PublishOptions, exit_code, run_publish
+
+    run = run_publish(
+        results_path,
+        PublishOptions(
+            token_env=token_env,
+            comment=comment,  # type: ignore[arg-type]
+            status=status,  # type: ignore[arg-type]
+            title=title,
+            pr_number=pr_number,
+        ),
+        write=click.echo,
+    )
+    _say_published(run)
+    ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, fail_on)))
+
+
+def _say_published(run: object) -> None:
+    from mlci.ci import CiRun
+
+    assert isinstance(run, CiRun)
+    if run.publish_error is not None:
+        click.secho(f"mlci: error: {run.publish_error}", err=True, fg="red")
+        click.echo("  (mlci-results.json and report.md were written before publishing)", err=True)
+    elif run.published is not None:
+        if run.published.comment_url:
+            click.echo(f"Comment: {run.published.comment_url}")
+        if run.published.status:
+            click.echo(f"Status: {run.published.status}")
+
+
+@cli.command()
+@click.option(
+    "--fork-safe",
+    is_flag=True,
+    help="Write the two-workflow pair for pull requests from forks "
+    "(pull_request computes read-only, workflow_run publishes).",
+)
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+def init(fork_safe: bool, force: bool) -> None:
+    """Write mlci.yaml and a GitHub Actions workflow.
+
+    mlci.yaml gets a starting gate for each numeric metric the project has now;
+    the workflow runs `mlci ci` on every pull request with minimal permissions.
+    Existing files are left alone unless --force.
+    """
+    from mlci.init import run_init
+
+    for written in run_init(Path.cwd(), fork_safe=fork_safe, force=force):
+        click.echo(f"wrote {written.path} ({written.description})")
+    click.echo("Next: review mlci.yaml's thresholds, commit both, and open a pull request.")
 
 
 def _indent(line: str) -> None:

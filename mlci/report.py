@@ -166,9 +166,44 @@ def _environment(markdown: bool) -> jinja2.Environment:
     return env
 
 
-def render_markdown(results: Results, template: str = "comment.md.j2") -> str:
+def render_markdown(
+    results: Results, template: str = "comment.md.j2", *, omit_folded: bool = False
+) -> str:
     """The PR comment / report.md: verdict first, hidden marker last."""
-    return _environment(markdown=True).get_template(template).render(_context(results))
+    context = {**_context(results), "omit_folded": omit_folded}
+    return _environment(markdown=True).get_template(template).render(context)
+
+
+COMMENT_LIMIT = 65536  # GitHub's maximum issue-comment body, in characters
+
+
+def body_size(text: str) -> int:
+    """Characters as GitHub may count them: UTF-16 code units, never fewer than len()."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit_comment(
+    results: Results, *, limit: int = COMMENT_LIMIT, full_report: str = "the job summary"
+) -> str:
+    """The comment body within ``limit``: fold first, then truncate with a pointer."""
+    body = render_markdown(results)
+    if body_size(body) <= limit:
+        return body
+    body = render_markdown(results, omit_folded=True)
+    if body_size(body) <= limit:
+        return body
+    tail = (
+        f"\n\n**… truncated to fit GitHub's comment size limit.** "
+        f"The full report is in {escape_md(full_report)}.\n\n{marker(results.title)}\n"
+    )
+    kept: list[str] = []
+    size = body_size(tail)
+    for line in body.splitlines(keepends=True):
+        if size + body_size(line) > limit:
+            break
+        kept.append(line)
+        size += body_size(line)
+    return "".join(kept).rstrip("\n") + tail
 
 
 def render_terminal(results: Results, template: str = "check.txt.j2") -> str:

@@ -94,6 +94,7 @@ class Results:
     notes: tuple[str, ...]
     pipeline: PipelineRun | None
     fold_unchanged: bool = True
+    config_file: str | None = None  # mlci.yaml relative to the repository root
     schema_version: int = SCHEMA_VERSION
     mlci_version: str = ""
 

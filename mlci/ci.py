@@ -1,0 +1,218 @@
+"""`mlci ci` and `mlci publish`: the check inside GitHub Actions, and carrying it to the PR.
+
+Order matters: results and report are written to disk, then the job summary,
+annotations and step outputs, and only then does anything talk to GitHub — so a
+failed post loses nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlci import actions
+from mlci.check import CheckOptions, run_check
+from mlci.errors import ExitCode, PublishError, UsageError
+from mlci.github import GitHub, redact
+from mlci.publish import CommentMode, Published, StatusMode, publish
+from mlci.report import render_markdown
+from mlci.results import Results, RevInfo
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    token_env: str = "GITHUB_TOKEN"
+    comment: CommentMode = "update"
+    status: StatusMode = "status"
+    title: str | None = None
+    pr_number: int | None = None
+    # Bounded retries; the environment can shorten them (the test suite does).
+    max_wait: float = float(os.environ.get("MLCI_GITHUB_MAX_WAIT", "120"))
+
+
+def _token(options: PublishOptions, write: Callable[[str], None]) -> str:
+    token = os.environ.get(options.token_env, "")
+    actions.mask(token, write)
+    return token
+
+
+def _open_github(context: actions.Context, token: str, options: PublishOptions) -> GitHub:
+    return GitHub(context.api_url, token, context.repository, max_wait=options.max_wait)
+
+
+def _step_outputs(
+    results: Results, published: Published | None, results_path: Path, report_path: Path
+) -> dict[str, str]:
+    counts = results.counts()
+    return {
+        "verdict": results.verdict,
+        "failed": str(counts["fail"]),
+        "warnings": str(counts["warn"]),
+        "passed": str(counts["pass"]),
+        "comment-url": (published.comment_url or "") if published else "",
+        "report-path": str(report_path),
+        "results-path": str(results_path),
+        "report": render_markdown(results),
+    }
+
+
+def _publish_or_report(
+    results: Results,
+    context: actions.Context,
+    token: str,
+    options: PublishOptions,
+    *,
+    pr_number: int | None,
+    config_file: str | None,
+    write: Callable[[str], None],
+) -> tuple[Published | None, PublishError | None]:
+    try:
+        with _open_github(context, token, options) as github:
+            return (
+                publish(
+                    results,
+                    context,
+                    github,
+                    pr_number=pr_number,
+                    comment=options.comment,
+                    status=options.status,
+                    config_file=config_file,
+                ),
+                None,
+            )
+    except PublishError as exc:
+        exc.message = redact(exc.message, token)
+        write(f"::error title=mlci: publishing failed::{redact(exc.message, token)}")
+        return None, exc
+
+
+@dataclass(frozen=True)
+class CiRun:
+    results: Results
+    published: Published | None
+    publish_error: PublishError | None
+
+
+def run_ci(
+    check: CheckOptions,
+    options: PublishOptions,
+    *,
+    results_path: Path,
+    report_path: Path,
+    do_publish: bool,
+    write: Callable[[str], None],
+    show: Callable[[Results], None],
+) -> CiRun:
+    """Check, write everything to disk and the runner, then publish (unless told not to)."""
+    context = actions.read_context()
+    token = _token(options, write)
+    if do_publish and not token:
+        raise UsageError(
+            f"no GitHub token in ${options.token_env}",
+            hint="add `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` to the step, "
+            "or pass --no-publish",
+        )
+    head = None
+    pull = context.event.get("pull_request")
+    if isinstance(pull, dict) and context.head_sha:
+        ref = (pull.get("head") or {}).get("ref")
+        head = RevInfo(name=str(ref or context.head_sha[:7]), sha=context.head_sha)
+    check = dataclasses.replace(
+        check, base=check.base or context.base_sha, head=head, group=_grouper(write)
+    )
+    results = run_check(check)
+    if options.title:
+        results = dataclasses.replace(results, title=options.title)
+    results.write(results_path)
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(render_markdown(results), encoding="utf-8")
+    show(results)
+    actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), render_markdown(results))
+    config_file = results.config_file
+    for line in actions.annotation_lines(results, config_file):
+        write(line)
+    published = error = None
+    if do_publish:
+        published, error = _publish_or_report(
+            results,
+            context,
+            token,
+            options,
+            pr_number=context.pr_number,
+            config_file=config_file,
+            write=write,
+        )
+    actions.write_outputs(
+        os.environ.get("GITHUB_OUTPUT"),
+        _step_outputs(results, published, results_path, report_path),
+    )
+    return CiRun(results=results, published=published, publish_error=error)
+
+
+def run_publish(
+    results_path: Path, options: PublishOptions, *, write: Callable[[str], None]
+) -> CiRun:
+    """Publish saved results (the second, trusted half of the fork-safe pattern).
+
+    The results file comes from an untrusted run: it is validated on reading and
+    every string in it is escaped when rendered. The pull request is looked up from
+    the event (``workflow_run.head_sha``), never taken from the file.
+    """
+    results = Results.read(results_path)
+    if options.title:
+        results = dataclasses.replace(results, title=options.title)
+    context = actions.read_context()
+    token = _token(options, write)
+    if context.head_sha and results.head.sha not in ("workspace", context.head_sha):
+        raise UsageError(
+            f"{results_path} is for commit {results.head.short}, but this run is for "
+            f"{context.head_sha[:7]}",
+            hint="download the artifact of the workflow run that triggered this one",
+        )
+    actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), render_markdown(results))
+    published = error = None
+    try:
+        pr_number = options.pr_number or context.pr_number
+        if pr_number is None and context.head_sha:
+            with _open_github(context, token, options) as github:
+                pr_number = github.find_pull(context.head_sha, _head_label(context))
+        if pr_number is None and options.comment != "off":
+            write("::notice title=mlci::no open pull request for this commit; status only")
+    except PublishError as exc:
+        exc.message = redact(exc.message, token)
+        published, error = None, exc
+    if error is None:
+        published, error = _publish_or_report(
+            results, context, token, options, pr_number=pr_number, config_file=None, write=write
+        )
+    actions.write_outputs(
+        os.environ.get("GITHUB_OUTPUT"),
+        _step_outputs(results, published, results_path, results_path.with_name("report.md")),
+    )
+    return CiRun(results=results, published=published, publish_error=error)
+
+
+def _head_label(context: actions.Context) -> str | None:
+    run = context.event.get("workflow_run")
+    if not isinstance(run, dict):
+        return None
+    owner = ((run.get("head_repository") or {}).get("owner") or {}).get("login")
+    branch = run.get("head_branch")
+    return f"{owner}:{branch}" if owner and branch else None
+
+
+def _grouper(write: Callable[[str], None]) -> Callable[[str], AbstractContextManager[None]]:
+    @contextmanager
+    def group(title: str) -> Iterator[None]:
+        with actions.group(title, write):
+            yield
+
+    return group
+
+
+def exit_code(run: CiRun, verdict_code: ExitCode) -> ExitCode:
+    return ExitCode.PUBLISH if run.publish_error else verdict_code

@@ -1,0 +1,150 @@
+"""Publish computed results to a pull request: sticky comment, commit status or check run.
+
+Nothing here computes a verdict; it only carries one to GitHub.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+from mlci.actions import Context
+from mlci.github import Comment, GitHub
+from mlci.report import Md, fit_comment, marker
+from mlci.results import Results
+
+CommentMode = Literal["update", "new", "delete", "off"]
+StatusMode = Literal["status", "check", "off"]
+
+_STATE = {"pass": "success", "warn": "success", "fail": "failure"}
+_CONCLUSION = {"pass": "success", "warn": "neutral", "fail": "failure"}
+STATUS_DESCRIPTION_LIMIT = 140
+CHECK_TEXT_LIMIT = 65535
+CHECK_ANNOTATION_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Published:
+    comment_url: str | None = None
+    status: str | None = None  # the state or conclusion sent
+    removed_duplicates: int = 0
+
+
+def is_ours(comment: Comment, mark: str, login: str | None) -> bool:
+    """Our sticky comment: the marker on a line of its own, written by this token's user.
+
+    A human who quotes the report (marker and all) is never matched: their comment
+    is not by the bot.
+    """
+    if mark not in comment.body.splitlines():
+        return False
+    if login is not None:
+        return comment.login == login
+    return comment.user_type == "Bot"
+
+
+def summary_line(results: Results) -> str:
+    counts = results.counts()
+    if counts["fail"]:
+        text = f"{counts['fail']} gate(s) failed"
+    elif counts["warn"]:
+        text = f"passed with {counts['warn']} warning(s)"
+    elif results.gates:
+        text = f"all {counts['pass']} gates pass"
+    else:
+        text = "nothing gated"
+    return f"{results.verdict}: {text}"
+
+
+def sync_comment(
+    github: GitHub, number: int, body: str, title: str, mode: CommentMode
+) -> tuple[str | None, int]:
+    """Create, update or delete the one sticky comment; returns (url, duplicates removed)."""
+    mark = marker(title)
+    login = github.login()
+    ours = [c for c in github.comments(number) if is_ours(c, mark, login)]
+    if mode in ("new", "delete"):
+        for comment in ours:
+            github.delete_comment(comment.id)
+        if mode == "delete":
+            return None, 0
+        ours = []
+    if ours:
+        url = github.update_comment(ours[0].id, body)
+        for duplicate in ours[1:]:  # left by a post whose answer was lost
+            github.delete_comment(duplicate.id)
+        return url, len(ours) - 1
+    nonce = f"<!-- mlci-post: {secrets.token_hex(8)} -->"
+    created = github.create_comment(number, f"{body.rstrip()}\n{nonce}\n", nonce)
+    return created.url, 0
+
+
+def publish(
+    results: Results,
+    context: Context,
+    github: GitHub,
+    *,
+    pr_number: int | None,
+    comment: CommentMode,
+    status: StatusMode,
+    config_file: str | None,
+) -> Published:
+    run_url = context.run_url
+    full_report = Md(f"[the job summary]({run_url})") if run_url else "the job summary"
+    url = None
+    removed = 0
+    if pr_number is not None and comment != "off":
+        body = fit_comment(results, full_report=full_report)
+        url, removed = sync_comment(github, pr_number, body, results.title, comment)
+    sent = None
+    head_sha = context.head_sha
+    if status != "off" and head_sha:
+        name = f"mlci/{results.title}"
+        if status == "status":
+            sent = _STATE[results.verdict]
+            description = summary_line(results)
+            if len(description) > STATUS_DESCRIPTION_LIMIT:
+                description = description[: STATUS_DESCRIPTION_LIMIT - 1] + "…"
+            github.post_status(head_sha, sent, description, name, run_url)
+        else:
+            sent = _CONCLUSION[results.verdict]
+            github.post_check_run(_check_run(results, name, head_sha, sent, run_url, config_file))
+    return Published(comment_url=url, status=sent, removed_duplicates=removed)
+
+
+def _check_run(
+    results: Results,
+    name: str,
+    head_sha: str,
+    conclusion: str,
+    run_url: str | None,
+    config_file: str | None,
+) -> dict[str, object]:
+    annotations = [
+        {
+            "path": config_file,
+            "start_line": gate.line,
+            "end_line": gate.line,
+            "annotation_level": "failure" if gate.outcome == "fail" else "warning",
+            "title": f"mlci: {gate.key}"[:255],
+            "message": f"{gate.rule}: {gate.reason}"[:64000],
+        }
+        for gate in results.gates
+        if gate.outcome != "pass" and gate.line and config_file
+    ][:CHECK_ANNOTATION_LIMIT]
+    summary = fit_comment(results, limit=CHECK_TEXT_LIMIT)
+    payload: dict[str, object] = {
+        "name": name,
+        "head_sha": head_sha,
+        "status": "completed",
+        "conclusion": conclusion,
+        "output": {
+            "title": summary_line(results),
+            "summary": summary,
+            "annotations": annotations,
+        },
+    }
+    if run_url:
+        payload["details_url"] = run_url
+    return payload

@@ -1,0 +1,156 @@
+"""The Actions runtime: event payloads, step outputs, summaries, workflow commands."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mlci import actions
+from mlci.errors import UsageError
+from mlci.report import COMMENT_LIMIT, body_size, fit_comment, marker
+from mlci.results import Change, GateResult, Results, RevInfo
+
+SHA_A, SHA_B, SHA_M = "a" * 40, "b" * 40, "c" * 40
+
+
+def env_for(tmp_path: Path, event_name: str, event: dict) -> dict[str, str]:
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": event_name,
+        "GITHUB_EVENT_PATH": str(path),
+        "GITHUB_REPOSITORY": "octo-org/ml-project",
+        "GITHUB_API_URL": "http://127.0.0.1:9/",
+        "GITHUB_SERVER_URL": "https://github.example",
+        "GITHUB_RUN_ID": "42",
+        "GITHUB_SHA": SHA_M,
+    }
+
+
+def test_pull_request_context_uses_base_and_head_not_the_merge_commit(tmp_path: Path) -> None:
+    event = {"pull_request": {"number": 7, "base": {"sha": SHA_A}, "head": {"sha": SHA_B}}}
+    context = actions.read_context(env_for(tmp_path, "pull_request", event))
+    assert (context.pr_number, context.base_sha, context.head_sha) == (7, SHA_A, SHA_B)
+    assert context.sha == SHA_M
+    assert context.api_url == "http://127.0.0.1:9"
+    assert context.run_url == "https://github.example/octo-org/ml-project/actions/runs/42"
+
+
+def test_push_context_compares_with_before(tmp_path: Path) -> None:
+    context = actions.read_context(
+        env_for(tmp_path, "push", {"before": SHA_A, "after": SHA_B})
+    )
+    assert (context.pr_number, context.base_sha, context.head_sha) == (None, SHA_A, SHA_B)
+    first_push = actions.read_context(
+        env_for(tmp_path, "push", {"before": "0" * 40, "after": SHA_B})
+    )
+    assert first_push.base_sha is None
+
+
+def test_workflow_run_context_posts_to_the_runs_head(tmp_path: Path) -> None:
+    event = {"workflow_run": {"head_sha": SHA_B, "id": 99}}
+    context = actions.read_context(env_for(tmp_path, "workflow_run", event))
+    assert (context.pr_number, context.head_sha) == (None, SHA_B)
+
+
+def test_missing_repository_is_a_usage_error() -> None:
+    with pytest.raises(UsageError) as info:
+        actions.read_context({})
+    assert str(info.value) == (
+        "GITHUB_REPOSITORY is not set (expected owner/name)\n"
+        "  hint: run `mlci ci` as a GitHub Actions step, or use `mlci check` locally"
+    )
+
+
+def test_bad_event_file(tmp_path: Path) -> None:
+    env = env_for(tmp_path, "pull_request", {})
+    Path(env["GITHUB_EVENT_PATH"]).write_text("{nope")
+    with pytest.raises(UsageError, match=r"GITHUB_EVENT_PATH .* is not valid JSON"):
+        actions.read_context(env)
+
+
+def test_outputs_single_and_multi_line(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    out.write_text("earlier=1\n")
+    actions.write_outputs(str(out), {"verdict": "fail", "report": "line 1\nline 2\n"})
+    text = out.read_text()
+    assert text.startswith("earlier=1\nverdict=fail\nreport<<mlci_")
+    delimiter = re.search(r"report<<(mlci_[0-9a-f]{32})\n", text).group(1)
+    assert text.endswith(f"\nline 1\nline 2\n\n{delimiter}\n")
+
+
+def test_workflow_commands_escape_data() -> None:
+    lines: list[str] = []
+    actions.mask("s3cr%t\nx", lines.append)
+    with actions.group("dvc repro\n::error::forged", lines.append):
+        lines.append("inside")
+    assert lines == [
+        "::add-mask::s3cr%25t%0Ax",
+        "::group::dvc repro%0A::error::forged",
+        "inside",
+        "::endgroup::",
+    ]
+
+
+def gate(key: str, outcome: str, line: int | None = 4) -> GateResult:
+    return GateResult(key, "metrics.json", f"{key}: ≥ 0.9", "min", outcome,  # type: ignore[arg-type]
+                      "0.8 < min 0.9", "fail", "base", line)
+
+
+def results_with(gates: tuple[GateResult, ...] = (), metrics: tuple[Change, ...] = ()) -> Results:
+    return Results(
+        title="Model report", verdict="fail", base=RevInfo("main", SHA_A),
+        head=RevInfo("feature", SHA_B), metrics=metrics, params=(), gates=gates, errors=(),
+        notes=(), pipeline=None,
+    )
+
+
+def test_annotations_point_at_mlci_yaml_and_are_capped() -> None:
+    gates = tuple(gate(f"m{i}", "fail") for i in range(15)) + (gate("w,x:y", "warn", None),)
+    lines = actions.annotation_lines(results_with(gates), "mlci.yaml")
+    errors = [line for line in lines if line.startswith("::error")]
+    assert len(errors) == actions.MAX_ANNOTATIONS
+    assert errors[0] == "::error file=mlci.yaml,line=4,title=mlci%3A m0::m0: ≥ 0.9: 0.8 < min 0.9"
+    assert lines[-1] == "::warning title=mlci%3A w%2Cx%3Ay::w,x:y: ≥ 0.9: 0.8 < min 0.9"
+
+
+def test_summary_is_appended_and_capped(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    actions.append_summary(str(summary), "# first\n")
+    actions.append_summary(str(summary), "x" * (2 * actions.SUMMARY_LIMIT))
+    data = summary.read_bytes()
+    assert data.startswith(b"# first\n")
+    assert len(data) <= actions.SUMMARY_LIMIT
+    assert data.rstrip().endswith("(truncated to fit the job summary)".encode())
+
+
+def many_metrics(count: int, changed: bool) -> tuple[Change, ...]:
+    return tuple(
+        Change("metrics.json", f"per_class.class_{i:05d}.recall_with_a_long_name", 0.5,
+               0.6 if changed else 0.5, 0.1 if changed else 0.0, 20.0 if changed else 0.0,
+               "changed" if changed else "unchanged")
+        for i in range(count)
+    )
+
+
+def test_comment_fits_by_leaving_out_unchanged_rows_first() -> None:
+    results = results_with(metrics=many_metrics(3000, changed=False))
+    body = fit_comment(results)
+    assert body_size(body) <= COMMENT_LIMIT
+    assert "3000 unchanged metrics left out to fit GitHub's comment size limit." in body
+    assert body.rstrip().endswith(marker("Model report"))
+
+
+def test_comment_is_truncated_with_a_pointer_when_folding_is_not_enough() -> None:
+    results = results_with(metrics=many_metrics(3000, changed=True))
+    body = fit_comment(results, full_report="the job summary")
+    assert body_size(body) <= COMMENT_LIMIT
+    assert body.splitlines()[0] == "## ❌ Model report: FAIL"
+    assert "**… truncated to fit GitHub's comment size limit.** The full report is in the " \
+           "job summary." in body
+    assert body.rstrip().endswith(marker("Model report"))
+    assert body.count("<!-- mlci-report:") == 1
