@@ -30,8 +30,6 @@ class PublishOptions:
     status: StatusMode = "status"
     title: str | None = None
     pr_number: int | None = None
-    # Bounded retries; the environment can shorten them (the test suite does).
-    max_wait: float = float(os.environ.get("MLCI_GITHUB_MAX_WAIT", "120"))
 
 
 def _token(options: PublishOptions, write: Callable[[str], None]) -> str:
@@ -41,7 +39,25 @@ def _token(options: PublishOptions, write: Callable[[str], None]) -> str:
 
 
 def _open_github(context: actions.Context, token: str, options: PublishOptions) -> GitHub:
-    return GitHub(context.api_url, token, context.repository, max_wait=options.max_wait)
+    # How long retries may take in all, and the first backoff step, in seconds;
+    # a workflow (or the test suite) can change them through the environment.
+    return GitHub(
+        context.api_url,
+        token,
+        context.repository,
+        max_wait=_env_seconds("MLCI_GITHUB_MAX_WAIT", 120.0),
+        backoff=_env_seconds("MLCI_GITHUB_BACKOFF", 1.0),
+    )
+
+
+def _env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        raise UsageError(f"${name} must be a number of seconds, got {raw!r}") from None
 
 
 def _step_outputs(

@@ -58,6 +58,7 @@ class GitHub:
         *,
         max_tries: int = 5,
         max_wait: float = 120.0,
+        backoff: float = 1.0,
         timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -71,6 +72,7 @@ class GitHub:
         self._token = token
         self._max_tries = max_tries
         self._max_wait = max_wait
+        self._backoff_base = backoff
         self._sleep = sleep
         self._client = httpx.Client(
             base_url=api_url.rstrip("/"),
@@ -148,7 +150,8 @@ class GitHub:
                     return httpx.Response(200, json=recovered)
 
     def _backoff(self, attempt: int) -> float:
-        return float(min(2 ** (attempt - 1), 30)) + random.uniform(0, 0.5)
+        step: float = min(self._backoff_base * 2.0 ** (attempt - 1), 30.0)
+        return step + random.uniform(0, step / 2)
 
     def _retry_wait(self, response: httpx.Response, attempt: int) -> float | None:
         """Seconds to wait before retrying, or None when the answer is final."""

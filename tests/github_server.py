@@ -28,8 +28,10 @@ from __future__ import annotations
 import http
 import json
 import re
+import socket
 import threading
 import time
+import traceback
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -57,9 +59,7 @@ DOC_CHECK_RUN = f"{DOCS}/checks/runs#create-a-check-run"
 DOC_GET_PULL = f"{DOCS}/pulls/pulls#get-a-pull-request"
 DOC_LIST_PULLS = f"{DOCS}/pulls/pulls#list-pull-requests"
 DOC_PRIMARY_LIMIT = f"{DOCS}/overview/rate-limits-for-the-rest-api#about-the-rate-limit"
-DOC_SECONDARY_LIMIT = (
-    f"{DOCS}/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
-)
+DOC_SECONDARY_LIMIT = f"{DOCS}/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
 
 COMMENT_BODY_MAX = 65536  # characters; "body is too long (maximum is 65536 characters)"
 STATUS_DESCRIPTION_MAX = 140
@@ -146,6 +146,12 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "GitHub.com"
     sys_version = ""
     timeout = 10  # idle keep-alive connections end after this many seconds
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body leave in separate writes; without this, Nagle + delayed ACK
+        # add ~40 ms to every response on loopback.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _serve(self) -> None:
         length = int(self.headers.get("content-length") or 0)
@@ -244,7 +250,7 @@ class GitHubServer:
                     comment.update(self._comment_urls(number, comment["id"]))
         self._thread = threading.Thread(
             target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},
             name="fake-github",
             daemon=True,
         )
@@ -414,8 +420,6 @@ class GitHubServer:
             if failure is not None:
                 response = self._failure_response(failure, login, request_id)
         except Exception:  # a bug in the fake: report it, don't hang the client
-            import traceback
-
             self.server_errors.append(traceback.format_exc())
             response = _Response(500, {"message": "fake GitHub server error", "status": "500"})
 
@@ -696,10 +700,15 @@ class GitHubServer:
         data = request.data
         state = data.get("state")
         if state not in STATUS_STATES:
-            return _validation(DOC_STATUS, [{"resource": "Status", "field": "state", "code": "invalid"}])
+            return _validation(
+                DOC_STATUS, [{"resource": "Status", "field": "state", "code": "invalid"}]
+            )
         description = data.get("description")
         if description is not None and not isinstance(description, str):
-            return _invalid(f"For 'properties/description', {json.dumps(description)} is not a string.", DOC_STATUS)
+            return _invalid(
+                f"For 'properties/description', {json.dumps(description)} is not a string.",
+                DOC_STATUS,
+            )
         if description is not None and len(description) > STATUS_DESCRIPTION_MAX:
             return _validation(
                 DOC_STATUS,
@@ -762,7 +771,8 @@ class GitHubServer:
         status = data.get("status", "queued")
         if status not in CHECK_STATUSES:
             return _invalid(
-                f"For 'properties/status', {json.dumps(status)} is not one of {list(CHECK_STATUSES)}.",
+                f"For 'properties/status', {json.dumps(status)} is not one of"
+                f" {list(CHECK_STATUSES)}.",
                 DOC_CHECK_RUN,
             )
         conclusion = data.get("conclusion")
@@ -859,10 +869,25 @@ _ROUTES: list[tuple[str, re.Pattern[str], str, str]] = [
     for method, pattern, handler, doc in [
         ("GET", r"/user", "_get_user", DOC_USER),
         ("GET", rf"{_REPO}/issues/(?P<number>\d+)/comments", "_list_comments", DOC_LIST_COMMENTS),
-        ("POST", rf"{_REPO}/issues/(?P<number>\d+)/comments", "_create_comment", DOC_CREATE_COMMENT),
+        (
+            "POST",
+            rf"{_REPO}/issues/(?P<number>\d+)/comments",
+            "_create_comment",
+            DOC_CREATE_COMMENT,
+        ),
         ("GET", rf"{_REPO}/issues/comments/(?P<comment_id>\d+)", "_get_comment", DOC_GET_COMMENT),
-        ("PATCH", rf"{_REPO}/issues/comments/(?P<comment_id>\d+)", "_update_comment", DOC_UPDATE_COMMENT),
-        ("DELETE", rf"{_REPO}/issues/comments/(?P<comment_id>\d+)", "_delete_comment", DOC_DELETE_COMMENT),
+        (
+            "PATCH",
+            rf"{_REPO}/issues/comments/(?P<comment_id>\d+)",
+            "_update_comment",
+            DOC_UPDATE_COMMENT,
+        ),
+        (
+            "DELETE",
+            rf"{_REPO}/issues/comments/(?P<comment_id>\d+)",
+            "_delete_comment",
+            DOC_DELETE_COMMENT,
+        ),
         ("POST", rf"{_REPO}/statuses/(?P<sha>[^/]+)", "_create_status", DOC_STATUS),
         ("POST", rf"{_REPO}/check-runs", "_create_check_run", DOC_CHECK_RUN),
         ("GET", rf"{_REPO}/pulls/(?P<number>\d+)", "_get_pull", DOC_GET_PULL),
@@ -897,7 +922,12 @@ def _error(status: int, message: str, doc: str) -> _Response:
 def _validation(doc: str, errors: list[dict[str, Any]]) -> _Response:
     return _Response(
         422,
-        {"message": "Validation Failed", "errors": errors, "documentation_url": doc, "status": "422"},
+        {
+            "message": "Validation Failed",
+            "errors": errors,
+            "documentation_url": doc,
+            "status": "422",
+        },
     )
 
 
@@ -921,7 +951,9 @@ def _check_comment_body(data: dict[str, Any], doc: str) -> _Response | None:
     if not isinstance(body, str):
         return _invalid(f"For 'properties/body', {json.dumps(body)} is not a string.", doc)
     if not body.strip():
-        return _validation(doc, [{"resource": "IssueComment", "code": "missing_field", "field": "body"}])
+        return _validation(
+            doc, [{"resource": "IssueComment", "code": "missing_field", "field": "body"}]
+        )
     if len(body) > COMMENT_BODY_MAX:
         return _validation(
             doc,
@@ -946,7 +978,9 @@ def _check_output(output: Any) -> _Response | None:
             return _invalid(f'"{key}" wasn\'t supplied.', doc)
     for key in ("title", "summary", "text"):
         if key in output and not isinstance(output[key], str):
-            return _invalid(f"For 'properties/{key}', {json.dumps(output[key])} is not a string.", doc)
+            return _invalid(
+                f"For 'properties/{key}', {json.dumps(output[key])} is not a string.", doc
+            )
     for key in ("summary", "text"):
         value = output.get(key)
         if value is None:

@@ -41,9 +41,7 @@ def test_pull_request_context_uses_base_and_head_not_the_merge_commit(tmp_path: 
 
 
 def test_push_context_compares_with_before(tmp_path: Path) -> None:
-    context = actions.read_context(
-        env_for(tmp_path, "push", {"before": SHA_A, "after": SHA_B})
-    )
+    context = actions.read_context(env_for(tmp_path, "push", {"before": SHA_A, "after": SHA_B}))
     assert (context.pr_number, context.base_sha, context.head_sha) == (None, SHA_A, SHA_B)
     first_push = actions.read_context(
         env_for(tmp_path, "push", {"before": "0" * 40, "after": SHA_B})
@@ -97,15 +95,31 @@ def test_workflow_commands_escape_data() -> None:
 
 
 def gate(key: str, outcome: str, line: int | None = 4) -> GateResult:
-    return GateResult(key, "metrics.json", f"{key}: ≥ 0.9", "min", outcome,  # type: ignore[arg-type]
-                      "0.8 < min 0.9", "fail", "base", line)
+    return GateResult(
+        key,
+        "metrics.json",
+        f"{key}: ≥ 0.9",
+        "min",
+        outcome,  # type: ignore[arg-type]
+        "0.8 < min 0.9",
+        "fail",
+        "base",
+        line,
+    )
 
 
 def results_with(gates: tuple[GateResult, ...] = (), metrics: tuple[Change, ...] = ()) -> Results:
     return Results(
-        title="Model report", verdict="fail", base=RevInfo("main", SHA_A),
-        head=RevInfo("feature", SHA_B), metrics=metrics, params=(), gates=gates, errors=(),
-        notes=(), pipeline=None,
+        title="Model report",
+        verdict="fail",
+        base=RevInfo("main", SHA_A),
+        head=RevInfo("feature", SHA_B),
+        metrics=metrics,
+        params=(),
+        gates=gates,
+        errors=(),
+        notes=(),
+        pipeline=None,
     )
 
 
@@ -130,9 +144,15 @@ def test_summary_is_appended_and_capped(tmp_path: Path) -> None:
 
 def many_metrics(count: int, changed: bool) -> tuple[Change, ...]:
     return tuple(
-        Change("metrics.json", f"per_class.class_{i:05d}.recall_with_a_long_name", 0.5,
-               0.6 if changed else 0.5, 0.1 if changed else 0.0, 20.0 if changed else 0.0,
-               "changed" if changed else "unchanged")
+        Change(
+            "metrics.json",
+            f"per_class.class_{i:05d}.recall_with_a_long_name",
+            0.5,
+            0.6 if changed else 0.5,
+            0.1 if changed else 0.0,
+            20.0 if changed else 0.0,
+            "changed" if changed else "unchanged",
+        )
         for i in range(count)
     )
 
@@ -150,7 +170,9 @@ def test_comment_is_truncated_with_a_pointer_when_folding_is_not_enough() -> Non
     body = fit_comment(results, full_report="the job summary")
     assert body_size(body) <= COMMENT_LIMIT
     assert body.splitlines()[0] == "## ❌ Model report: FAIL"
-    assert "**… truncated to fit GitHub's comment size limit.** The full report is in the " \
-           "job summary." in body
+    assert (
+        "**… truncated to fit GitHub's comment size limit.** The full report is in the "
+        "job summary." in body
+    )
     assert body.rstrip().endswith(marker("Model report"))
     assert body.count("<!-- mlci-report:") == 1

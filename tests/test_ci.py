@@ -1,0 +1,198 @@
+"""End to end: `mlci ci` in an Actions-like environment on a real repo from the demo,
+against the local GitHub API server."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import Repo, run
+from github_server import GitHubServer
+
+from mlci.cli import cli
+from mlci.demo import SCENARIOS, set_params
+
+pytestmark = pytest.mark.e2e
+TOKEN = "ghs_valid_token"
+
+
+@pytest.fixture
+def gh() -> Iterator[GitHubServer]:
+    with GitHubServer() as server:
+        yield server
+    assert server.server_errors == []
+
+
+class Runner:
+    """A pull request's CI job: a shallow checkout of the PR branch plus runner files."""
+
+    def __init__(self, ws: Path, tmp: Path, gh: GitHubServer, monkeypatch: pytest.MonkeyPatch):
+        self.ws, self.tmp, self.gh, self.monkeypatch = ws, tmp, gh, monkeypatch
+        self.project = Repo(ws / "project")
+        self.project.git("remote", "set-url", "origin", str(ws / "origin.git"))
+        self.base_sha = self.project.git("rev-parse", "main")
+
+    def open_pr(self, scenario: str, number: int, ref: str | None = None) -> Path:
+        ref = ref or f"pr/{scenario}"
+        project = self.project
+        project.git("checkout", "--quiet", "-B", ref, "main")
+        set_params(project.root / "params.yaml", SCENARIOS[scenario].params)
+        head_sha = project.commit(SCENARIOS[scenario].summary)
+        project.git("push", "--quiet", "--force", "origin", ref)
+        checkout = self.tmp / f"checkout-{number}"
+        run(
+            self.tmp,
+            "git",
+            "clone",
+            "--quiet",
+            "--depth",
+            "1",
+            "--branch",
+            ref,
+            f"file://{self.ws / 'origin.git'}",
+            str(checkout),
+        )
+        self.gh.add_pull(number, head_sha, self.base_sha, head_ref=ref)
+        event = {
+            "pull_request": {
+                "number": number,
+                "base": {"sha": self.base_sha, "ref": "main"},
+                "head": {"sha": head_sha, "ref": ref},
+            }
+        }
+        (self.tmp / f"event-{number}.json").write_text(json.dumps(event))
+        self.env(number, head_sha, "pull_request")
+        return checkout
+
+    def env(self, number: int, sha: str, event_name: str) -> None:
+        for name, value in {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": event_name,
+            "GITHUB_EVENT_PATH": str(self.tmp / f"event-{number}.json"),
+            "GITHUB_REPOSITORY": "octo-org/ml-project",
+            "GITHUB_API_URL": self.gh.url,
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_RUN_ID": "777",
+            "GITHUB_SHA": sha,
+            "GITHUB_TOKEN": TOKEN,
+            "GITHUB_OUTPUT": str(self.tmp / "output"),
+            "GITHUB_STEP_SUMMARY": str(self.tmp / "summary.md"),
+            "MLCI_GITHUB_BACKOFF": "0.01",
+        }.items():
+            self.monkeypatch.setenv(name, value)
+
+    def ci(self, checkout: Path, *args: str) -> Result:
+        cwd = Path.cwd()
+        os.chdir(checkout)
+        try:
+            return CliRunner().invoke(cli, ["ci", *args], prog_name="mlci")
+        finally:
+            os.chdir(cwd)
+
+
+@pytest.fixture
+def runner(demo_ws: Path, tmp_path: Path, gh: GitHubServer, monkeypatch) -> Runner:
+    return Runner(demo_ws, tmp_path, gh, monkeypatch)
+
+
+def test_first_run_comments_and_sets_status_second_run_updates(runner: Runner) -> None:
+    checkout = runner.open_pr("pass", 7)
+    first = runner.ci(checkout)
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines()[0] == f"::add-mask::{TOKEN}"
+    assert "::group::dvc pull" in first.output and "::group::dvc repro" in first.output
+    [comment] = runner.gh.comments[7]
+    assert comment["body"].startswith("## ✅ Model report: PASS")
+    assert "Comparing **pr/pass**" in comment["body"]
+    [status] = runner.gh.statuses
+    head_sha = runner.gh.pulls[7]["head"]["sha"]
+    assert (status["sha"], status["state"], status["context"]) == (
+        head_sha,
+        "success",
+        "mlci/Model report",
+    )
+    outputs = (runner.tmp / "output").read_text()
+    assert "verdict=pass\n" in outputs
+    assert f"comment-url={comment['html_url']}\n" in outputs
+    assert "report<<mlci_" in outputs
+    summary = (runner.tmp / "summary.md").read_text()
+    assert summary.startswith("## ✅ Model report: PASS")
+    assert (checkout / "report.md").read_text() == json.loads(json.dumps(comment["body"])).rsplit(
+        "\n<!-- mlci-post:", 1
+    )[0] + "\n"
+
+    second = runner.ci(checkout)
+    assert second.exit_code == 0, second.output
+    [updated] = runner.gh.comments[7]
+    assert updated["id"] == comment["id"]
+    assert len(runner.gh.statuses) == 2
+    assert TOKEN not in "\n".join(second.output.splitlines()[1:])
+
+
+def test_failing_scenario_sets_failure_and_exits_1(runner: Runner) -> None:
+    checkout = runner.open_pr("fail", 8)
+    result = runner.ci(checkout)
+    assert result.exit_code == 1, result.output
+    [status] = runner.gh.statuses
+    assert status["state"] == "failure"
+    assert status["description"] == "fail: 1 gate(s) failed"
+    assert (
+        "::error file=mlci.yaml,line=3,title=mlci%3A accuracy::accuracy: ≥ 0.9, "
+        "drop ≤ 0.01: dropped by 0.0527 (0.9825 → 0.9298), allowed 0.01"
+    ) in result.output
+    assert "::warning file=mlci.yaml,line=9," in result.output
+    [comment] = runner.gh.comments[8]
+    assert "dropped by 0.0527" in comment["body"]
+
+
+def test_publishing_failure_exits_4_with_the_report_on_disk(runner: Runner) -> None:
+    checkout = runner.open_pr("pass", 9)
+    runner.gh.readonly_tokens.add(TOKEN)
+    result = runner.ci(checkout)
+    assert result.exit_code == 4, result.output
+    assert "Resource not accessible by integration" in result.output
+    assert (checkout / "report.md").read_text().startswith("## ✅ Model report: PASS")
+    assert json.loads((checkout / "mlci-results.json").read_text())["verdict"] == "pass"
+    assert "verdict=pass\n" in (runner.tmp / "output").read_text()
+
+
+def test_no_publish_posts_nothing(runner: Runner) -> None:
+    checkout = runner.open_pr("pass", 10)
+    result = runner.ci(checkout, "--no-publish")
+    assert result.exit_code == 0, result.output
+    assert runner.gh.comments.get(10, []) == [] and runner.gh.statuses == []
+    assert runner.gh.requests == []
+
+
+def test_hostile_branch_name_and_metric_key_stay_inert(runner: Runner) -> None:
+    ref = "feat/@octocat-<img_src=x>|pwn"
+    checkout = runner.open_pr("pass", 11, ref=ref)
+    (checkout / "extra.json").write_text(json.dumps({"x|<b>@admin ![i](http://e/i.png)": 1}))
+    dvc_yaml = (checkout / "dvc.yaml").read_text()
+    (checkout / "dvc.yaml").write_text(dvc_yaml + "metrics:\n  - extra.json\n")
+    result = runner.ci(checkout)
+    assert result.exit_code == 0, result.output
+    [comment] = runner.gh.comments[11]
+    body = comment["body"]
+    for raw in ("<img", "<b>", "@octocat", "@admin", "![i]"):
+        assert raw not in body
+    rows = [line for line in body.splitlines() if "extra.json" in line]
+    assert rows and all(line.replace("\\|", "").count("|") == 8 for line in rows)
+
+
+def test_push_event_reports_status_and_summary_only(runner: Runner) -> None:
+    project = runner.project
+    project.git("checkout", "--quiet", "main")
+    before = project.git("rev-parse", "HEAD")
+    after = project.commit("docs", {"NOTES.md": "notes\n"})
+    (runner.tmp / "event-0.json").write_text(json.dumps({"before": before, "after": after}))
+    runner.env(0, after, "push")
+    result = runner.ci(project.root)
+    assert result.exit_code == 0, result.output
+    assert runner.gh.comments == {}
+    [status] = runner.gh.statuses
+    assert (status["sha"], status["state"]) == (after, "success")
