@@ -124,7 +124,7 @@ def results_with(gates: tuple[GateResult, ...] = (), metrics: tuple[Change, ...]
 
 
 def test_annotations_point_at_mlci_yaml_and_are_capped() -> None:
-    gates = tuple(gate(f"m{i}", "fail") for i in range(15)) + (gate("w,x:y", "warn", None),)
+    gates = (*tuple(gate(f"m{i}", "fail") for i in range(15)), gate("w,x:y", "warn", None))
     lines = actions.annotation_lines(results_with(gates), "mlci.yaml")
     errors = [line for line in lines if line.startswith("::error")]
     assert len(errors) == actions.MAX_ANNOTATIONS
@@ -139,7 +139,7 @@ def test_summary_is_appended_and_capped(tmp_path: Path) -> None:
     data = summary.read_bytes()
     assert data.startswith(b"# first\n")
     assert len(data) <= actions.SUMMARY_LIMIT
-    assert data.rstrip().endswith("(truncated to fit the job summary)".encode())
+    assert data.rstrip().endswith(b"(truncated to fit the job summary)")
 
 
 def many_metrics(count: int, changed: bool) -> tuple[Change, ...]:

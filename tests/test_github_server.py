@@ -469,3 +469,11 @@ def test_server_reports_no_internal_errors(gh: GitHubServer, bot: httpx.Client) 
     bot.post(f"{REPO}/issues/7/comments", content=b"[1, 2]")
     bot.post(f"{REPO}/check-runs", json={"name": 1, "head_sha": SHA, "output": "x"})
     assert gh.server_errors == []
+
+
+def test_chunked_request_body_is_read(gh: GitHubServer, bot: httpx.Client) -> None:
+    response = bot.post(f"{REPO}/issues/7/comments", content=iter([b'{"body": ', b'"chunked"}']))
+    assert response.status_code == 201
+    assert gh.comments[7][0]["body"] == "chunked"
+    assert bot.head(f"{REPO}/pulls/7").status_code == 404
+    assert bot.get(f"{REPO}/pulls/7").status_code == 200  # connection still in sync

