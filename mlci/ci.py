@@ -17,6 +17,7 @@ from pathlib import Path
 from mlci import actions
 from mlci.check import CheckOptions, run_check
 from mlci.errors import ExitCode, PublishError, UsageError
+from mlci.git import hide_from_children
 from mlci.github import GitHub, redact
 from mlci.publish import CommentMode, Published, StatusMode, publish
 from mlci.report import render_markdown
@@ -33,6 +34,9 @@ class PublishOptions:
 
 
 def _token(options: PublishOptions, write: Callable[[str], None]) -> str:
+    """Read and mask the token; the pipeline's stages (the pull request's own code, run
+    by `dvc repro` as child processes) do not inherit its variable."""
+    hide_from_children(options.token_env)
     token = os.environ.get(options.token_env, "")
     actions.mask(token, write)
     return token

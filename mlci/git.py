@@ -36,12 +36,28 @@ _KEEP_GIT_VARS = {
 }
 
 
+# Credentials a runner may hold that the pipeline's stages (pull-request code) never need.
+_SECRET_VARS = {
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+}
+
+
+def hide_from_children(name: str) -> None:
+    """Never pass the variable ``name`` (a token) to child processes."""
+    _SECRET_VARS.add(name)
+
+
 def clean_env() -> dict[str, str]:
-    """The environment for child processes, without hook-local GIT_* variables."""
+    """The environment for child processes: no hook-local GIT_* variables, no tokens."""
     return {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("GIT_") or key in _KEEP_GIT_VARS or key.startswith("GIT_CONFIG_")
+        if key not in _SECRET_VARS
+        and (not key.startswith("GIT_") or key in _KEEP_GIT_VARS or key.startswith("GIT_CONFIG_"))
     }
 
 

@@ -196,3 +196,18 @@ def test_push_event_reports_status_and_summary_only(runner: Runner) -> None:
     assert runner.gh.comments == {}
     [status] = runner.gh.statuses
     assert (status["sha"], status["state"]) == (after, "success")
+
+
+def test_pipeline_stages_do_not_inherit_the_token(runner: Runner, monkeypatch) -> None:
+    checkout = runner.open_pr("pass", 12)
+    monkeypatch.setenv("MY_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_other_secret")
+    train = checkout / "src" / "train.py"
+    train.write_text(
+        train.read_text() + "\nimport os\n"
+        "open('seen-env.txt', 'w').write(repr({k: os.environ.get(k) for k in "
+        "('MY_TOKEN', 'GITHUB_TOKEN')}))\n"
+    )
+    result = runner.ci(checkout, "--token-env", "MY_TOKEN")
+    assert result.exit_code == 0, result.output
+    assert (checkout / "seen-env.txt").read_text() == "{'MY_TOKEN': None, 'GITHUB_TOKEN': None}"

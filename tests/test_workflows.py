@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from conftest import Repo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +70,7 @@ def tool(name: str) -> str:
 
 def lint(args: list[str], cwd: Path) -> None:
     """Run a linter; any finding (a non-zero exit) fails the test with its output."""
-    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, (
         f"`{' '.join(args)}` (in {cwd}) exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     )
@@ -123,6 +122,18 @@ def run_of(document: dict[Any, Any], command: str) -> dict[str, Any]:
     found = [s for s in steps(document) if command in s.get("run", "")]
     assert len(found) == 1, f"expected one step running `{command}`, found {len(found)}"
     return found[0]
+
+
+def run_script(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A `run:` script as the runner runs it (`shell: bash`: bash -e -o pipefail)."""
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def git_init(path: Path) -> Path:
@@ -303,7 +314,10 @@ def test_template_workflow() -> None:
     install = run_of(workflow, "pip install mlci")["run"]
     assert "if [ -f requirements.txt ]" in install
     ci = run_of(workflow, "mlci ci")
-    assert ci["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
+    assert ci["env"] == {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    assert fetch_step(workflow)["env"]["BASE_SHA"] == (
+        "${{ github.event.pull_request.base.sha || github.event.before }}"
+    )
     (upload,) = step_using(workflow, "actions/upload-artifact")
     assert upload["with"]["name"] == "mlci-report"
     assert upload["with"]["if-no-files-found"] == "ignore"
@@ -323,7 +337,9 @@ def test_fork_compute_workflow() -> None:
     for job in workflow["jobs"].values():
         assert job["permissions"] == {"contents": "read"}
     assert "secrets." not in WORKFLOWS["fork-compute"].read_text(encoding="utf-8")
-    assert "mlci ci --no-publish" in run_of(workflow, "mlci ci")["run"]
+    ci = run_of(workflow, "mlci ci")
+    assert ci["run"].strip() == "mlci ci --no-publish"
+    assert "env" not in ci  # the pull request's code gets no token at all
     record = run_of(workflow, "pr.json")
     assert record["env"] == {
         "PR_NUMBER": "${{ github.event.pull_request.number }}",
@@ -451,9 +467,7 @@ def test_action_builds_arguments_safely(
         env[key] = inputs.get(name, action["inputs"][name].get("default", ""))
     env["GITHUB_TOKEN"] = "t0ken"
     work = git_init(tmp_path / "work")
-    proc = subprocess.run(
-        ["bash", "-c", step["run"]], cwd=work, env=env, capture_output=True, text=True
-    )
+    proc = run_script(step["run"], work, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert argv_file.read_text(encoding="utf-8").splitlines() == expected
     assert not (work / "pwned").exists()
@@ -463,13 +477,104 @@ def test_action_builds_arguments_safely(
 def test_action_rejects_bad_publish_input(tmp_path: Path) -> None:
     action = load(ACTION)
     (step,) = [s for s in steps(action) if s.get("id") == "mlci"]
-    env = {key: "x" for key in step["env"]}
+    env = dict.fromkeys(step["env"], "x")
     env |= {"PATH": "/usr/bin:/bin", "MLCI_INPUT_BASE": "", "MLCI_INPUT_TITLE": ""}
-    proc = subprocess.run(
-        ["bash", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
+    proc = run_script(step["run"], tmp_path, env)
     assert proc.returncode == 2
     assert "::error" in proc.stdout and "publish" in proc.stdout
+
+
+FAKE_GIT = """#!/bin/sh
+[ "$1" = fetch ] && printf '%s\\n' "${GIT_CONFIG_VALUE_0:-no header}" >> "$OUT"
+exec "$REAL_GIT" "$@"
+"""
+BASIC = "eC1hY2Nlc3MtdG9rZW46dDBrZW4="  # base64 of x-access-token:t0ken
+
+
+def fetch_step(document: dict[Any, Any]) -> dict[str, Any]:
+    (step,) = [s for s in steps(document) if s.get("name") == "Fetch the base commit"]
+    return step
+
+
+@pytest.mark.parametrize("name", ["action", "template", "fork-compute"])
+def test_base_is_fetched_before_any_pull_request_code(name: str) -> None:
+    """The token reaches git in one step, before the pull request's code could plant
+    anything (a `git` on GITHUB_PATH, say); the step that runs that code holds no git
+    credentials."""
+    document = load(ALL_FILES[name])
+    order = list(steps(document))
+    fetch = fetch_step(document)
+    for step in order:
+        if "pip install" in step.get("run", "") or re.search(r"^mlci ", step.get("run", ""), re.M):
+            assert order.index(fetch) < order.index(step), step.get("name")
+            assert "extraheader" not in step["run"] and "GIT_CONFIG" not in step["run"]
+            assert not any(key.startswith("GIT_") for key in step.get("env", {}))
+    (checkout,) = step_using(document, "actions/checkout") or [{"with": {}}]
+    if name != "action":
+        assert checkout["with"]["persist-credentials"] is False
+
+
+@pytest.mark.parametrize("name", ["action", "template", "fork-compute"])
+@pytest.mark.parametrize("persisted", [False, True], ids=["no-creds", "checkout-creds"])
+def test_fetch_base_step(tmp_path: Path, name: str, persisted: bool) -> None:
+    """Run the step on a depth-1 clone: the base commit arrives, the token reaches
+    that one `git fetch` as the header actions/checkout would use (unless the clone
+    kept its own), and nothing is written to .git/config or printed."""
+    real_git = shutil.which("git")
+    assert real_git
+    origin = git_init(tmp_path / "origin")
+    ident = ["-c", "user.name=t", "-c", "user.email=t@t.invalid"]
+    commit = [real_git, *ident, "commit", "--quiet", "--allow-empty", "-m"]
+    subprocess.run([*commit, "base"], cwd=origin, check=True)
+    base = subprocess.run(
+        [real_git, "rev-parse", "HEAD"], cwd=origin, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    subprocess.run([*commit, "head"], cwd=origin, check=True)
+    work = tmp_path / "work"
+    subprocess.run(
+        [real_git, "clone", "--quiet", "--depth=1", f"file://{origin}", str(work)], check=True
+    )
+    if persisted:  # what actions/checkout stores with persist-credentials: true
+        subprocess.run(
+            [real_git, "config", "http.https://github.com/.extraheader", "AUTHORIZATION: mine"],
+            cwd=work,
+            check=True,
+        )
+    config_before = (work / ".git" / "config").read_text(encoding="utf-8")
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "git").write_text(FAKE_GIT, encoding="utf-8")
+    (fake_bin / "git").chmod(0o755)
+    out = tmp_path / "fetches"
+    env = {
+        "PATH": f"{fake_bin}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "REAL_GIT": real_git,
+        "OUT": str(out),
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_TOKEN": "t0ken",
+        "BASE_SHA": base,
+    }
+    step = fetch_step(load(ALL_FILES[name]))
+    assert set(step["env"]) == {"GITHUB_TOKEN", "BASE_SHA"}
+
+    proc = run_script(step["run"], work, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    subprocess.run([real_git, "cat-file", "-e", f"{base}^{{commit}}"], cwd=work, check=True)
+    expected = "no header" if persisted else f"AUTHORIZATION: basic {BASIC}"
+    assert out.read_text(encoding="utf-8").splitlines() == [expected]
+    assert (work / ".git" / "config").read_text(encoding="utf-8") == config_before
+    assert "t0ken" not in proc.stdout + proc.stderr
+    if not persisted:
+        assert f"::add-mask::{BASIC}" in proc.stdout
+
+    # Present already, or not a commit id (a push creating a branch, a branch name):
+    # nothing to fetch.
+    for value in (base, "0" * 40, "main", ""):
+        out.unlink(missing_ok=True)
+        proc = run_script(step["run"], work, {**env, "BASE_SHA": value})
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert not out.exists(), value
 
 
 def test_ci_workflow() -> None:
