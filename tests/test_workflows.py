@@ -303,18 +303,15 @@ def test_template_workflow() -> None:
     assert set(on) == {"pull_request", "push"}
     assert on["push"] == {"branches": ["main"]}
     assert workflow["permissions"] == {}
-    (job,) = workflow["jobs"].values()
-    assert job["permissions"] == {
-        "contents": "read",
-        "pull-requests": "write",
-        "statuses": "write",
-    }
+    check, publish = workflow["jobs"]["check"], workflow["jobs"]["publish"]
+    # The job that runs the pull request's code can only read.
+    assert check["permissions"] == {"contents": "read"}
     (checkout,) = step_using(workflow, "actions/checkout")
     assert checkout["with"] == {"persist-credentials": False}  # default depth 1
-    install = run_of(workflow, "pip install mlci")["run"]
+    install = run_of(workflow, "pip install -r requirements.txt")["run"]
     assert "if [ -f requirements.txt ]" in install
-    ci = run_of(workflow, "mlci ci")
-    assert ci["env"] == {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    ci = run_of(workflow, "mlci ci --no-publish")
+    assert "env" not in ci
     assert fetch_step(workflow)["env"]["BASE_SHA"] == (
         "${{ github.event.pull_request.base.sha || github.event.before }}"
     )
@@ -327,6 +324,15 @@ def test_template_workflow() -> None:
         "report.html",
     }
     assert upload["if"] == "${{ !cancelled() }}"  # a failed gate still uploads its report
+    # The job that can write runs nothing from the pull request.
+    assert publish["needs"] == "check"
+    assert publish["if"] == "${{ !cancelled() }}"
+    assert publish["permissions"] == {"pull-requests": "write", "statuses": "write"}
+    assert not any("actions/checkout" in str(step.get("uses", "")) for step in publish["steps"])
+    assert publish["steps"][-1]["run"] == (
+        'mlci publish --results "${RESULTS_DIR}/mlci-results.json"'
+    )
+    assert publish["steps"][-1]["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
 
 
 def test_fork_compute_workflow() -> None:
