@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlci import __version__, dvc, gates
+from mlci.checks.tests import TestRun, run_tests
 from mlci.config import CONFIG_FILE, Config, parse_config
 from mlci.git import Repository, Rev, scrub_hook_env
 from mlci.metrics import diff_values
@@ -34,6 +35,7 @@ class CheckOptions:
     head: RevInfo | None = None
     # Wraps each DVC step's streamed output (CI: ::group:: ... ::endgroup::).
     group: Callable[[str], AbstractContextManager[None]] = _no_group
+    tests: bool = True  # run the project's tests (`tests:` in mlci.yaml)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ def compare(
     head_config: Config | None = None,
     pipeline: PipelineRun | None = None,
     notes: tuple[str, ...] = (),
+    tests: TestRun | None = None,
 ) -> Results:
     """Measure both revisions, diff them and apply the gates."""
     base_m, head_m, base_p, head_p = measure(project, {"base": base.sha, "head": head_rev})
@@ -128,7 +131,7 @@ def compare(
     config = head_config or base_config or Config()
     return Results(
         title=(base_config or config).report.title,
-        verdict=worst(g.outcome for g in results_gates),
+        verdict=worst([g.outcome for g in results_gates] + ([tests.outcome] if tests else [])),
         base=RevInfo(name=base.name, sha=base.sha),
         head=head,
         metrics=metrics,
@@ -140,7 +143,25 @@ def compare(
         fold_unchanged=config.report.fold_unchanged,
         config_file=project.config_relpath if (base_config or head_config) else None,
         mlci_version=__version__,
+        tests=tests,
     )
+
+
+def _run_tests(
+    project: Project, options: CheckOptions, base: Config | None, head: Config | None
+) -> TestRun | None:
+    """The base's test command if it has one (a pull request cannot swap it), else the head's."""
+    settings = (base.tests if base else None) or (head.tests if head else None)
+    if settings is None or not options.tests:
+        return None
+    with options.group(f"tests: {settings.command}"):
+        return run_tests(
+            settings.command,
+            project.dvc_root,
+            options.emit,
+            junit=settings.junit,
+            severity=settings.severity,
+        )
 
 
 def run_check(options: CheckOptions) -> Results:
@@ -156,6 +177,7 @@ def run_check(options: CheckOptions) -> Results:
     elif base_config is None:
         notes.append(f"No {CONFIG_FILE} at base: the gates come from this branch's file.")
     pipeline = _prepare(project, options, config)
+    tests = _run_tests(project, options, base_config, project.head_config)
     return compare(
         project,
         base,
@@ -164,6 +186,7 @@ def run_check(options: CheckOptions) -> Results:
         head_config=project.head_config,
         pipeline=pipeline,
         notes=tuple(notes),
+        tests=tests,
     )
 
 

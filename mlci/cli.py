@@ -72,6 +72,13 @@ def pipeline_options(func: F) -> F:
             "(default: on, or `pipeline.repro` in mlci.yaml).",
         ),
         click.option(
+            "--tests/--no-tests",
+            "run_tests",
+            default=True,
+            help="Run the project's own tests (`tests:` in mlci.yaml); their failures "
+            "fail the gate.",
+        ),
+        click.option(
             "--results",
             "results_path",
             type=click.Path(dir_okay=False, path_type=Path),
@@ -138,6 +145,7 @@ def check(
     base: str | None,
     pull: bool | None,
     repro: bool | None,
+    run_tests: bool,
     results_path: Path,
     report_path: Path,
     fail_on: str,
@@ -151,7 +159,9 @@ def check(
     """
     from mlci.check import CheckOptions
 
-    options = CheckOptions(path=Path.cwd(), base=base, pull=pull, repro=repro, emit=click.echo)
+    options = CheckOptions(
+        path=Path.cwd(), base=base, pull=pull, repro=repro, tests=run_tests, emit=click.echo
+    )
     ctx.exit(_check_and_report(options, results_path, report_path, fail_on))
 
 
@@ -307,6 +317,7 @@ def ci_command(
     base: str | None,
     pull: bool | None,
     repro: bool | None,
+    run_tests: bool,
     results_path: Path,
     report_path: Path,
     fail_on: str,
@@ -331,7 +342,9 @@ def ci_command(
     from mlci.report import render_terminal
 
     run = run_ci(
-        CheckOptions(path=Path.cwd(), pull=pull, repro=repro, base=base, emit=click.echo),
+        CheckOptions(
+            path=Path.cwd(), pull=pull, repro=repro, base=base, tests=run_tests, emit=click.echo
+        ),
         PublishOptions(
             token_env=token_env,
             comment=comment,  # type: ignore[arg-type]

@@ -59,11 +59,21 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class TestsConfig:
+    """The project's own test suite: its failures fail the gate."""
+
+    command: str
+    junit: str | None = None  # JUnit XML it writes; pytest's is added automatically
+    severity: Severity = "fail"
+
+
+@dataclass(frozen=True)
 class Config:
     base: str = "main"
     pipeline: PipelineConfig = PipelineConfig()
     metrics: tuple[MetricRule, ...] = ()
     report: ReportConfig = ReportConfig()
+    tests: TestsConfig | None = None
     # Where it was read from ("mlci.yaml", "main:mlci.yaml"); None for defaults.
     source: str | None = None
 
@@ -175,7 +185,26 @@ _RULE_KEYS = {
     "max_drop_pct": "largest allowed drop vs base, in percent",
     "severity": "fail or warn",
 }
-_TOP_KEYS = ("base", "pipeline", "metrics", "report")
+_TOP_KEYS = ("base", "pipeline", "metrics", "report", "tests")
+
+
+def _tests(check: _Validator, raw: Any) -> TestsConfig | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = {"command": raw}
+    item = check.mapping(raw, ("tests",), ("command", "junit", "severity"))
+    command = check.string(item.get("command"), ("tests", "command"))
+    if command is None:
+        raise check.error(("tests",), "missing required key 'command'", hint="e.g. pytest tests")
+    return TestsConfig(
+        command=command,
+        junit=check.string(item.get("junit"), ("tests", "junit")),
+        severity="warn"
+        if check.choice(item.get("severity"), ("tests", "severity"), ("fail", "warn"), "fail")
+        == "warn"
+        else "fail",
+    )
 
 
 def _rule(check: _Validator, raw: Any, path: _Path) -> MetricRule:
@@ -253,6 +282,7 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
                 report_raw.get("fold_unchanged"), ("report", "fold_unchanged"), True
             ),
         ),
+        tests=_tests(check, top.get("tests")),
         source=source,
     )
 

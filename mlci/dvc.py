@@ -133,11 +133,6 @@ def _stage_name(root: str, name: str) -> str:
 def run_dvc(root: Path, args: list[str], emit: Callable[[str], None], *, what: str) -> None:
     """Run ``dvc ARGS`` in ``root``, streaming its output through ``emit``."""
     env = clean_env()
-    if sys.prefix != sys.base_prefix and not env.get("VIRTUAL_ENV"):
-        # mlci runs from a virtualenv that is not activated (`.venv/bin/mlci`): stage
-        # commands such as `python src/train.py` should find that environment's packages.
-        bin_dir = str(Path(sys.executable).parent)
-        env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
     tail: deque[str] = deque(maxlen=_TAIL_LINES)
     failed_stage = None
     with subprocess.Popen(

@@ -6,6 +6,7 @@ GitPython errors become :class:`GitError` here and nowhere else.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,12 +54,17 @@ def hide_from_children(name: str) -> None:
 
 def clean_env() -> dict[str, str]:
     """The environment for child processes: no hook-local GIT_* variables, no tokens."""
-    return {
+    env = {
         key: value
         for key, value in os.environ.items()
         if key not in _SECRET_VARS
         and (not key.startswith("GIT_") or key in _KEEP_GIT_VARS or key.startswith("GIT_CONFIG_"))
     }
+    if sys.prefix != sys.base_prefix and not env.get("VIRTUAL_ENV"):
+        # mlci runs from a virtualenv that is not activated (`.venv/bin/mlci`): stage and
+        # test commands such as `python src/train.py` should find that environment.
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
 
 
 def scrub_hook_env() -> None:

@@ -12,7 +12,10 @@ import typing
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union
 
+from mlci.checks.tests import TestFailure, TestRun
 from mlci.errors import UsageError
+
+__all__ = ["TestFailure", "TestRun"]  # part of the results schema
 
 SCHEMA_VERSION = 1
 
@@ -95,13 +98,21 @@ class Results:
     pipeline: PipelineRun | None
     fold_unchanged: bool = True
     config_file: str | None = None  # mlci.yaml relative to the repository root
+    tests: TestRun | None = None
     schema_version: int = SCHEMA_VERSION
     mlci_version: str = ""
 
+    def outcomes(self) -> list[str]:
+        """Every judgement of the run: each gate, the test run."""
+        found: list[str] = [gate.outcome for gate in self.gates]
+        if self.tests is not None:
+            found.append(self.tests.outcome)
+        return found
+
     def counts(self) -> dict[str, int]:
         tally = {"pass": 0, "warn": 0, "fail": 0}
-        for gate in self.gates:
-            tally[gate.outcome] += 1
+        for outcome in self.outcomes():
+            tally[outcome] += 1
         return tally
 
     def to_json(self) -> str:
@@ -163,10 +174,14 @@ def _coerce(hint: Any, raw: Any, name: str) -> Any:
                 return _build(option, raw)  # type: ignore[arg-type]
         return raw  # a scalar union such as Value
     if origin is tuple:
-        (item, _ellipsis) = typing.get_args(hint)
+        args = typing.get_args(hint)
         if not isinstance(raw, list):
             raise TypeError(f"{name}: expected a list")
-        return tuple(_coerce(item, entry, name) for entry in raw)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(args[0], entry, name) for entry in raw)
+        if len(args) != len(raw):
+            raise TypeError(f"{name}: expected {len(args)} items, got {len(raw)}")
+        return tuple(_coerce(arg, entry, name) for arg, entry in zip(args, raw, strict=True))
     if dataclasses.is_dataclass(hint):
         return _build(hint, raw)  # type: ignore[arg-type]
     return raw

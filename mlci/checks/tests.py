@@ -150,7 +150,8 @@ def run_tests(
     elif code not in (0, _PYTEST_NO_TESTS):
         outcome, reason = "fail", f"all tests passed but the command exited {code}"
     else:
-        outcome, reason = "pass", f"{total - skipped} passed, {skipped} skipped"
+        outcome = "pass"
+        reason = f"all {total - skipped} tests passed" + (f", {skipped} skipped" if skipped else "")
     return TestRun(
         command=command,
         exit_code=code,
