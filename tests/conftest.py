@@ -85,6 +85,27 @@ class Repo:
             os.chdir(cwd)
 
 
+def publish_and_clone(repo: Repo, tmp_path: Path, branch: str, *, depth: int | None = 1) -> Repo:
+    """Push ``repo`` to a bare origin and clone ``branch`` from it, shallow by default,
+    as a CI runner's checkout is."""
+    origin = tmp_path / "origin.git"
+    run(tmp_path, "git", "clone", "--quiet", "--bare", str(repo.root), str(origin))
+    clone = tmp_path / "clone"
+    shallow = ["--depth", str(depth)] if depth else []
+    run(
+        tmp_path,
+        "git",
+        "clone",
+        "--quiet",
+        *shallow,
+        "--branch",
+        branch,
+        f"file://{origin}",
+        str(clone),
+    )
+    return Repo(clone)
+
+
 METRICS_DVC_YAML = """\
 metrics:
   - metrics.json

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Repo, run
+from conftest import Repo, publish_and_clone
 
 GATES = """\
 metrics:
@@ -285,22 +285,8 @@ def test_dvc_metrics_diff_fails_in_shallow_clone_but_mlci_does_not(
     repo: Repo, tmp_path: Path
 ) -> None:
     repo.commit("feature work", {"metrics.json": {"accuracy": 0.93}})
-    origin = tmp_path / "origin.git"
-    run(tmp_path, "git", "clone", "--quiet", "--bare", str(repo.root), str(origin))
-    clone = tmp_path / "clone"
-    run(
-        tmp_path,
-        "git",
-        "clone",
-        "--quiet",
-        "--depth",
-        "1",
-        "--branch",
-        "feature",
-        f"file://{origin}",
-        str(clone),
-    )
-    shallow = Repo(clone)
+    shallow = publish_and_clone(repo, tmp_path, "feature")
+    clone = shallow.root
     assert shallow.git("rev-parse", "--is-shallow-repository") == "true"
     dvc_diff = shallow.dvc("metrics", "diff", "main", check=False)
     assert dvc_diff.returncode != 0
@@ -319,22 +305,9 @@ def test_shallow_clone_deepens_until_the_fork_point(repo: Repo, tmp_path: Path) 
         repo.commit(f"step {i}", {"notes.txt": str(i)})
     repo.git("checkout", "--quiet", "main")
     repo.commit("main moves on", {"metrics.json": {"accuracy": 0.91}})
-    origin = tmp_path / "origin.git"
-    run(tmp_path, "git", "clone", "--quiet", "--bare", str(repo.root), str(origin))
-    clone = tmp_path / "clone"
-    run(
-        tmp_path,
-        "git",
-        "clone",
-        "--quiet",
-        "--depth",
-        "1",
-        "--branch",
-        "feature",
-        f"file://{origin}",
-        str(clone),
-    )
-    result = Repo(clone).mlci("check", "--no-repro")
+    shallow = publish_and_clone(repo, tmp_path, "feature")
+    clone = shallow.root
+    result = shallow.mlci("check", "--no-repro")
     assert result.exit_code == 0, result.output
     data = json.loads((clone / "mlci-results.json").read_text())
     assert data["base"]["sha"] == fork
@@ -343,21 +316,8 @@ def test_shallow_clone_deepens_until_the_fork_point(repo: Repo, tmp_path: Path) 
 def test_explicit_base_sha_is_fetched_into_a_shallow_clone(repo: Repo, tmp_path: Path) -> None:
     base_sha = repo.git("rev-parse", "main")
     repo.commit("feature work", {"metrics.json": {"accuracy": 0.93}})
-    origin = tmp_path / "origin.git"
-    run(tmp_path, "git", "clone", "--quiet", "--bare", str(repo.root), str(origin))
-    clone = tmp_path / "clone"
-    run(
-        tmp_path,
-        "git",
-        "clone",
-        "--quiet",
-        "--depth",
-        "1",
-        "--branch",
-        "feature",
-        f"file://{origin}",
-        str(clone),
-    )
-    result = Repo(clone).mlci("check", "--no-repro", "--base", base_sha)
+    shallow = publish_and_clone(repo, tmp_path, "feature")
+    clone = shallow.root
+    result = shallow.mlci("check", "--no-repro", "--base", base_sha)
     assert result.exit_code == 0, result.output
     assert json.loads((clone / "mlci-results.json").read_text())["base"]["sha"] == base_sha

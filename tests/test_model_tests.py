@@ -114,7 +114,8 @@ def test_junit_from_another_runner(tmp_path: Path) -> None:
     xml.write_text(
         '<testsuites><testsuite name="s">'
         '<testcase classname="Suite" name="a" time="1.5"/>'
-        '<testcase classname="Suite" name="b" time="0.25"><failure message="boom&#10;more"/></testcase>'
+        '<testcase classname="Suite" name="b" time="0.25">'
+        '<failure message="boom&#10;more"/></testcase>'
         '<testcase classname="Suite" name="c"><skipped/></testcase>'
         "</testsuite></testsuites>"
     )
