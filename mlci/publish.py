@@ -11,7 +11,7 @@ from typing import Literal
 
 from mlci.actions import Context
 from mlci.github import Comment, GitHub
-from mlci.report import Md, fit_comment, marker
+from mlci.report import COMMENT_LIMIT, Md, fit_comment, marker, utf8_size
 from mlci.results import Results
 
 CommentMode = Literal["update", "new", "delete", "off"]
@@ -95,7 +95,8 @@ def publish(
     url = None
     removed = 0
     if pr_number is not None and comment != "off":
-        body = fit_comment(results, full_report=full_report)
+        # Room for the per-post nonce line sync_comment appends.
+        body = fit_comment(results, full_report=full_report, limit=COMMENT_LIMIT - 64)
         url, removed = sync_comment(github, pr_number, body, results.title, comment)
     sent = None
     head_sha = context.head_sha
@@ -133,7 +134,8 @@ def _check_run(
         for gate in results.gates
         if gate.outcome != "pass" and gate.line and config_file
     ][:CHECK_ANNOTATION_LIMIT]
-    summary = fit_comment(results, limit=CHECK_TEXT_LIMIT)
+    # Check-run text is limited in characters and in UTF-8 bytes: count the bytes.
+    summary = fit_comment(results, limit=CHECK_TEXT_LIMIT, size=utf8_size)
     payload: dict[str, object] = {
         "name": name,
         "head_sha": head_sha,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import jinja2
@@ -182,27 +182,36 @@ def body_size(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def utf8_size(text: str) -> int:
+    return len(text.encode())
+
+
 def fit_comment(
-    results: Results, *, limit: int = COMMENT_LIMIT, full_report: str = "the job summary"
+    results: Results,
+    *,
+    limit: int = COMMENT_LIMIT,
+    full_report: str = "the job summary",
+    size: Callable[[str], int] = body_size,
 ) -> str:
-    """The comment body within ``limit``: fold first, then truncate with a pointer."""
+    """The comment body within ``limit`` (as ``size`` counts): fold first, then truncate
+    with a pointer to the full report."""
     body = render_markdown(results)
-    if body_size(body) <= limit:
+    if size(body) <= limit:
         return body
     body = render_markdown(results, omit_folded=True)
-    if body_size(body) <= limit:
+    if size(body) <= limit:
         return body
     tail = (
         f"\n\n**… truncated to fit GitHub's comment size limit.** "
         f"The full report is in {escape_md(full_report)}.\n\n{marker(results.title)}\n"
     )
     kept: list[str] = []
-    size = body_size(tail)
+    used = size(tail)
     for line in body.splitlines(keepends=True):
-        if size + body_size(line) > limit:
+        if used + size(line) > limit:
             break
         kept.append(line)
-        size += body_size(line)
+        used += size(line)
     return "".join(kept).rstrip("\n") + tail
 
 

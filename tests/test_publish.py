@@ -321,3 +321,24 @@ def test_token_is_masked_and_never_printed(gh: GitHubServer, workdir: Path) -> N
     for _method, path, headers in gh.requests:
         assert TOKEN not in path
         assert headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_huge_reports_fit_comment_and_check_run_limits(gh: GitHubServer, workdir: Path) -> None:
+    big = make_results("fail")
+    changes = tuple(
+        Change("metrics.json", f"per_class.клас_{i:05d}.recall_⚠️", 0.5, 0.6, 0.1, 20.0, "changed")
+        for i in range(4000)
+    )
+    import dataclasses
+
+    dataclasses.replace(big, metrics=changes).write(workdir / "mlci-results.json")
+    result = publish("--status", "check")
+    assert result.exit_code == 0, result.output
+    [comment] = bot_comments(gh)
+    assert "truncated to fit GitHub's comment size limit" in comment["body"]
+    assert (
+        "[the job summary](https://github.com/octo-org/ml-project/actions/runs/4242)"
+        in (comment["body"])
+    )
+    [check_run] = gh.check_runs
+    assert len(check_run["output"]["summary"].encode()) <= 65535
