@@ -225,10 +225,11 @@ def _format_diff(results: Results, output_format: str) -> str:
 @cli.command()
 @click.option(
     "--scenario",
-    type=click.Choice(["pass", "fail"]),
+    type=click.Choice(["pass", "fail", "drift"]),
     default="pass",
     show_default=True,
-    help="pass: a param change within the gates; fail: one that breaks a gate.",
+    help="pass: a param change within the gates; fail: one that breaks a gate; "
+    "drift: a new data export whose distribution moved.",
 )
 @click.option(
     "--workspace",
@@ -255,7 +256,7 @@ def demo(ctx: click.Context, scenario: str, workspace: Path | None) -> None:
         options, ws.project / "mlci-results.json", ws.project / "report.md", "fail"
     )
     mlci = shutil.which("mlci") or str(Path(sys.argv[0]).resolve())
-    other = "pass" if scenario == "fail" else "fail"
+    other = "pass" if scenario != "pass" else "fail"
     click.secho(f"\nThe demo workspace is {ws.root}", bold=True)
     click.echo(
         f"  cd {ws.project} && {mlci} check   # run it again\n"

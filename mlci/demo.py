@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from mlci import dvc, git, resources
-from mlci.errors import UsageError
+from mlci.errors import DvcError, UsageError
+from mlci.git import clean_env
 
 DEMO_USER = ("mlci demo", "demo@mlci.invalid")
 
@@ -25,6 +28,8 @@ DEMO_USER = ("mlci demo", "demo@mlci.invalid")
 class Scenario:
     summary: str
     params: dict[str, object]  # "section.key" -> new value in params.yaml
+    # Arguments for src/fetch_data.py when the pull request brings a new data export.
+    export: tuple[str, ...] | None = None
 
 
 SCENARIOS = {
@@ -35,6 +40,11 @@ SCENARIOS = {
     "fail": Scenario(
         summary="Regularise harder against overfitting: C 1.0 -> 0.001",
         params={"train.C": 0.001},
+    ),
+    "drift": Scenario(
+        summary="Refresh data/raw.csv from the new export",
+        params={},
+        export=("--new-export",),
     ),
 }
 
@@ -90,6 +100,23 @@ def _find_param(lines: list[str], section: str, key: str) -> int | None:
     return None
 
 
+def _export_data(project: Path, args: tuple[str, ...], emit: Callable[[str], None]) -> None:
+    """Write data/raw.csv with the project's own script and track it with DVC."""
+    emit(f"$ python src/fetch_data.py {' '.join(args)} && dvc add data/raw.csv".replace("  ", " "))
+    completed = subprocess.run(
+        [sys.executable, "src/fetch_data.py", *args],
+        cwd=project,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise DvcError(f"src/fetch_data.py failed in {project}: {completed.stderr.strip()[-500:]}")
+    dvc.run_dvc(project, ["add", "--quiet", "data/raw.csv"], emit, what="add data/raw.csv")
+    git.run(project, "add", "data/raw.csv.dvc", "data/.gitignore")
+
+
 def build_workspace(
     dest: Path, scenario: str, emit: Callable[[str], None], source: Path | None = None
 ) -> Workspace:
@@ -127,6 +154,7 @@ def build_workspace(
     dvc.run_dvc(project, ["init", "--quiet"], emit, what="init")
     dvc.run_dvc(project, ["config", "core.analytics", "false"], emit, what="config")
     dvc.run_dvc(project, ["remote", "add", "-d", "storage", str(storage)], emit, what="remote add")
+    _export_data(project, (), emit)
     emit("$ dvc repro   # on main")
     dvc.run_dvc(project, ["repro"], emit, what="repro")
     git.run(project, "add", "--all")
@@ -138,5 +166,8 @@ def build_workspace(
     change = SCENARIOS[scenario]
     git.run(project, "checkout", "--quiet", "-b", branch)
     set_params(project / "params.yaml", change.params)
+    if change.export is not None:
+        _export_data(project, change.export, emit)
+        dvc.run_dvc(project, ["push", "--quiet"], emit, what="push")
     git.run(project, "commit", "--quiet", "--all", "-m", change.summary)
     return Workspace(root=dest, project=project, origin=origin, storage=storage, branch=branch)

@@ -1,13 +1,14 @@
-"""Stage 1: split scikit-learn's bundled breast-cancer data into train/test CSVs."""
+"""Stage 1: split data/raw.csv (DVC-tracked; see fetch_data.py) into train/test CSVs."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import yaml
-from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 
+RAW = Path("data/raw.csv")
 OUT_DIR = Path("data/prepared")
 
 
@@ -15,8 +16,8 @@ def main() -> None:
     with Path("params.yaml").open() as f:
         params = yaml.safe_load(f)["prepare"]
 
-    # 569 rows, 30 numeric features, "target": 0 = malignant, 1 = benign.
-    df = load_breast_cancer(as_frame=True).frame
+    # 569 rows: an id, 30 numeric features, "target": 0 = malignant, 1 = benign.
+    df = pd.read_csv(RAW).drop(columns=["id"])
     train, test = train_test_split(
         df,
         test_size=float(params["test_size"]),
