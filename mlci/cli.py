@@ -197,29 +197,10 @@ def diff(base: str | None, head: str | None, output_format: str) -> None:
     relative change added and unchanged values included.
     """
     from mlci.check import run_diff
+    from mlci.report import render_diff
 
     results = run_diff(Path.cwd(), base, head)
-    click.echo(_format_diff(results, output_format), nl=False)
-
-
-def _format_diff(results: Results, output_format: str) -> str:
-    import dataclasses
-    import json
-
-    from mlci.report import render_markdown, render_terminal
-
-    if output_format == "json":
-        payload = {
-            "base": dataclasses.asdict(results.base),
-            "head": dataclasses.asdict(results.head),
-            "metrics": [dataclasses.asdict(change) for change in results.metrics],
-            "params": [dataclasses.asdict(change) for change in results.params],
-            "errors": [dataclasses.asdict(error) for error in results.errors],
-        }
-        return json.dumps(payload, indent=2) + "\n"
-    if output_format == "md":
-        return render_markdown(results, "diff.md.j2")
-    return render_terminal(results, "diff.txt.j2")
+    click.echo(render_diff(results, output_format), nl=False)
 
 
 @cli.command()

@@ -9,6 +9,8 @@ only this module and the templates themselves create.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -223,6 +225,22 @@ def render_terminal(results: Results, template: str = "check.txt.j2") -> str:
     context["all_metric_table"] = _change_table(results.metrics, "metric")
     context["all_param_table"] = _change_table(results.params, "param")
     return env.get_template(template).render(context)
+
+
+def render_diff(results: Results, output_format: str) -> str:
+    """`mlci diff` output: ``table`` (terminal), ``md`` or ``json``."""
+    if output_format == "json":
+        payload = {
+            "base": dataclasses.asdict(results.base),
+            "head": dataclasses.asdict(results.head),
+            "metrics": [dataclasses.asdict(change) for change in results.metrics],
+            "params": [dataclasses.asdict(change) for change in results.params],
+            "errors": [dataclasses.asdict(error) for error in results.errors],
+        }
+        return json.dumps(payload, indent=2) + "\n"
+    if output_format == "md":
+        return render_markdown(results, "diff.md.j2")
+    return render_terminal(results, "diff.txt.j2")
 
 
 def _change_table(changes: Sequence[Change], label: str) -> str:
