@@ -10,6 +10,7 @@ prints it, and a failing stage's output can be quoted in the error.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import subprocess
@@ -27,6 +28,8 @@ from mlci.results import Value
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
+
+    from mlci.plots import Plots
 
 WORKSPACE = "workspace"
 _TAIL_LINES = 15
@@ -216,3 +219,235 @@ def metrics_at(repo: Repo, revs: Mapping[str, str]) -> dict[str, Snapshot]:
 def params_at(repo: Repo, revs: Mapping[str, str]) -> dict[str, Snapshot]:
     """Params at each revision in ``revs`` ({label: git rev or "workspace"})."""
     return _snapshots(repo.params.show, revs)
+
+
+# --- plots ---------------------------------------------------------------------------------
+
+_CONFUSION_TEMPLATES = ("confusion", "confusion_normalized")
+
+
+@dataclass(frozen=True)
+class _RevPlot:
+    """One plot as DVC resolved it at one revision (internal to :func:`plots_at`)."""
+
+    kind: str  # curve | confusion | image
+    props: Mapping[str, Any]
+    datapoints: tuple[Mapping[str, Any], ...] = ()
+    path: str = ""
+
+
+@contextmanager
+def _cwd(folder: str) -> Iterator[None]:
+    # DVC names plot files relative to the process's cwd; mlci names them from the root.
+    saved = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(saved)
+
+
+def plots_at(repo: Repo, revs: Mapping[str, str]) -> Plots:
+    """The DVC plots at ``revs["base"]`` and ``revs["head"]`` (git revs or "workspace").
+
+    Reads them with ``repo.plots.show`` — the call ``dvc plots diff`` makes — and DVC's
+    own converter (the x/y inference, field joins and multi-file plots of ``dvc plots``),
+    one revision at a time. A plot, file or revision DVC cannot read becomes a line in
+    ``Plots.errors`` ("plots/roc.csv at base: …"), never an exception.
+    """
+    from mlci.plots import Plots
+
+    found: dict[str, dict[str, _RevPlot]] = {}
+    errors: list[str] = []
+    by_rev: dict[str, tuple[dict[str, _RevPlot], list[tuple[str, str]]]] = {}
+    with _cwd(repo.root_dir):
+        for label in ("base", "head"):
+            rev = revs.get(label)
+            if rev is None:
+                found[label] = {}
+                continue
+            if rev not in by_rev:
+                by_rev[rev] = _plots_at_rev(repo, rev)
+            found[label], rev_errors = by_rev[rev]
+            errors.extend(f"{where} at {label}: {message}" for where, message in rev_errors)
+    base, head = found["base"], found["head"]
+    plots: dict[str, list[Any]] = {"curve": [], "confusion": [], "image": []}
+    for plot_id in [*head, *(plot_id for plot_id in base if plot_id not in head)]:
+        new, old = head.get(plot_id), base.get(plot_id)
+        kind = (new or old).kind  # type: ignore[union-attr]  # one of them is there
+        if old is not None and old.kind != kind:
+            errors.append(f"{plot_id} at base: a {old.kind} plot there, a {kind} plot at head")
+            old = None
+        try:
+            plots[kind].extend(_combine(kind, plot_id, old, new))
+        except ValueError as exc:
+            errors.append(f"{plot_id}: {exc}")
+    return Plots(
+        curves=tuple(plots["curve"]),
+        confusions=tuple(plots["confusion"]),
+        images=tuple(plots["image"]),
+        errors=tuple(errors),
+    )
+
+
+def _plots_at_rev(repo: Repo, rev: str) -> tuple[dict[str, _RevPlot], list[tuple[str, str]]]:
+    """Every plot at one revision, by plot id, and (where, message) for what failed."""
+    from dvc.render.converter.vega import VegaConverter
+    from dvc.repo.plots import infer_data_sources
+    from dvc.utils.plots import group_definitions_by_id
+    from dvc_render import ImageRenderer
+
+    try:
+        raw = repo.plots.show(revs=[rev])
+    except Exception as exc:  # an unknown revision, a broken dvc.yaml: this revision only
+        return {}, [("plots", _error_text(exc))]
+    content: dict[str, Any] = next(iter(raw.values()), {})
+    errors: list[tuple[str, str]] = []
+    definitions = content.get("definitions", {})
+    sources = content.get("sources", {})
+    for part in (definitions, sources):
+        if "error" in part:
+            errors.append(("plots", _error_text(part["error"])))
+    for config, config_content in definitions.get("data", {}).items():
+        if "error" in config_content:
+            errors.append((config or "plots", _error_text(config_content["error"])))
+    source_data: dict[str, Any] = sources.get("data", {})
+    for source, result in source_data.items():
+        if "error" in result:
+            errors.append((source, _error_text(result["error"])))
+
+    found: dict[str, _RevPlot] = {}
+    for plot_id, (inner_id, definition) in group_definitions_by_id(
+        definitions.get("data", {})
+    ).items():
+        props = dict(definition or {})
+        files = infer_data_sources(inner_id, props)
+        if ImageRenderer.matches(inner_id, None):
+            if "data" in source_data.get(inner_id, {}):
+                found[plot_id] = _RevPlot("image", props, path=inner_id)
+            continue
+        data = {f: source_data[f]["data"] for f in files if "data" in source_data.get(f, {})}
+        if not data:
+            continue  # missing at this revision; a read error is in `errors` already
+        try:
+            datapoints, resolved = VegaConverter(inner_id, data, props).flat_datapoints(rev)
+        except Exception as exc:  # a field the data lacks, x and y of different lengths
+            errors.append((plot_id, _error_text(exc)))
+            continue
+        kind = "confusion" if resolved.get("template") in _CONFUSION_TEMPLATES else "curve"
+        found[plot_id] = _RevPlot(kind, resolved, tuple(datapoints), path=inner_id)
+    return found, errors
+
+
+def _combine(kind: str, plot_id: str, old: _RevPlot | None, new: _RevPlot | None) -> list[Any]:
+    """The base and head of one plot id as mlci.plots dataclasses."""
+    from mlci.plots import ImagePlot
+
+    props = (new or old).props  # type: ignore[union-attr]
+    if kind == "image":
+        path = (new or old).path  # type: ignore[union-attr]
+        return [ImagePlot(id=plot_id, path=path, in_base=old is not None, in_head=new is not None)]
+    if kind == "confusion":
+        return [_confusion(plot_id, props, old, new)]
+    return _curves(plot_id, props, old, new)
+
+
+def _text(value: Any, default: str) -> str:
+    return default if value is None else str(value)
+
+
+def _confusion(
+    plot_id: str, props: Mapping[str, Any], old: _RevPlot | None, new: _RevPlot | None
+) -> Any:
+    from mlci.plots import Confusion
+
+    def pairs(found: _RevPlot | None) -> dict[tuple[str, str], int] | None:
+        if found is None:
+            return None
+        x, y = str(found.props.get("x")), str(found.props.get("y"))
+        counts: dict[tuple[str, str], int] = {}
+        for point in found.datapoints:
+            key = (str(point.get(x)), str(point.get(y)))
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    base, head = pairs(old), pairs(new)
+    classes = {label for counts in (base, head) if counts for pair in counts for label in pair}
+    labels = tuple(sorted(classes, key=_class_order))
+
+    def matrix(counts: dict[tuple[str, str], int] | None) -> tuple[tuple[int, ...], ...] | None:
+        if counts is None:
+            return None
+        return tuple(tuple(counts.get((a, p), 0) for p in labels) for a in labels)
+
+    return Confusion(
+        id=plot_id,
+        title=_text(props.get("title"), plot_id),
+        x_label=_text(props.get("x_label"), str(props.get("x"))),
+        y_label=_text(props.get("y_label"), str(props.get("y"))),
+        labels=labels,
+        base=matrix(base),
+        head=matrix(head),
+    )
+
+
+def _class_order(label: str) -> tuple[int, float, str]:
+    """Numbers in numeric order (2 before 10), then names."""
+    try:
+        number = float(label)
+    except ValueError:
+        return (1, 0.0, label)
+    return (0, number, label) if number == number else (1, 0.0, label)
+
+
+def _series(found: _RevPlot) -> dict[tuple[str, str], tuple[tuple[float, float], ...]]:
+    """Points per (file, y field): DVC puts every y series of a plot in one list."""
+    x, y = str(found.props.get("x")), str(found.props.get("y"))
+    series: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for point in found.datapoints:
+        key = (str(point.get("filename", "")), str(point.get("field", y)))
+        xy = (_number(point.get(x), x), _number(point.get(y), key[1]))
+        points = series.setdefault(key, [])
+        if all(map(math.isfinite, xy)):
+            points.append(xy)
+    return {key: tuple(points) for key, points in series.items()}
+
+
+def _number(value: Any, field: str) -> float:
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"non-numeric value {value!r} in field '{field}'")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        text = str(value)
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise ValueError(f"non-numeric value {shown!r} in field '{field}'") from None
+
+
+def _curves(
+    plot_id: str, props: Mapping[str, Any], old: _RevPlot | None, new: _RevPlot | None
+) -> list[Any]:
+    from mlci.plots import Curve
+
+    base = _series(old) if old is not None else None
+    head = _series(new) if new is not None else None
+    keys = [*(head or {}), *(key for key in (base or {}) if key not in (head or {}))]
+    title = _text(props.get("title"), plot_id)
+    curves = []
+    for key in keys:
+        file, field = key
+        several = len(keys) > 1
+        curves.append(
+            Curve(
+                id=f"{plot_id} ({file}: {field})" if several else plot_id,
+                title=f"{title} ({file}: {field})" if several else title,
+                x_label=_text(props.get("x_label"), str(props.get("x"))),
+                y_label=field if several else _text(props.get("y_label"), field),
+                x=str(props.get("x")),
+                y=field,
+                base=None if base is None else base.get(key),
+                head=None if head is None else head.get(key),
+                template=str(props.get("template") or "linear"),
+            )
+        )
+    return curves

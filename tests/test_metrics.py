@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mlci.demo import SCENARIOS, set_params
 from mlci.errors import UsageError
@@ -234,13 +235,21 @@ def test_set_params_writes_nothing_when_a_later_key_is_unknown(params_file: Path
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_demo_scenarios_apply_to_the_example_params(tmp_path: Path, scenario: str) -> None:
+    example = Path(__file__).parents[1] / "example-project" / "params.yaml"
     path = tmp_path / "params.yaml"
-    path.write_text("train:\n  C: 1.0           # strength\n  max_iter: 1000\n", encoding="utf-8")
+    path.write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
     set_params(path, SCENARIOS[scenario].params)
-    (value,) = SCENARIOS[scenario].params.values()
-    assert path.read_text(encoding="utf-8") == (
-        f"train:\n  C: {value}           # strength\n  max_iter: 1000\n"
+    after = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for dotted, value in SCENARIOS[scenario].params.items():
+        section, key = dotted.split(".")
+        assert after[section][key] == value
+    changed = sum(
+        a != b
+        for a, b in zip(
+            example.read_text().splitlines(), path.read_text().splitlines(), strict=True
+        )
     )
+    assert changed == len(SCENARIOS[scenario].params)  # comments and layout kept
 
 
 @pytest.mark.parametrize(
