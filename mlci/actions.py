@@ -45,6 +45,16 @@ class Context:
         return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
 
     @property
+    def artifacts_url(self) -> str | None:
+        """Where report.html is: the artifacts of the run that computed the results (for
+        a workflow_run, the triggering run), on this GitHub's own server."""
+        run = self.event.get("workflow_run")
+        url = run.get("html_url") if isinstance(run, dict) else None
+        if isinstance(url, str) and url.startswith(f"{self.server_url}/"):
+            return f"{url}#artifacts"
+        return f"{self.run_url}#artifacts" if self.run_url else None
+
+    @property
     def owner(self) -> str:
         return self.repository.split("/", 1)[0]
 

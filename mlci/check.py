@@ -12,11 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlci import __version__, dvc, gates
-from mlci.checks.tests import TestRun, run_tests
+from mlci.checks.tests import run_tests
 from mlci.config import CONFIG_FILE, Config, parse_config
 from mlci.git import Repository, Rev, scrub_hook_env
 from mlci.metrics import diff_values
-from mlci.results import LoadError, PipelineRun, Results, RevInfo, worst
+from mlci.results import (
+    DatasetReport,
+    LoadError,
+    PipelineRun,
+    Plots,
+    Results,
+    RevInfo,
+    TestRun,
+    worst,
+)
 
 
 def _no_group(title: str) -> AbstractContextManager[None]:
@@ -97,14 +106,23 @@ def _prepare(project: Project, options: CheckOptions, config: Config) -> Pipelin
     return PipelineRun(pulled=pulled, reproduced=reproduced, skipped=tuple(skipped))
 
 
-def measure(
-    project: Project, revs: Mapping[str, str]
-) -> tuple[dvc.Snapshot, dvc.Snapshot, dvc.Snapshot, dvc.Snapshot]:
-    """(base metrics, head metrics, base params, head params) for {"base": rev, "head": rev}."""
+@dataclass(frozen=True)
+class Measured:
+    base_metrics: dvc.Snapshot
+    head_metrics: dvc.Snapshot
+    base_params: dvc.Snapshot
+    head_params: dvc.Snapshot
+    plots: Plots | None
+
+
+def measure(project: Project, revs: Mapping[str, str], *, plots: bool = True) -> Measured:
+    """Metrics, params and (optionally) plots for {"base": rev, "head": rev}, read from
+    one DVC repository object."""
     with dvc.open_repo(project.dvc_root) as repo:
         metrics = dvc.metrics_at(repo, revs)
         params = dvc.params_at(repo, revs)
-    return metrics["base"], metrics["head"], params["base"], params["head"]
+        found = dvc.plots_at(repo, revs) if plots else None
+    return Measured(metrics["base"], metrics["head"], params["base"], params["head"], found)
 
 
 def compare(
@@ -118,20 +136,31 @@ def compare(
     pipeline: PipelineRun | None = None,
     notes: tuple[str, ...] = (),
     tests: TestRun | None = None,
+    data: tuple[DatasetReport, ...] = (),
+    plots: bool = True,
 ) -> Results:
     """Measure both revisions, diff them and apply the gates."""
-    base_m, head_m, base_p, head_p = measure(project, {"base": base.sha, "head": head_rev})
-    metrics = diff_values(base_m.values, head_m.values)
-    params = diff_values(base_p.values, head_p.values)
+    found = measure(project, {"base": base.sha, "head": head_rev}, plots=plots)
+    metrics = diff_values(found.base_metrics.values, found.head_metrics.values)
+    params = diff_values(found.base_params.values, found.head_params.values)
     errors = tuple(
         LoadError(rev=e.rev, file=e.file, message=e.message)
-        for e in (*base_m.errors, *head_m.errors, *base_p.errors, *head_p.errors)
+        for snapshot in (found.base_metrics, found.head_metrics)
+        for e in snapshot.errors
+    ) + tuple(
+        LoadError(rev=e.rev, file=e.file, message=e.message)
+        for snapshot in (found.base_params, found.head_params)
+        for e in snapshot.errors
     )
     results_gates = gates.evaluate(metrics, base_config, head_config, errors)
     config = head_config or base_config or Config()
+    outcomes: list[str] = [g.outcome for g in results_gates]
+    outcomes += [d.outcome for d in data]
+    if tests is not None:
+        outcomes.append(tests.outcome)
     return Results(
         title=(base_config or config).report.title,
-        verdict=worst([g.outcome for g in results_gates] + ([tests.outcome] if tests else [])),
+        verdict=worst(outcomes),
         base=RevInfo(name=base.name, sha=base.sha),
         head=head,
         metrics=metrics,
@@ -144,6 +173,8 @@ def compare(
         config_file=project.config_relpath if (base_config or head_config) else None,
         mlci_version=__version__,
         tests=tests,
+        plots=found.plots,
+        data=data,
     )
 
 
@@ -164,6 +195,16 @@ def _run_tests(
         )
 
 
+def _check_data(
+    project: Project, base: Rev, base_config: Config | None, head_config: Config | None
+) -> tuple[DatasetReport, ...]:
+    if not any(config and config.data for config in (base_config, head_config)):
+        return ()
+    from mlci.checks.run import check_data  # DuckDB: only when data checks are declared
+
+    return check_data(project.dvc_root, base.sha, base_config, head_config)
+
+
 def run_check(options: CheckOptions) -> Results:
     """`mlci check`: resolve base and head, re-run the pipeline, diff and gate."""
     project = open_project(options.path)
@@ -178,6 +219,7 @@ def run_check(options: CheckOptions) -> Results:
         notes.append(f"No {CONFIG_FILE} at base: the gates come from this branch's file.")
     pipeline = _prepare(project, options, config)
     tests = _run_tests(project, options, base_config, project.head_config)
+    data = _check_data(project, base, base_config, project.head_config)
     return compare(
         project,
         base,
@@ -187,6 +229,7 @@ def run_check(options: CheckOptions) -> Results:
         pipeline=pipeline,
         notes=tuple(notes),
         tests=tests,
+        data=data,
     )
 
 
@@ -202,4 +245,4 @@ def run_diff(path: Path, base: str | None, head: str | None) -> Results:
     else:
         head_info = RevInfo(name="workspace", sha="workspace")
         head_ref = dvc.WORKSPACE
-    return compare(project, base_rev, head_info, head_rev=head_ref)
+    return compare(project, base_rev, head_info, head_rev=head_ref, plots=False)

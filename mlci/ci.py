@@ -20,7 +20,7 @@ from mlci.errors import ExitCode, PublishError, UsageError
 from mlci.git import hide_from_children
 from mlci.github import GitHub, redact
 from mlci.publish import CommentMode, Published, StatusMode, publish
-from mlci.report import render_markdown
+from mlci.report import render_markdown, write_files
 from mlci.results import Results, RevInfo
 
 
@@ -147,9 +147,7 @@ def run_ci(
     results = run_check(check)
     if options.title:
         results = dataclasses.replace(results, title=options.title)
-    results.write(results_path)
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(render_markdown(results), encoding="utf-8")
+    write_files(results, results_path, report_path)
     show(results)
     actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), render_markdown(results))
     config_file = results.config_file

@@ -21,7 +21,6 @@ from mlci.errors import ExitCode, MlciError
 
 if TYPE_CHECKING:
     from mlci.check import CheckOptions
-    from mlci.results import Results
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -114,15 +113,6 @@ def verdict_exit_code(verdict: str, fail_on: str) -> ExitCode:
     return ExitCode.FAIL if verdict in failing else ExitCode.PASS
 
 
-def write_outputs(results: Results, results_path: Path, report_path: Path) -> None:
-    """Write mlci-results.json and report.md: always, before anything else can fail."""
-    from mlci.report import render_markdown
-
-    results.write(results_path)
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(render_markdown(results), encoding="utf-8")
-
-
 @click.group(cls=MlciGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mlci")
 def cli() -> None:
@@ -169,12 +159,13 @@ def _check_and_report(
     options: CheckOptions, results_path: Path, report_path: Path, fail_on: str
 ) -> ExitCode:
     from mlci.check import run_check
-    from mlci.report import render_terminal
+    from mlci.report import render_terminal, write_files
 
     results = run_check(options)
-    write_outputs(results, results_path, report_path)
+    html = write_files(results, results_path, report_path)
     click.echo(render_terminal(results), nl=False)
-    click.echo(f"\nReport: {report_path}   Results: {results_path}")
+    charts = f"   Charts: {html}" if html else ""
+    click.echo(f"\nReport: {report_path}   Results: {results_path}{charts}")
     return verdict_exit_code(results.verdict, fail_on)
 
 

@@ -11,11 +11,15 @@ import math
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
 from mlci.errors import ConfigError
+
+if TYPE_CHECKING:
+    from mlci.checks.data import ColumnSpec, DatasetSpec
+    from mlci.checks.drift import DriftSpec
 
 CONFIG_FILE = "mlci.yaml"
 
@@ -68,12 +72,23 @@ class TestsConfig:
 
 
 @dataclass(frozen=True)
+class DataRule:
+    """One dataset: its checks, and drift against the base revision's version of it."""
+
+    spec: DatasetSpec
+    drift: DriftSpec | None = None
+    severity: Severity = "fail"
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Config:
     base: str = "main"
     pipeline: PipelineConfig = PipelineConfig()
     metrics: tuple[MetricRule, ...] = ()
     report: ReportConfig = ReportConfig()
     tests: TestsConfig | None = None
+    data: tuple[DataRule, ...] = ()
     # Where it was read from ("mlci.yaml", "main:mlci.yaml"); None for defaults.
     source: str | None = None
 
@@ -185,7 +200,157 @@ _RULE_KEYS = {
     "max_drop_pct": "largest allowed drop vs base, in percent",
     "severity": "fail or warn",
 }
-_TOP_KEYS = ("base", "pipeline", "metrics", "report", "tests")
+_TOP_KEYS = ("base", "pipeline", "metrics", "report", "tests", "data")
+_COLUMN_KEYS = ("type", "nulls", "null_fraction", "min", "max", "allowed", "regex", "unique")
+_COLUMN_TYPES = ("int", "float", "number", "string", "bool", "datetime")
+_DATA_KEYS = ("path", "format", "rows", "unique", "columns", "drift", "severity")
+_DRIFT_KEYS = (
+    "columns",
+    "numeric_method",
+    "categorical_method",
+    "psi_warn",
+    "psi_fail",
+    "ks_pvalue",
+    "wasserstein",
+    "chi2_pvalue",
+    "share",
+    "bins",
+    "sample",
+)
+
+
+def _integer(check: _Validator, value: Any, path: _Path, minimum: int = 0) -> int | None:
+    number = check.number(value, path)
+    if number is None:
+        return None
+    if not number.is_integer() or number < minimum:
+        raise check.error(path, f"expected a whole number ≥ {minimum}, got {value!r}")
+    return int(number)
+
+
+def _names(check: _Validator, value: Any, path: _Path) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise check.error(path, f"expected a list of column names, got {_describe(value)}")
+    return tuple(check.string(item, (*path, i)) or "" for i, item in enumerate(value))
+
+
+def _column_spec(check: _Validator, raw: Any, path: _Path) -> ColumnSpec:
+    from mlci.checks.data import ColumnSpec
+
+    item = check.mapping(raw, path, _COLUMN_KEYS)
+    allowed = item.get("allowed")
+    if allowed is not None and (not isinstance(allowed, list) or not allowed):
+        raise check.error((*path, "allowed"), f"expected a list of values, got {allowed!r}")
+    if allowed is not None and any(v is None or isinstance(v, (dict, list)) for v in allowed):
+        raise check.error((*path, "allowed"), "values must be strings, numbers or booleans")
+    regex = check.string(item.get("regex"), (*path, "regex"))
+    if regex is not None:
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            raise check.error((*path, "regex"), f"not a valid regular expression: {exc}") from None
+    fraction = check.number(item.get("null_fraction"), (*path, "null_fraction"))
+    if fraction is not None and not 0 <= fraction <= 1:
+        raise check.error((*path, "null_fraction"), f"expected 0 to 1, got {fraction:g}")
+    kind = item.get("type")
+    return ColumnSpec(
+        type=None if kind is None else check.choice(kind, (*path, "type"), _COLUMN_TYPES, ""),  # type: ignore[arg-type]
+        nulls=_integer(check, item.get("nulls"), (*path, "nulls")),
+        null_fraction=fraction,
+        min=check.number(item.get("min"), (*path, "min")),
+        max=check.number(item.get("max"), (*path, "max")),
+        allowed=None if allowed is None else tuple(allowed),
+        regex=regex,
+        unique=check.boolean(item.get("unique"), (*path, "unique"), False),
+    )
+
+
+def _drift_spec(check: _Validator, raw: Any, path: _Path) -> DriftSpec:
+    from mlci.checks.drift import DriftSpec
+
+    item = check.mapping({} if raw is True else raw, path, _DRIFT_KEYS)
+    defaults = DriftSpec()
+    numbers: dict[str, Any] = {}
+    for name in ("psi_warn", "psi_fail", "ks_pvalue", "wasserstein", "chi2_pvalue", "share"):
+        value = check.number(item.get(name), (*path, name))
+        if value is not None:
+            if value < 0 or (name in ("ks_pvalue", "chi2_pvalue", "share") and value > 1):
+                raise check.error((*path, name), f"out of range: {value:g}")
+            numbers[name] = value
+    for name, minimum in (("bins", 2), ("sample", 10)):
+        value = _integer(check, item.get(name), (*path, name), minimum)
+        if value is not None:
+            numbers[name] = value
+    columns = item.get("columns")
+    return DriftSpec(
+        columns=None if columns is None else _names(check, columns, (*path, "columns")),
+        numeric_method=check.choice(  # type: ignore[arg-type]
+            item.get("numeric_method"),
+            (*path, "numeric_method"),
+            ("psi", "ks", "wasserstein"),
+            defaults.numeric_method,
+        ),
+        categorical_method=check.choice(  # type: ignore[arg-type]
+            item.get("categorical_method"),
+            (*path, "categorical_method"),
+            ("psi", "chi2"),
+            defaults.categorical_method,
+        ),
+        **numbers,
+    )
+
+
+def _data_rule(check: _Validator, raw: Any, path: _Path) -> DataRule:
+    from mlci.checks.data import DatasetSpec
+
+    item = check.mapping(raw, path, _DATA_KEYS)
+    data_path = check.string(item.get("path"), (*path, "path"))
+    if data_path is None:
+        raise check.error(path, "missing required key 'path'", hint="e.g. path: data/train.csv")
+    rows = check.mapping(item.get("rows"), (*path, "rows"), ("min", "max"))
+    columns_raw = check.mapping(item.get("columns"), (*path, "columns"), _AnyKey())
+    unique_raw = item.get("unique")
+    unique: list[tuple[str, ...]] = []
+    if unique_raw is not None:
+        if not isinstance(unique_raw, list):
+            unique_raw = [unique_raw]
+        for i, key in enumerate(unique_raw):
+            unique.append(_names(check, key, (*path, "unique", i)))
+    fmt = item.get("format")
+    spec = DatasetSpec(
+        path=data_path,
+        format=None  # type: ignore[arg-type]
+        if fmt is None
+        else check.choice(fmt, (*path, "format"), ("csv", "tsv", "parquet", "jsonl"), ""),
+        columns=tuple(
+            (str(name), _column_spec(check, rules, (*path, "columns", str(name))))
+            for name, rules in columns_raw.items()
+        ),
+        unique=tuple(unique),
+        rows_min=_integer(check, rows.get("min"), (*path, "rows", "min")),
+        rows_max=_integer(check, rows.get("max"), (*path, "rows", "max")),
+    )
+    drift_raw = item.get("drift")
+    return DataRule(
+        spec=spec,
+        drift=None
+        if drift_raw in (None, False)
+        else _drift_spec(check, drift_raw, (*path, "drift")),
+        severity="warn"
+        if check.choice(item.get("severity"), (*path, "severity"), ("fail", "warn"), "fail")
+        == "warn"
+        else "fail",
+        line=check.line_of(path),
+    )
+
+
+class _AnyKey(tuple[str, ...]):
+    """Allowed keys for a mapping whose keys are the user's own (column names)."""
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str)
 
 
 def _tests(check: _Validator, raw: Any) -> TestsConfig | None:
@@ -262,6 +427,9 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
 
     pipeline_raw = check.mapping(top.get("pipeline"), ("pipeline",), ("pull", "repro"))
     report_raw = check.mapping(top.get("report"), ("report",), ("title", "fold_unchanged"))
+    data_raw = top.get("data") or []
+    if not isinstance(data_raw, list):
+        raise check.error(("data",), f"expected a list of datasets, got {_describe(data_raw)}")
     rules_raw = top.get("metrics")
     if rules_raw is None:
         rules_raw = []
@@ -283,6 +451,7 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
             ),
         ),
         tests=_tests(check, top.get("tests")),
+        data=tuple(_data_rule(check, item, ("data", i)) for i, item in enumerate(data_raw)),
         source=source,
     )
 

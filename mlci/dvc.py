@@ -9,6 +9,7 @@ prints it, and a failing stage's output can be quoted in the error.
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import os
@@ -16,8 +17,8 @@ import re
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -224,6 +225,7 @@ def params_at(repo: Repo, revs: Mapping[str, str]) -> dict[str, Snapshot]:
 # --- plots ---------------------------------------------------------------------------------
 
 _CONFUSION_TEMPLATES = ("confusion", "confusion_normalized")
+_Series = tuple[tuple[float, float], ...]
 
 
 @dataclass(frozen=True)
@@ -232,8 +234,9 @@ class _RevPlot:
 
     kind: str  # curve | confusion | image
     props: Mapping[str, Any]
-    datapoints: tuple[Mapping[str, Any], ...] = ()
-    path: str = ""
+    path: str
+    series: Mapping[tuple[str, str], _Series] | None = None  # curve: (file, y field) -> points
+    counts: Mapping[tuple[str, str], int] | None = None  # confusion: (actual, predicted) -> n
 
 
 @contextmanager
@@ -252,10 +255,11 @@ def plots_at(repo: Repo, revs: Mapping[str, str]) -> Plots:
 
     Reads them with ``repo.plots.show`` — the call ``dvc plots diff`` makes — and DVC's
     own converter (the x/y inference, field joins and multi-file plots of ``dvc plots``),
-    one revision at a time. A plot, file or revision DVC cannot read becomes a line in
-    ``Plots.errors`` ("plots/roc.csv at base: …"), never an exception.
+    one revision at a time. A plot, file or revision that cannot be read becomes a line
+    in ``Plots.errors`` ("plots/roc.csv at base: …"), never an exception; the plot is
+    then shown as not present at that revision.
     """
-    from mlci.plots import Plots
+    from mlci.plots import ImagePlot, Plots
 
     found: dict[str, dict[str, _RevPlot]] = {}
     errors: list[str] = []
@@ -271,21 +275,28 @@ def plots_at(repo: Repo, revs: Mapping[str, str]) -> Plots:
             found[label], rev_errors = by_rev[rev]
             errors.extend(f"{where} at {label}: {message}" for where, message in rev_errors)
     base, head = found["base"], found["head"]
-    plots: dict[str, list[Any]] = {"curve": [], "confusion": [], "image": []}
+    curves: list[Any] = []
+    confusions: list[Any] = []
+    images: list[ImagePlot] = []
     for plot_id in [*head, *(plot_id for plot_id in base if plot_id not in head)]:
         new, old = head.get(plot_id), base.get(plot_id)
-        kind = (new or old).kind  # type: ignore[union-attr]  # one of them is there
-        if old is not None and old.kind != kind:
-            errors.append(f"{plot_id} at base: a {old.kind} plot there, a {kind} plot at head")
+        if new is not None and old is not None and old.kind != new.kind:
+            errors.append(f"{plot_id} at base: a {old.kind} plot there, a {new.kind} one at head")
             old = None
-        try:
-            plots[kind].extend(_combine(kind, plot_id, old, new))
-        except ValueError as exc:
-            errors.append(f"{plot_id}: {exc}")
+        kind = new.kind if new is not None else old.kind if old is not None else ""
+        if kind == "image":
+            path = (new or old).path  # type: ignore[union-attr]
+            images.append(
+                ImagePlot(plot_id, path, in_base=old is not None, in_head=new is not None)
+            )
+        elif kind == "confusion":
+            confusions.append(_confusion(plot_id, old, new))
+        else:
+            curves.extend(_curves(plot_id, old, new))
     return Plots(
-        curves=tuple(plots["curve"]),
-        confusions=tuple(plots["confusion"]),
-        images=tuple(plots["image"]),
+        curves=tuple(curves),
+        confusions=tuple(confusions),
+        images=tuple(images),
         errors=tuple(errors),
     )
 
@@ -293,12 +304,14 @@ def plots_at(repo: Repo, revs: Mapping[str, str]) -> Plots:
 def _plots_at_rev(repo: Repo, rev: str) -> tuple[dict[str, _RevPlot], list[tuple[str, str]]]:
     """Every plot at one revision, by plot id, and (where, message) for what failed."""
     from dvc.render.converter.vega import VegaConverter
-    from dvc.repo.plots import infer_data_sources
+    from dvc.repo.plots import SUPPORTED_IMAGE_EXTENSIONS, infer_data_sources
     from dvc.utils.plots import group_definitions_by_id
-    from dvc_render import ImageRenderer
 
     try:
-        raw = repo.plots.show(revs=[rev])
+        # DVC also prints "failed to load some plots" (when its CLI ran in this process)
+        # and progress bars; mlci reports each error itself, with the file and revision.
+        with redirect_stderr(io.StringIO()):
+            raw = repo.plots.show(revs=[rev])
     except Exception as exc:  # an unknown revision, a broken dvc.yaml: this revision only
         return {}, [("plots", _error_text(exc))]
     content: dict[str, Any] = next(iter(raw.values()), {})
@@ -314,68 +327,88 @@ def _plots_at_rev(repo: Repo, rev: str) -> tuple[dict[str, _RevPlot], list[tuple
     source_data: dict[str, Any] = sources.get("data", {})
     for source, result in source_data.items():
         if "error" in result:
-            errors.append((source, _error_text(result["error"])))
+            error = result["error"]
+            missing = isinstance(error, FileNotFoundError)
+            errors.append((source, "file not found" if missing else _error_text(error)))
 
     found: dict[str, _RevPlot] = {}
     for plot_id, (inner_id, definition) in group_definitions_by_id(
         definitions.get("data", {})
     ).items():
         props = dict(definition or {})
-        files = infer_data_sources(inner_id, props)
-        if ImageRenderer.matches(inner_id, None):
+        if Path(inner_id).suffix in SUPPORTED_IMAGE_EXTENSIONS:  # as `dvc plots` decides
             if "data" in source_data.get(inner_id, {}):
-                found[plot_id] = _RevPlot("image", props, path=inner_id)
+                found[plot_id] = _RevPlot("image", props, inner_id)
             continue
+        files = infer_data_sources(inner_id, props)
         data = {f: source_data[f]["data"] for f in files if "data" in source_data.get(f, {})}
         if not data:
             continue  # missing at this revision; a read error is in `errors` already
         try:
             datapoints, resolved = VegaConverter(inner_id, data, props).flat_datapoints(rev)
-        except Exception as exc:  # a field the data lacks, x and y of different lengths
+            if resolved.get("template") in _CONFUSION_TEMPLATES:
+                counts = _counts(datapoints, resolved)
+                found[plot_id] = _RevPlot("confusion", resolved, inner_id, counts=counts)
+            elif datapoints:
+                series = _series(datapoints, resolved)
+                found[plot_id] = _RevPlot("curve", resolved, inner_id, series=series)
+        except Exception as exc:  # a field the data lacks, a value that is not a number
             errors.append((plot_id, _error_text(exc)))
-            continue
-        kind = "confusion" if resolved.get("template") in _CONFUSION_TEMPLATES else "curve"
-        found[plot_id] = _RevPlot(kind, resolved, tuple(datapoints), path=inner_id)
     return found, errors
 
 
-def _combine(kind: str, plot_id: str, old: _RevPlot | None, new: _RevPlot | None) -> list[Any]:
-    """The base and head of one plot id as mlci.plots dataclasses."""
-    from mlci.plots import ImagePlot
-
-    props = (new or old).props  # type: ignore[union-attr]
-    if kind == "image":
-        path = (new or old).path  # type: ignore[union-attr]
-        return [ImagePlot(id=plot_id, path=path, in_base=old is not None, in_head=new is not None)]
-    if kind == "confusion":
-        return [_confusion(plot_id, props, old, new)]
-    return _curves(plot_id, props, old, new)
-
-
-def _text(value: Any, default: str) -> str:
-    return default if value is None else str(value)
+def _counts(
+    datapoints: list[dict[str, Any]], props: Mapping[str, Any]
+) -> dict[tuple[str, str], int]:
+    """(actual, predicted) -> rows: DVC's confusion templates count rows per x/y pair."""
+    x, y = str(props.get("x")), str(props.get("y"))
+    counts: dict[tuple[str, str], int] = {}
+    for point in datapoints:
+        key = (str(point.get(x)), str(point.get(y)))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
-def _confusion(
-    plot_id: str, props: Mapping[str, Any], old: _RevPlot | None, new: _RevPlot | None
-) -> Any:
+def _series(
+    datapoints: list[dict[str, Any]], props: Mapping[str, Any]
+) -> dict[tuple[str, str], _Series]:
+    """Points per (file, y field): DVC puts every y series of a plot in one list."""
+    x, y = str(props.get("x")), str(props.get("y"))
+    series: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for point in datapoints:
+        key = (str(point.get("filename", "")), str(point.get("field", y)))
+        xy = (_number(point.get(x), x), _number(point.get(y), key[1]))
+        points = series.setdefault(key, [])
+        if math.isfinite(xy[0]) and math.isfinite(xy[1]):
+            points.append(xy)
+    return {key: tuple(points) for key, points in series.items()}
+
+
+def _number(value: Any, field: str) -> float:
+    if not isinstance(value, bool) and isinstance(value, (int, float, str)):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    text = repr(value)
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    raise ValueError(f"non-numeric value {shown} in field '{field}'")
+
+
+def _text(value: Any, default: Any) -> str:
+    return str(default) if value is None else str(value)
+
+
+def _confusion(plot_id: str, old: _RevPlot | None, new: _RevPlot | None) -> Any:
     from mlci.plots import Confusion
 
-    def pairs(found: _RevPlot | None) -> dict[tuple[str, str], int] | None:
-        if found is None:
-            return None
-        x, y = str(found.props.get("x")), str(found.props.get("y"))
-        counts: dict[tuple[str, str], int] = {}
-        for point in found.datapoints:
-            key = (str(point.get(x)), str(point.get(y)))
-            counts[key] = counts.get(key, 0) + 1
-        return counts
-
-    base, head = pairs(old), pairs(new)
+    props = (new or old).props  # type: ignore[union-attr]  # one of them is there
+    base = old.counts if old is not None else None
+    head = new.counts if new is not None else None
     classes = {label for counts in (base, head) if counts for pair in counts for label in pair}
     labels = tuple(sorted(classes, key=_class_order))
 
-    def matrix(counts: dict[tuple[str, str], int] | None) -> tuple[tuple[int, ...], ...] | None:
+    def matrix(counts: Mapping[tuple[str, str], int] | None) -> tuple[tuple[int, ...], ...] | None:
         if counts is None:
             return None
         return tuple(tuple(counts.get((a, p), 0) for p in labels) for a in labels)
@@ -383,8 +416,8 @@ def _confusion(
     return Confusion(
         id=plot_id,
         title=_text(props.get("title"), plot_id),
-        x_label=_text(props.get("x_label"), str(props.get("x"))),
-        y_label=_text(props.get("y_label"), str(props.get("y"))),
+        x_label=_text(props.get("x_label"), props.get("x")),
+        y_label=_text(props.get("y_label"), props.get("y")),
         labels=labels,
         base=matrix(base),
         head=matrix(head),
@@ -397,51 +430,27 @@ def _class_order(label: str) -> tuple[int, float, str]:
         number = float(label)
     except ValueError:
         return (1, 0.0, label)
-    return (0, number, label) if number == number else (1, 0.0, label)
+    return (0, number, label) if math.isfinite(number) else (1, 0.0, label)
 
 
-def _series(found: _RevPlot) -> dict[tuple[str, str], tuple[tuple[float, float], ...]]:
-    """Points per (file, y field): DVC puts every y series of a plot in one list."""
-    x, y = str(found.props.get("x")), str(found.props.get("y"))
-    series: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for point in found.datapoints:
-        key = (str(point.get("filename", "")), str(point.get("field", y)))
-        xy = (_number(point.get(x), x), _number(point.get(y), key[1]))
-        points = series.setdefault(key, [])
-        if all(map(math.isfinite, xy)):
-            points.append(xy)
-    return {key: tuple(points) for key, points in series.items()}
-
-
-def _number(value: Any, field: str) -> float:
-    if isinstance(value, bool) or value is None:
-        raise ValueError(f"non-numeric value {value!r} in field '{field}'")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        text = str(value)
-        shown = text if len(text) <= 40 else text[:39] + "…"
-        raise ValueError(f"non-numeric value {shown!r} in field '{field}'") from None
-
-
-def _curves(
-    plot_id: str, props: Mapping[str, Any], old: _RevPlot | None, new: _RevPlot | None
-) -> list[Any]:
+def _curves(plot_id: str, old: _RevPlot | None, new: _RevPlot | None) -> list[Any]:
+    """One Curve per y series; a plot of several files or fields has several."""
     from mlci.plots import Curve
 
-    base = _series(old) if old is not None else None
-    head = _series(new) if new is not None else None
+    props = (new or old).props  # type: ignore[union-attr]  # one of them is there
+    base = old.series if old is not None else None
+    head = new.series if new is not None else None
     keys = [*(head or {}), *(key for key in (base or {}) if key not in (head or {}))]
     title = _text(props.get("title"), plot_id)
+    several = len(keys) > 1
     curves = []
     for key in keys:
         file, field = key
-        several = len(keys) > 1
         curves.append(
             Curve(
                 id=f"{plot_id} ({file}: {field})" if several else plot_id,
                 title=f"{title} ({file}: {field})" if several else title,
-                x_label=_text(props.get("x_label"), str(props.get("x"))),
+                x_label=_text(props.get("x_label"), props.get("x")),
                 y_label=field if several else _text(props.get("y_label"), field),
                 x=str(props.get("x")),
                 y=field,
@@ -451,3 +460,74 @@ def _curves(
             )
         )
     return curves
+
+
+@dataclass(frozen=True)
+class RevFile:
+    """A data file at a revision: its repo-relative path and DVC's md5 when DVC tracks it."""
+
+    path: str
+    md5: str | None
+
+
+def _data_fs(root: Path, rev: str) -> Any:
+    from dvc.exceptions import DvcException
+    from dvc.fs import DVCFileSystem
+
+    _silence_dvc_logger()
+    try:
+        return DVCFileSystem(repo=str(root), rev=rev)
+    except (DvcException, OSError, ValueError) as exc:
+        raise DvcError(f"DVC cannot read {root} at {rev[:7]}: {exc}") from None
+
+
+def list_files_at(root: Path, rev: str, pattern: str) -> list[RevFile]:
+    """The files ``pattern`` (a file, a folder or a glob) names at ``rev``, git- or DVC-tracked."""
+    from mlci.checks.io import format_of
+
+    fs = _data_fs(root, rev)
+    try:
+        if any(char in pattern for char in "*?["):
+            paths = sorted(fs.glob(pattern))
+        elif fs.isdir(pattern):
+            paths = sorted(
+                p
+                for p in fs.find(pattern)
+                if format_of(Path(p)) and not Path(p).name.startswith(".")
+            )
+        elif fs.exists(pattern):
+            paths = [pattern]
+        else:
+            paths = []
+        files = []
+        for path in paths:
+            info = fs.info(path)
+            if info.get("type") != "file":
+                continue
+            md5 = (info.get("dvc_info") or {}).get("md5") or info.get("md5")
+            files.append(
+                RevFile(path=str(path).lstrip("/"), md5=md5 if isinstance(md5, str) else None)
+            )
+        return files
+    except Exception as exc:  # DVC's filesystem raises many kinds; all mean "cannot read"
+        raise DvcError(
+            f"cannot list {pattern} at {rev[:7]} in {root}: {_error_text(exc)}"
+        ) from None
+
+
+def fetch_files_at(root: Path, rev: str, files: Sequence[RevFile], dest: Path) -> list[Path]:
+    """Copy ``files`` as they are at ``rev`` into ``dest`` (from git, the DVC cache or remote)."""
+    fs = _data_fs(root, rev)
+    local = []
+    for file in files:
+        target = dest / file.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fs.get_file(file.path, str(target))
+        except Exception as exc:
+            raise DvcError(
+                f"cannot read {file.path} at {rev[:7]}: {_error_text(exc)}",
+                hint="is the base revision's data pushed to the DVC remote (`dvc push`)?",
+            ) from None
+        local.append(target)
+    return local

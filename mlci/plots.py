@@ -19,17 +19,19 @@ import functools
 import html
 import json
 import math
+import os
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from mlci.errors import MlciError
 from mlci.report import escape_md, fmt_change, fmt_value
-from mlci.results import Change
+from mlci.results import Change, Confusion, Curve, ImagePlot, Plots, Point
 
-Point = tuple[float, float]
+__all__ = ["Confusion", "Curve", "ImagePlot", "Plots", "Point"]  # defined with the results
 
 BASE_COLOUR = "#8b949e"  # grey: what the pull request started from
 HEAD_COLOUR = "#1f6feb"  # blue: what it proposes
@@ -40,50 +42,6 @@ _COLOUR_NAMES = {"base": "grey", "head": "blue"}
 # at screen resolution, while a 1,000,000-row log cannot blow up the page.
 HTML_MAX_POINTS = 2000
 _MAX_LABEL = 80
-
-
-@dataclass(frozen=True)
-class Curve:
-    """A linear, scatter or smooth plot of CSV/TSV/JSON/YAML data."""
-
-    id: str  # "plots/roc.csv", or the top-level plot id in dvc.yaml
-    title: str
-    x_label: str
-    y_label: str
-    x: str  # field names in the data ("step" when DVC numbered the rows)
-    y: str
-    base: tuple[Point, ...] | None  # None: not present at that revision
-    head: tuple[Point, ...] | None
-    template: str = "linear"  # DVC's template name: linear, scatter, smooth, ...
-
-
-@dataclass(frozen=True)
-class Confusion:
-    """A plot with DVC's ``confusion`` or ``confusion_normalized`` template."""
-
-    id: str
-    title: str
-    x_label: str  # the rows: actual class
-    y_label: str  # the columns: predicted class
-    labels: tuple[str, ...]  # union of the classes at both revisions, sorted
-    base: tuple[tuple[int, ...], ...] | None  # counts[actual][predicted]
-    head: tuple[tuple[int, ...], ...] | None
-
-
-@dataclass(frozen=True)
-class ImagePlot:
-    id: str
-    path: str
-    in_base: bool
-    in_head: bool
-
-
-@dataclass(frozen=True)
-class Plots:
-    curves: tuple[Curve, ...] = ()
-    confusions: tuple[Confusion, ...] = ()
-    images: tuple[ImagePlot, ...] = ()
-    errors: tuple[str, ...] = ()  # "plots/roc.csv at base: <message>"
 
 
 # --- numbers and curves -------------------------------------------------------------------
@@ -126,20 +84,25 @@ def interpolate(points: Sequence[Point], x: float) -> float:
 def common_grid(series: Sequence[Sequence[Point]], max_points: int) -> tuple[float, ...]:
     """Evenly spaced x positions over the union of the series' x ranges.
 
-    As many positions as the series with the most distinct x values has, at most
-    ``max_points`` (and at least 2): curves sampled at the same integer steps keep
-    their exact values, long ones are downsampled.
+    When the series' x values together already are evenly spaced and no more than
+    ``max_points`` (epochs 0..9, both revisions at the same steps), they are the grid,
+    so the chart shows the data's own values. Otherwise ``max_points`` positions.
     """
-    xs = [x for points in series for x, _ in points]
-    if not xs:
-        return ()
-    lo, hi = min(xs), max(xs)
-    if lo == hi:
-        return (lo,)
-    distinct = max(len({x for x, _ in points}) for points in series)
-    count = max(2, min(max_points, distinct))
+    xs = sorted({x for points in series for x, _ in points})
+    if len(xs) <= 1:
+        return tuple(xs)
+    lo, hi = xs[0], xs[-1]
+    if len(xs) <= max_points:
+        step = (hi - lo) / (len(xs) - 1)
+        if all(math.isclose(x, lo + i * step, abs_tol=step * 1e-6) for i, x in enumerate(xs)):
+            return tuple(xs)
+    count = max(2, max_points)
     step = (hi - lo) / (count - 1)
     return (*(lo + i * step for i in range(count - 1)), hi)
+
+
+def _on_grid(points: Sequence[Point], grid: Sequence[float]) -> bool:
+    return {x for x, _ in points} <= set(grid)
 
 
 def resample(points: Sequence[Point], grid: Sequence[float]) -> tuple[float, ...]:
@@ -223,10 +186,12 @@ def mermaid_curve(curve: Curve, max_points: int = 40) -> str:
         values = ", ".join(fmt_number(y) for y in resample(points, grid))
         lines.append(f"    line [{values}]")
     lines.append("```")
-    return "\n".join(lines) + "\n" + _legend(curve, series, len(grid)) + "\n"
+    return "\n".join(lines) + "\n" + _legend(curve, series, grid) + "\n"
 
 
-def _legend(curve: Curve, series: Sequence[tuple[str, tuple[Point, ...]]], shown: int) -> str:
+def _legend(
+    curve: Curve, series: Sequence[tuple[str, tuple[Point, ...]]], grid: Sequence[float]
+) -> str:
     parts = [f"{_COLOUR_NAMES[rev].capitalize()} line: {rev}." for rev, _ in series]
     if curve.base is None:
         parts.append("Not present at base.")
@@ -236,8 +201,8 @@ def _legend(curve: Curve, series: Sequence[tuple[str, tuple[Point, ...]]], shown
         parts.append("Not present at head.")
     elif not curve.head:
         parts.append("No data at head.")
-    if any(len(points) > shown for _, points in series):
-        parts.append(f"Resampled to {shown} points.")
+    if not all(_on_grid(points, grid) for _, points in series):
+        parts.append(f"Resampled to {len(grid)} points.")
     return "*" + " ".join(parts) + "*"
 
 
@@ -324,7 +289,9 @@ def confusion_markdown(conf: Confusion) -> str:
                 text = str(count)
             cells.append(f"**{text}**" if i == j else text)
         rows.append("| " + " | ".join([f"**{escape_md(label)}**", *cells]) + " |")
-    if conf.head is not None and conf.base is not None:
+    if conf.head is not None and conf.head == conf.base:
+        note = "Same counts at base and head."
+    elif conf.head is not None and conf.base is not None:
         note = "Head counts, with the change against base in brackets."
     elif conf.head is not None:
         note = "Head counts. Not present at base."
@@ -344,7 +311,8 @@ table { border-collapse: collapse; margin: .5rem 0 1rem; }
 th, td { border: 1px solid #d1d9e0; padding: .25rem .6rem; }
 th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.diag { font-weight: 600; }
-.chart { margin: .5rem 0; } .failed { color: #d1242f; } .note { color: #59636e; }
+section.plot { margin: 1.5rem 0; } .chart { display: block; }
+.failed { color: #d1242f; } .note { color: #59636e; }
 """
 
 # No network: scripts and styles inline only, images as data: URIs, nothing to connect to.
@@ -372,13 +340,39 @@ for (const [id, spec] of Object.entries(MLCI_SPECS)) {
 def vega_javascript() -> str:
     """Vega, Vega-Lite and vega-embed in one script (about 0.9 MB) that sets
     ``window.vegaEmbed``; bundled offline by ``vl-convert-python``."""
-    import vl_convert
+    try:
+        import vl_convert
+    except ImportError:
+        raise MlciError(
+            "report.html needs the vl-convert-python package, which is not installed",
+            hint="pip install vl-convert-python",
+        ) from None
 
+    # Bundling takes about 1.6 s; keep the result per vl-convert version on disk.
+    version = getattr(vl_convert, "__version__", "unknown")
+    cache = _cache_dir() / f"vega-bundle-{version}.js"
+    try:
+        return cache.read_text(encoding="utf-8")
+    except OSError:
+        pass
     bundle = vl_convert.javascript_bundle(
         "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
     )
     # "</script" would end the <script> element early; in JS source "<\/" means the same.
-    return re.sub(r"</(script)", r"<\\/\1", bundle, flags=re.IGNORECASE)
+    bundle = re.sub(r"</(script)", r"<\\/\1", bundle, flags=re.IGNORECASE)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(bundle, encoding="utf-8")
+        partial.replace(cache)  # atomic: a parallel run never reads half a file
+    except OSError:
+        pass  # a read-only home is fine: bundle again next time
+    return bundle
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "mlci"
 
 
 def script_json(value: Any) -> str:
@@ -421,7 +415,6 @@ def curve_spec(curve: Curve, max_points: int = HTML_MAX_POINTS) -> dict[str, Any
             "field": "rev",
             "type": "nominal",
             "scale": {"domain": revs, "range": [[6, 3] if r == "base" else [1, 0] for r in revs]},
-            "legend": None,
         }
     return {
         "title": {"text": curve.title or curve.id, "subtitle": curve.id},
@@ -449,7 +442,13 @@ def confusion_spec(conf: Confusion) -> dict[str, Any]:
     labels = list(conf.labels)
     size = max(120, min(480, 60 * len(labels)))
     axes = {
-        "x": {"field": "predicted", "type": "nominal", "sort": labels, "title": conf.y_label},
+        "x": {
+            "field": "predicted",
+            "type": "nominal",
+            "sort": labels,
+            "title": conf.y_label,
+            "axis": {"labelAngle": 0},
+        },
         "y": {"field": "actual", "type": "nominal", "sort": labels, "title": conf.x_label},
     }
     return {
@@ -501,7 +500,7 @@ def metrics_spec(changes: Sequence[Change], max_bars: int = 30) -> dict[str, Any
         {
             "metric": f"{c.file}: {c.key}",
             "pct": round(c.change_pct or 0.0, 4),
-            "up": (c.change_pct or 0) > 0,
+            "direction": "increase" if (c.change_pct or 0.0) > 0 else "decrease",
         }
         for c in bars
     ]
@@ -514,9 +513,9 @@ def metrics_spec(changes: Sequence[Change], max_bars: int = 30) -> dict[str, Any
             "y": {"field": "metric", "type": "nominal", "sort": None, "title": None},
             "x": {"field": "pct", "type": "quantitative", "title": "Change (%)"},
             "color": {
-                "field": "up",
+                "field": "direction",
                 "type": "nominal",
-                "scale": {"domain": [False, True], "range": ["#bc4c00", HEAD_COLOUR]},
+                "scale": {"domain": ["decrease", "increase"], "range": ["#bc4c00", HEAD_COLOUR]},
                 "legend": None,
             },
         },
@@ -541,40 +540,44 @@ def _confusion_table(conf: Confusion) -> str:
     shown = conf.head if conf.head is not None else conf.base
     if shown is None:
         return ""
-    both = conf.head is not None and conf.base is not None
+    base = conf.base if conf.head is not None else None  # deltas only with both
     head_cells = "".join(f"<th>{_esc(label)}</th>" for label in conf.labels)
     corner = _esc(f"{conf.x_label} ↓ / {conf.y_label} →")
     body = []
     for i, label in enumerate(conf.labels):
         cells = []
         for j in range(len(conf.labels)):
-            text = _delta(shown[i][j], conf.base[i][j]) if both and conf.base else str(shown[i][j])
+            text = str(shown[i][j]) if base is None else _delta(shown[i][j], base[i][j])
             cls = "num diag" if i == j else "num"
             cells.append(f'<td class="{cls}">{_esc(text)}</td>')
         body.append(f"<tr><th>{_esc(label)}</th>{''.join(cells)}</tr>")
-    caption = (
-        "Head counts, with the change against base in brackets."
-        if both
-        else (
-            "Head counts; not present at base."
-            if conf.head
-            else "Base counts; not present at head."
-        )
-    )
+    if base is not None and base == shown:
+        caption = "Same counts at base and head."
+    elif base is not None:
+        caption = "Head counts, with the change against base in brackets."
+    elif conf.head is not None:
+        caption = "Head counts. Not present at base."
+    else:
+        caption = "Base counts. Not present at head."
     return (
         f"<table><thead><tr><th>{corner}</th>{head_cells}</tr></thead>\n<tbody>\n"
         + "\n".join(body)
-        + f'</tbody></table><p class="note">{_esc(caption)}</p>'
+        + f'</tbody></table>\n<p class="note">{_esc(caption)}</p>'
     )
+
+
+def _section(chart_id: str | None, *html_parts: str) -> str:
+    chart = f'<div class="chart" id="{chart_id}"></div>' if chart_id else ""
+    return '<section class="plot">' + chart + "".join(html_parts) + "</section>"
 
 
 def render_html(plots: Plots, title: str, metrics: Sequence[Change] = ()) -> str:
     """``report.html``: one page with every plot and the metrics, opening with no network.
 
     Curves are Vega-Lite charts with base and head overlaid; confusion matrices are
-    heatmaps side by side plus a table of changes; the metrics are a table and a bar
-    chart of relative changes. The JavaScript that draws them is inlined (only when
-    there is a chart to draw).
+    heatmaps side by side plus a table of changes; the metrics are a bar chart of
+    relative changes and a table. The JavaScript that draws the charts (about 0.9 MB)
+    is inlined, only when there is a chart to draw.
     """
     specs: dict[str, dict[str, Any]] = {}
     parts = [f"<h1>{_esc(title)}</h1>"]
@@ -584,39 +587,37 @@ def render_html(plots: Plots, title: str, metrics: Sequence[Change] = ()) -> str
         chart = metrics_spec(metrics)
         if chart is not None:
             specs["mlci-metrics"] = chart
-            parts.append('<div class="chart" id="mlci-metrics"></div>')
-        parts.append(_metrics_table(metrics))
+        parts.append(_section("mlci-metrics" if chart else None, _metrics_table(metrics)))
 
     if plots.curves or plots.confusions or plots.images:
         parts.append("<h2>Plots</h2>")
     elif not plots.errors:
         parts.append('<p class="note">No DVC plots at base or head.</p>')
     for i, curve in enumerate(plots.curves):
-        chart_id = f"mlci-curve-{i}"
         notes = []
         if curve.base is None:
             notes.append("Not present at base.")
         if curve.head is None:
             notes.append("Not present at head.")
+        chart_id = None
         if _present(curve):
+            chart_id = f"mlci-curve-{i}"
             specs[chart_id] = curve_spec(curve)
-            parts.append(f'<div class="chart" id="{chart_id}"></div>')
         else:
-            notes.append("No data at base or head.")
-            parts.append(f"<h3>{_esc(curve.title or curve.id)}</h3>")
-        if notes:
-            parts.append(f'<p class="note">{_esc(" ".join(notes))}</p>')
+            notes.insert(0, f"{curve.title or curve.id}: no data at base or head.")
+        note = f'<p class="note">{_esc(" ".join(notes))}</p>' if notes else ""
+        parts.append(_section(chart_id, note))
     for i, conf in enumerate(plots.confusions):
-        chart_id = f"mlci-confusion-{i}"
         if conf.labels and (conf.base is not None or conf.head is not None):
+            chart_id = f"mlci-confusion-{i}"
             specs[chart_id] = confusion_spec(conf)
-            parts.append(f'<div class="chart" id="{chart_id}"></div>')
-            parts.append(_confusion_table(conf))
+            parts.append(_section(chart_id, _confusion_table(conf)))
         else:
-            parts.append(f"<h3>{_esc(conf.title or conf.id)}</h3><p class=note>No data.</p>")
+            note = f"{conf.title or conf.id}: no data at base or head."
+            parts.append(_section(None, f'<p class="note">{_esc(note)}</p>'))
     if plots.images:
         items = "".join(
-            f"<li><span class=id>{_esc(image.path)}</span>: "
+            f'<li><span class="id">{_esc(image.path)}</span>: '
             f"{'at base' if image.in_base else 'not at base'}, "
             f"{'at head' if image.in_head else 'not at head'}</li>"
             for image in plots.images

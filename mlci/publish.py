@@ -95,8 +95,14 @@ def publish(
     url = None
     removed = 0
     if pr_number is not None and comment != "off":
+        artifacts = context.artifacts_url
         # Room for the per-post nonce line sync_comment appends.
-        body = fit_comment(results, full_report=full_report, limit=COMMENT_LIMIT - 64)
+        body = fit_comment(
+            results,
+            full_report=full_report,
+            limit=COMMENT_LIMIT - 64,
+            artifacts=f"[the run's artifacts]({artifacts})" if artifacts else None,
+        )
         url, removed = sync_comment(github, pr_number, body, results.title, comment)
     sent = None
     head_sha = context.head_sha

@@ -14,13 +14,14 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import jinja2
 from tabulate import tabulate
 
 from mlci import resources
-from mlci.results import Change, GateResult, Results, Value, worst
+from mlci.results import Change, Confusion, Curve, GateResult, Plots, Results, Value, worst
 
 _MAX_CELL = 300
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!{}])")
@@ -164,15 +165,50 @@ def _environment(markdown: bool) -> jinja2.Environment:
         change=fmt_change,
         icon=lambda outcome: Md(VERDICT_ICON.get(outcome, "")),
         md=escape_md,
+        mermaid=_mermaid,
+        confusion=_confusion,
+        metrics_bar=_metrics_bar,
     )
     return env
 
 
+def _mermaid(curve: Curve) -> Md:
+    from mlci.plots import mermaid_curve  # mlci.plots imports this module
+
+    return Md(mermaid_curve(curve))
+
+
+def _confusion(conf: Confusion) -> Md:
+    from mlci.plots import confusion_markdown
+
+    return Md(confusion_markdown(conf))
+
+
+def _metrics_bar(changes: Sequence[Change]) -> Md:
+    from mlci.plots import metrics_bar
+
+    return Md(metrics_bar(changes))
+
+
 def render_markdown(
-    results: Results, template: str = "comment.md.j2", *, omit_folded: bool = False
+    results: Results,
+    template: str = "comment.md.j2",
+    *,
+    omit_folded: bool = False,
+    charts: bool = True,
+    artifacts: str | None = None,
 ) -> str:
-    """The PR comment / report.md: verdict first, hidden marker last."""
-    context = {**_context(results), "omit_folded": omit_folded}
+    """The PR comment / report.md: verdict first, hidden marker last.
+
+    ``charts=False`` leaves the Mermaid charts out (the first thing to go when the
+    comment must shrink); ``artifacts`` names where report.html is (a Markdown link).
+    """
+    context = {
+        **_context(results),
+        "omit_folded": omit_folded,
+        "charts": charts,
+        "artifacts": Md(artifacts) if artifacts else None,
+    }
     return _environment(markdown=True).get_template(template).render(context)
 
 
@@ -194,13 +230,18 @@ def fit_comment(
     limit: int = COMMENT_LIMIT,
     full_report: str = "the job summary",
     size: Callable[[str], int] = body_size,
+    artifacts: str | None = None,
 ) -> str:
     """The comment body within ``limit`` (as ``size`` counts): fold first, then truncate
     with a pointer to the full report."""
-    body = render_markdown(results)
+    body = render_markdown(results, artifacts=artifacts)
     if size(body) <= limit:
         return body
-    body = render_markdown(results, omit_folded=True)
+    # Charts go first, then the unchanged rows; then the report is cut.
+    body = render_markdown(results, charts=False, artifacts=artifacts)
+    if size(body) <= limit:
+        return body
+    body = render_markdown(results, charts=False, omit_folded=True, artifacts=artifacts)
     if size(body) <= limit:
         return body
     tail = (
@@ -224,7 +265,30 @@ def render_terminal(results: Results, template: str = "check.txt.j2") -> str:
     context["param_table"] = _change_table(context["params"], "param")
     context["all_metric_table"] = _change_table(results.metrics, "metric")
     context["all_param_table"] = _change_table(results.params, "param")
+    context["delta_bars"] = delta_bars(results.metrics)
     return env.get_template(template).render(context)
+
+
+def write_files(results: Results, results_path: Path, report_path: Path) -> Path | None:
+    """Write mlci-results.json, report.md and, when there is anything to chart,
+    report.html beside report.md. Returns the HTML file's path, if written."""
+    results.write(results_path)
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(render_markdown(results), encoding="utf-8")
+    changed = any(c.change for c in results.metrics)
+    if results.plots is None or not (changed or _has_charts(results.plots)):
+        return None
+    from mlci.plots import render_html
+
+    html_path = report_path.with_name("report.html")
+    html_path.write_text(
+        render_html(results.plots, results.title, results.metrics), encoding="utf-8"
+    )
+    return html_path
+
+
+def _has_charts(plots: Plots) -> bool:
+    return bool(plots.curves or plots.confusions or plots.images)
 
 
 def render_diff(results: Results, output_format: str) -> str:
@@ -241,6 +305,25 @@ def render_diff(results: Results, output_format: str) -> str:
     if output_format == "md":
         return render_markdown(results, "diff.md.j2")
     return render_terminal(results, "diff.txt.j2")
+
+
+def delta_bars(changes: Sequence[Change], width: int = 24, most: int = 12) -> str:
+    """Changed metrics as a compact bar chart of relative change, largest first."""
+    moved = [c for c in changes if c.change_pct is not None and c.change]
+    moved.sort(key=lambda c: -abs(c.change_pct or 0.0))
+    if not moved:
+        return ""
+    largest = max(abs(c.change_pct or 0.0) for c in moved[:most]) or 1.0
+    name_width = min(40, max(len(_cell(c.key)) for c in moved[:most]))
+    lines = []
+    for c in moved[:most]:
+        pct = c.change_pct or 0.0
+        bar = "█" * max(1, round(abs(pct) / largest * width))
+        arrow = "▲" if pct > 0 else "▼"
+        lines.append(f"{_cell(c.key)[:name_width]:<{name_width}}  {arrow} {pct:+7.2f}%  {bar}")
+    if len(moved) > most:
+        lines.append(f"… {len(moved) - most} more")
+    return "\n".join(lines)
 
 
 def _change_table(changes: Sequence[Change], label: str) -> str:

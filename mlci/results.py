@@ -12,14 +12,12 @@ import typing
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union
 
-from mlci.checks.tests import TestFailure, TestRun
 from mlci.errors import UsageError
-
-__all__ = ["TestFailure", "TestRun"]  # part of the results schema
 
 SCHEMA_VERSION = 1
 
 Value = float | int | str | bool | None
+Point = tuple[float, float]
 Outcome = Literal["pass", "warn", "fail"]
 Verdict = Literal["pass", "warn", "fail"]
 
@@ -85,6 +83,140 @@ class PipelineRun:
 
 
 @dataclasses.dataclass(frozen=True)
+class TestFailure:
+    id: str  # tests/test_model.py::test_accuracy
+    kind: str  # failure | error
+    message: str  # the first line of the failure message
+
+
+@dataclasses.dataclass(frozen=True)
+class TestRun:
+    command: str
+    exit_code: int
+    total: int
+    passed: int
+    failed: int
+    errors: int
+    skipped: int
+    seconds: float
+    failures: tuple[TestFailure, ...]
+    slowest: tuple[tuple[str, float], ...]
+    outcome: str  # pass | warn | fail
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Curve:
+    """A linear, scatter or smooth plot of CSV/TSV/JSON/YAML data."""
+
+    id: str  # "plots/roc.csv", or the top-level plot id in dvc.yaml
+    title: str
+    x_label: str
+    y_label: str
+    x: str  # field names in the data ("step" when DVC numbered the rows)
+    y: str
+    base: tuple[Point, ...] | None  # None: not present at that revision
+    head: tuple[Point, ...] | None
+    template: str = "linear"  # DVC's template name: linear, scatter, smooth, ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Confusion:
+    """A plot with DVC's ``confusion`` or ``confusion_normalized`` template."""
+
+    id: str
+    title: str
+    x_label: str  # the rows: actual class
+    y_label: str  # the columns: predicted class
+    labels: tuple[str, ...]  # union of the classes at both revisions, sorted
+    base: tuple[tuple[int, ...], ...] | None  # counts[actual][predicted]
+    head: tuple[tuple[int, ...], ...] | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ImagePlot:
+    id: str
+    path: str
+    in_base: bool
+    in_head: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Plots:
+    curves: tuple[Curve, ...] = ()
+    confusions: tuple[Confusion, ...] = ()
+    images: tuple[ImagePlot, ...] = ()
+    errors: tuple[str, ...] = ()  # "plots/roc.csv at base: <message>"
+
+
+# --- data checks and drift (computed by mlci.checks; plain data here) -----------------
+
+CheckName = Literal[
+    "type",
+    "nulls",
+    "null_fraction",
+    "min",
+    "max",
+    "allowed",
+    "regex",
+    "unique",
+    "rows",
+    "readable",
+    "exists",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    dataset: str
+    column: str | None  # None for the dataset; "a, b" for a key of several columns
+    check: CheckName
+    outcome: Literal["pass", "fail"]
+    reason: str  # "3 of 569 rows below min 0: -1, -4, -7"
+    failed_rows: int = 0
+    examples: tuple[str, ...] = ()  # up to 5 failing values (most frequent first)
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnDrift:
+    column: str
+    kind: Literal["numeric", "categorical"]
+    psi: float | None
+    ks_statistic: float | None
+    ks_pvalue: float | None
+    wasserstein: float | None  # W1 / base standard deviation
+    chi2_pvalue: float | None
+    method: str  # psi | ks | wasserstein | chi2
+    value: float  # the statistic the method judges
+    threshold: float  # its fail threshold
+    outcome: Outcome  # psi between the warn and fail thresholds: warn
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class DriftResult:
+    dataset: str
+    columns: tuple[ColumnDrift, ...]
+    drifted_share: float
+    outcome: Outcome  # fail: drifted_share >= share; warn: any column warns or drifts
+    reason: str
+    errors: tuple[str, ...] = ()  # e.g. a column missing at head
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetReport:
+    """Everything mlci found about one dataset declared in mlci.yaml."""
+
+    path: str
+    outcome: Outcome  # after the dataset's severity
+    severity: str  # fail | warn: what a failed check means for the verdict
+    checks: tuple[CheckResult, ...]
+    drift: DriftResult | None
+    drift_skipped: str | None  # why drift was not computed ("unchanged: same content")
+    source: str  # "base" or "head": whose mlci.yaml declared it
+
+
+@dataclasses.dataclass(frozen=True)
 class Results:
     title: str
     verdict: Verdict
@@ -99,14 +231,17 @@ class Results:
     fold_unchanged: bool = True
     config_file: str | None = None  # mlci.yaml relative to the repository root
     tests: TestRun | None = None
+    plots: Plots | None = None
+    data: tuple[DatasetReport, ...] = ()
     schema_version: int = SCHEMA_VERSION
     mlci_version: str = ""
 
     def outcomes(self) -> list[str]:
-        """Every judgement of the run: each gate, the test run."""
+        """Every judgement of the run: each gate, the test run, each dataset."""
         found: list[str] = [gate.outcome for gate in self.gates]
         if self.tests is not None:
             found.append(self.tests.outcome)
+        found.extend(dataset.outcome for dataset in self.data)
         return found
 
     def counts(self) -> dict[str, int]:
@@ -166,12 +301,11 @@ def _coerce(hint: Any, raw: Any, name: str) -> Any:
             raise ValueError(f"{name}: {raw!r} is not one of {allowed}")
         return raw
     if origin in (Union, types.UnionType):
-        options = typing.get_args(hint)
-        if raw is None and type(None) in options:
+        options = [option for option in typing.get_args(hint) if option is not type(None)]
+        if raw is None and len(options) < len(typing.get_args(hint)):
             return None
-        for option in options:
-            if dataclasses.is_dataclass(option):
-                return _build(option, raw)  # type: ignore[arg-type]
+        if len(options) == 1:  # X | None
+            return _coerce(options[0], raw, name)
         return raw  # a scalar union such as Value
     if origin is tuple:
         args = typing.get_args(hint)

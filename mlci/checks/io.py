@@ -110,7 +110,6 @@ def connect(settings: EngineSettings | None = None) -> Iterator[duckdb.DuckDBPyC
                 "temp_directory": spill,
                 # Examples are the first failing rows in file order: keep the order.
                 "preserve_insertion_order": True,
-                "enable_progress_bar": False,
                 "autoinstall_known_extensions": False,
                 "autoload_known_extensions": False,
             },
@@ -245,8 +244,10 @@ def explain(exc: BaseException) -> str:
     if "Malformed JSON" in message:
         where = re.search(r"line (\d+)", message)
         detail = re.search(r"line \d+: (.*?)\.?\s*$", lines[0])
-        return "malformed JSON" + (f" (line {where.group(1)})" if where else "") + (
-            f": {detail.group(1)}" if detail else ""
+        return (
+            "malformed JSON"
+            + (f" (line {where.group(1)})" if where else "")
+            + (f": {detail.group(1)}" if detail else "")
         )
     for path_like in re.findall(r"\"(/[^\"]+)\"|'(/[^']+)'", first):
         for part in path_like:
@@ -331,7 +332,7 @@ class Source:
             inferred=self.inferred,
             missing=self.missing,
             problems=(*self.problems, *bad),
-            pad=self.pad,
+            pad=self.columns if bad else self.pad,
         )
 
 
@@ -368,8 +369,7 @@ def open_source(
             problems.append(
                 FileProblem(
                     path,
-                    "cannot tell the format from the extension; set format: "
-                    + " | ".join(FORMATS),
+                    "cannot tell the format from the extension; set format: " + " | ".join(FORMATS),
                 )
             )
             continue

@@ -7,37 +7,14 @@ import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from mlci.git import clean_env
+from mlci.results import TestFailure, TestRun
 
 SLOWEST = 5
 FAILURES_SHOWN = 20
 _PYTEST_NO_TESTS = 5
-
-
-@dataclass(frozen=True)
-class TestFailure:
-    id: str  # tests/test_model.py::test_accuracy
-    kind: str  # failure | error
-    message: str  # the first line of the failure message
-
-
-@dataclass(frozen=True)
-class TestRun:
-    command: str
-    exit_code: int
-    total: int
-    passed: int
-    failed: int
-    errors: int
-    skipped: int
-    seconds: float
-    failures: tuple[TestFailure, ...]
-    slowest: tuple[tuple[str, float], ...]
-    outcome: str  # pass | warn | fail
-    reason: str
 
 
 def _is_pytest(argv: list[str]) -> bool:

@@ -1,0 +1,103 @@
+"""Run the data checks and drift that mlci.yaml declares, for one `mlci check`.
+
+Head files are the workspace's (after `dvc repro`); base files are read at the base
+revision through DVC (git-tracked or DVC-tracked, from the cache or the remote)
+into a temporary folder. A dataset whose files have the same content hashes at
+both revisions is not compared at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from mlci import dvc
+from mlci.checks.data import check_dataset
+from mlci.checks.drift import compute_drift
+from mlci.checks.io import resolve_files
+from mlci.config import Config, DataRule
+from mlci.results import CheckResult, DatasetReport, DriftResult, Outcome, worst
+
+
+def _outcome(checks: Sequence[CheckResult], drift: DriftResult | None, severity: str) -> Outcome:
+    outcomes = ["fail" if any(c.outcome == "fail" for c in checks) else "pass"]
+    if drift is not None:
+        outcomes.append(drift.outcome)
+    found = worst(outcomes)
+    return "warn" if found == "fail" and severity == "warn" else found
+
+
+def _rules(base: Config | None, head: Config | None) -> list[tuple[DataRule, str]]:
+    """The base's datasets always; the head's as well (a PR can add checks, not drop them)."""
+    rules: list[tuple[DataRule, str]] = []
+    for config, source in ((base, "base"), (head, "head")):
+        for rule in config.data if config else ():
+            if not any(rule == seen for seen, _ in rules):
+                rules.append((rule, source))
+    return rules
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _same_content(
+    root: Path, base_files: Sequence[dvc.RevFile], head_files: Sequence[Path]
+) -> bool:
+    """True when both revisions hold the same files with the same content hashes."""
+    head_by_path = {p.relative_to(root).as_posix(): p for p in head_files}
+    if set(head_by_path) != {f.path for f in base_files}:
+        return False
+    return all(f.md5 is not None and f.md5 == _md5(head_by_path[f.path]) for f in base_files)
+
+
+def check_data(
+    root: Path, base_rev: str, base: Config | None, head: Config | None
+) -> tuple[DatasetReport, ...]:
+    reports = []
+    for rule, source in _rules(base, head):
+        spec = rule.spec
+        head_files = resolve_files(root, spec.path)
+        checks = check_dataset(head_files, spec)
+        drift = skipped = None
+        if rule.drift is not None:
+            drift, skipped = _drift(root, base_rev, rule, head_files)
+        reports.append(
+            DatasetReport(
+                path=spec.path,
+                outcome=_outcome(checks, drift, rule.severity),
+                severity=rule.severity,
+                checks=checks,
+                drift=drift,
+                drift_skipped=skipped,
+                source=source,
+            )
+        )
+    return tuple(reports)
+
+
+def _drift(
+    root: Path, base_rev: str, rule: DataRule, head_files: Sequence[Path]
+) -> tuple[DriftResult | None, str | None]:
+    assert rule.drift is not None
+    base_files = dvc.list_files_at(root, base_rev, rule.spec.path)
+    if not base_files:
+        return None, "no files at base: nothing to compare (a new dataset)"
+    if not head_files:
+        return None, "no files at head"
+    if _same_content(root, base_files, head_files):
+        return None, "unchanged: the same content at base and head"
+    with tempfile.TemporaryDirectory(prefix="mlci-base-") as tmp:
+        local = dvc.fetch_files_at(root, base_rev, base_files, Path(tmp))
+        if len(local) == len(head_files) and all(
+            _md5(a) == _md5(b) for a, b in zip(local, head_files, strict=True)
+        ):
+            return None, "unchanged: the same content at base and head"
+        result = compute_drift(rule.spec.path, local, head_files, rule.drift)
+    return result, None
