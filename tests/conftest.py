@@ -128,7 +128,7 @@ def repo(tmp_path: Path) -> Repo:
             "dvc.yaml": METRICS_DVC_YAML,
             "metrics.json": {"accuracy": 0.9, "loss": 0.3, "per_class": {"a": {"recall": 0.8}}},
             "params.yaml": "train:\n  lr: 0.1\n  epochs: 10\n",
-            ".gitignore": "/report.md\n/mlci-results.json\n",
+            ".gitignore": "/report.md\n/report.html\n/mlci-results.json\n",
         },
     )
     project.git("checkout", "--quiet", "-b", "feature")

@@ -121,9 +121,14 @@ def test_first_run_comments_and_sets_status_second_run_updates(runner: Runner) -
     assert "report<<mlci_" in outputs
     summary = (runner.tmp / "summary.md").read_text()
     assert summary.startswith("## ✅ Model report: PASS")
-    assert (checkout / "report.md").read_text() == json.loads(json.dumps(comment["body"])).rsplit(
-        "\n<!-- mlci-post:", 1
-    )[0] + "\n"
+    artifacts = (
+        "Interactive charts, base and head overlaid: report.html in [the run's artifacts]"
+        "(https://github.com/octo-org/ml-project/actions/runs/777#artifacts).\n"
+    )
+    assert artifacts in comment["body"]
+    posted = comment["body"].replace(artifacts, "").rsplit("\n<!-- mlci-post:", 1)[0] + "\n"
+    assert (checkout / "report.md").read_text() == posted
+    assert (checkout / "report.html").exists()
 
     second = runner.ci(checkout)
     assert second.exit_code == 0, second.output

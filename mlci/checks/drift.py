@@ -50,7 +50,7 @@ categories of the base sample and counts the rest as one "other" bin.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -69,6 +69,7 @@ SAMPLE_SEED = 20240601
 _OTHER = "\x00mlci:other"
 
 Outcome = Literal["pass", "warn", "fail"]
+Side = Literal["base", "head"]
 
 
 @dataclass(frozen=True)
@@ -177,70 +178,159 @@ def _category_expr(name: str) -> str:
     return f"CAST({ident(name)} AS VARCHAR)"
 
 
-def _pass_sql(
-    source: Source,
-    cols: Sequence[_Col],
-    side: Literal["base", "head"],
-    *,
-    sample: int,
-    numeric_stats: bool,
-    edges: dict[str, tuple[float, ...]] | None,
-    categories: dict[str, tuple[str, ...] | None] | None,
-    distinct: bool,
-) -> tuple[str, list[str]]:
-    """One aggregate pass over one side; returns the SQL and the names of its outputs."""
-    inner: list[str] = []
-    outs: list[tuple[str, str]] = [("rows", "count(*)")]
-    for i, col in enumerate(cols):
-        inner.append(f"{col.base_expr if side == 'base' else col.head_expr} AS v{i}")
-    if sample:
-        struct = "{" + ", ".join(f"'v{i}': v{i}" for i in range(len(cols))) + "}"
-        outs.append(("sample", f"arg_min({struct}, hash(_rn, {SAMPLE_SEED}), {sample})"))
+_HASH_RANGE = 2**64
+_OVERSAMPLE = 20  # candidate rows per sampled row, so an underestimate of the rows is harmless
+
+
+def _select(source: Source, cols: Sequence[_Col], side: Side, *, ids: bool = False) -> str:
+    values = ", ".join(
+        f"{col.base_expr if side == 'base' else col.head_expr} AS v{i}"
+        for i, col in enumerate(cols)
+    )
+    row = f", hash(_row, {SAMPLE_SEED}) AS _h" if ids else ""
+    relation = source.relation_with_ids() if ids else source.relation()
+    return f"(SELECT {values or '1 AS _one'}{row} FROM {relation})"
+
+
+def _sample_sql(cols: Sequence[_Col], sample: int, threshold: int | None) -> list[tuple[str, str]]:
+    """Aggregates drawing the rows with the ``sample`` smallest hashes of their row number.
+
+    Only rows whose hash is below ``threshold`` are candidates (cheap to skip);
+    ``candidates`` tells whether there were enough of them.
+    """
+    if not sample or not cols:
+        return []
+    struct = "{" + ", ".join(f"'v{i}': v{i}" for i in range(len(cols))) + "}"
+    if threshold is None:
+        return [("sample", f"arg_min({struct}, _h, {sample})"), ("candidates", "count(*)")]
+    # CASE builds the struct for candidates only: most of the cost otherwise.
+    lazy = f"CASE WHEN _h < {threshold} THEN {struct} END"
+    where = f" FILTER (WHERE _h < {threshold})"
+    return [
+        ("sample", f"arg_min({lazy}, _h, {sample}){where}"),
+        ("candidates", f"count(*){where}"),
+    ]
+
+
+def _stats_sql(
+    cols: Sequence[_Col], edges: dict[str, tuple[float, ...]] | None, *, stats_too: bool
+) -> list[tuple[str, str]]:
+    """Counts, moments and bin counts of every column.
+
+    A bin count is the difference of two ``count_if(v >= edge)``: far cheaper in
+    DuckDB than a ``histogram`` of bin numbers or ``FILTER``ed counts per bin.
+    """
+    outs: list[tuple[str, str]] = []
     for i, col in enumerate(cols):
         v = f"v{i}"
         outs.append((f"n{i}", f"count({v})"))
-        if col.kind == "numeric":
-            if numeric_stats:
-                outs.append((f"std{i}", f"stddev_pop({v})"))
-                outs.append((f"mean{i}", f"avg({v})"))
-            if edges is not None and edges[col.name]:
-                # The bin of a value is the number of edges at or below it.
-                index = " + ".join(f"({v} >= {literal(e)})::INTEGER" for e in edges[col.name])
-                outs.append((f"bins{i}", f"histogram({index})"))
-        else:
-            if distinct:
-                outs.append((f"distinct{i}", f"approx_count_distinct({v})"))
-            if categories is not None:
-                keep = categories[col.name]
-                if keep is None:
-                    outs.append((f"hist{i}", f"histogram({v})"))
-                else:
-                    listed = ", ".join(literal(c) for c in keep) or "NULL"
-                    folded = f"CASE WHEN {v} IN ({listed}) THEN {v} ELSE {literal(_OTHER)} END"
-                    outs.append((f"hist{i}", f"histogram({folded}) FILTER (WHERE {v} IS NOT NULL)"))
-    rn = ", row_number() OVER () AS _rn" if sample else ""
-    select = ", ".join(inner) or "1 AS _one"
-    sql = (
-        f"SELECT {', '.join(expr for _n, expr in outs)} "
-        f"FROM (SELECT {select}{rn} FROM {source.relation()})"
-    )
-    return sql, [name for name, _e in outs]
+        if col.kind != "numeric":
+            continue
+        if stats_too:
+            outs.append((f"std{i}", f"stddev_pop({v})"))
+            outs.append((f"mean{i}", f"avg({v})"))
+        for j, edge in enumerate((edges or {}).get(col.name, ())):
+            outs.append((f"ge{i}_{j}", f"count_if({v} >= {literal(edge)})"))
+    return outs
 
 
-def _run(
+def _aggregate(
     con: duckdb.DuckDBPyConnection,
     source: Source,
-    build: Any,
+    build: Callable[[Source], tuple[str, list[tuple[str, str]]]],
 ) -> tuple[Source, dict[str, Any]]:
+    """Run one aggregate pass (``build`` gives its FROM and named aggregates)."""
     names: list[str] = []
 
     def sql(src: Source) -> str:
-        text, outs = build(src)
-        names[:] = outs
-        return str(text)
+        relation, outs = build(src)
+        names[:] = [name for name, _e in outs]
+        return f"SELECT {', '.join(expr for _n, expr in outs)} FROM {relation}"
 
     used, rows = io.query(con, source, sql)
     return used, (dict(zip(names, rows[0], strict=True)) if rows else {})
+
+
+def _threshold(con: duckdb.DuckDBPyConnection, source: Source, sample: int) -> int | None:
+    """Hash bound that keeps about ``_OVERSAMPLE`` × ``sample`` candidate rows (None: all)."""
+    try:
+        rows = source.estimate_rows(con)
+    except duckdb.Error:
+        return None
+    if rows <= sample * _OVERSAMPLE:
+        return None
+    return _HASH_RANGE * sample * _OVERSAMPLE // rows
+
+
+def _side_pass(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    cols: Sequence[_Col],
+    side: Side,
+    sample: int,
+    edges: dict[str, tuple[float, ...]] | None,
+) -> tuple[Source, dict[str, Any]]:
+    """Row count, column statistics (and bins, given edges) and the sample of one side."""
+    threshold = _threshold(con, source, sample)
+
+    def build(src: Source) -> tuple[str, list[tuple[str, str]]]:
+        outs = [("rows", "count(*)"), *_stats_sql(cols, edges, stats_too=True)]
+        outs += _sample_sql(cols, sample, threshold)
+        return _select(src, cols, side, ids=bool(sample and cols)), outs
+
+    source, found = _aggregate(con, source, build)
+    if found and threshold is not None:
+        wanted = min(sample, int(found["rows"]))
+        if int(found.get("candidates") or 0) < wanted:  # too few candidates: draw from all rows
+            source, again = _aggregate(
+                con,
+                source,
+                lambda src: (_select(src, cols, side, ids=True), _sample_sql(cols, sample, None)),
+            )
+            found["sample"] = again.get("sample")
+    return source, found
+
+
+def _bins(found: dict[str, Any], index: int, edges: tuple[float, ...]) -> list[int]:
+    """Counts in (-inf, e1), [e1, e2), ..., [ek, inf) from the ``count_if(v >= e)``."""
+    at_least = [int(found[f"n{index}"])] + [int(found[f"ge{index}_{j}"]) for j in range(len(edges))]
+    at_least.append(0)
+    return [at_least[j] - at_least[j + 1] for j in range(len(edges) + 1)]
+
+
+def _category_counts(
+    con: duckdb.DuckDBPyConnection,
+    base: Source,
+    head: Source,
+    cols: Sequence[tuple[int, _Col]],
+) -> dict[int, dict[str, tuple[int, int]]]:
+    """Per categorical column: the ``MAX_CATEGORIES`` most frequent categories over both
+    sides with their (base, head) counts, in one grouped pass (it spills, so it is bounded)."""
+    if not cols:
+        return {}
+    names = [f"c{i}" for i, _ in cols]
+    base_values = ", ".join(f"{col.base_expr} AS c{i}" for i, col in cols)
+    head_values = ", ".join(f"{col.head_expr} AS c{i}" for i, col in cols)
+    sets = ", ".join(f"({n})" for n in names)
+    sql = (
+        f"SELECT GROUPING({', '.join(names)}) AS g, coalesce({', '.join(names)}) AS value, "
+        f"count_if(_side = 0) AS nb, count_if(_side = 1) AS nh FROM ("
+        f"SELECT 0 AS _side, {base_values} FROM {base.relation()} UNION ALL "
+        f"SELECT 1 AS _side, {head_values} FROM {head.relation()}) "
+        f"GROUP BY GROUPING SETS ({sets}) "
+        f"QUALIFY row_number() OVER (PARTITION BY g ORDER BY (value IS NULL), nb + nh DESC, value) "
+        f"<= {MAX_CATEGORIES}"
+    )
+    rows = con.execute(sql).fetchall()
+    width = len(names)
+    found: dict[int, dict[str, tuple[int, int]]] = {i: {} for i, _ in cols}
+    for group, value, nb, nh in rows:
+        if value is None:
+            continue
+        # GROUPING() sets a bit for every column *not* grouped; ours is the one left clear.
+        position = next(p for p in range(width) if not (int(group) >> (width - 1 - p)) & 1)
+        found[cols[position][0]][str(value)] = (int(nb), int(nh))
+    return found
 
 
 # --- judging --------------------------------------------------------------------------
@@ -415,14 +505,6 @@ def _columns(spec: DriftSpec, base: Source, head: Source, errors: list[str]) -> 
     return cols
 
 
-def _bins(histogram: Any, edges: int, count: int) -> list[int]:
-    """Counts per bin from ``histogram(bin index)`` (no edges: one bin of everything)."""
-    if not edges:
-        return [count]
-    found = dict(histogram or {})
-    return [int(found.get(b, 0)) for b in range(edges + 1)]
-
-
 def _values(sample: Any, index: int) -> list[Any]:
     key = f"v{index}"
     return [row[key] for row in (sample or []) if row[key] is not None]
@@ -440,110 +522,65 @@ def _compute(
     errors: list[str] = []
     base = io.open_source(con, base_files, None, lambda p: io.display(p, base_root))
     head = io.open_source(con, head_files, None, lambda p: io.display(p, head_root))
+    cols = _columns(spec, base, head, errors) if base.files and head.files else []
+    sample = max(0, spec.sample)
 
-    def unreadable(source: Source, side: str, root: Path | None) -> None:
+    # Base: statistics and the sample (whose quantiles set the bins), then bin counts.
+    first: dict[str, Any] = {}
+    second: dict[str, Any] = {}
+    third: dict[str, Any] = {}
+    edges: dict[str, tuple[float, ...]] = {}
+    if cols:
+        base, first = _side_pass(con, base, cols, "base", sample, None)
+    if first:
+        for i, col in enumerate(cols):
+            if col.kind == "numeric":
+                edges[col.name] = quantile_edges(_values(first.get("sample"), i), spec.bins)
+        if any(edges.values()):
+            base, second = _aggregate(
+                con,
+                base,
+                lambda src: (_select(src, cols, "base"), _stats_sql(cols, edges, stats_too=False)),
+            )
+        else:
+            second = first
+    # Head: statistics, bins and the sample in one pass.
+    if second:
+        head, third = _side_pass(con, head, cols, "head", sample, edges)
+    categories: dict[int, dict[str, tuple[int, int]]] = {}
+    categorical = [(i, col) for i, col in enumerate(cols) if col.kind == "categorical"]
+    if third and categorical:
+        try:
+            categories = _category_counts(con, base, head, categorical)
+        except duckdb.Error as exc:
+            errors.append(f"cannot count categories: {io.explain(exc)}")
+
+    for side, source, root in (("base", base, base_root), ("head", head, head_root)):
         for problem in source.problems:
             errors.append(
                 f"cannot read {io.display(problem.file, root)} at {side}: {problem.message}"
             )
-
-    if not base.files or not head.files:
-        unreadable(base, "base", base_root)
-        unreadable(head, "head", head_root)
+    if not third:
         return DriftResult(
-            dataset, (), 0.0, "warn", "cannot read the dataset at base or head", tuple(errors)
+            dataset,
+            (),
+            0.0,
+            "warn" if errors else "pass",
+            "cannot read the dataset at base or head" if errors else "no column to compare",
+            tuple(errors),
         )
 
-    cols = _columns(spec, base, head, errors)
-    sample = max(0, spec.sample)
-
-    # Base, pass 1: whole-column statistics and the sample (which sets the bins).
-    base, first = _run(
-        con,
-        base,
-        lambda s: _pass_sql(
-            s,
-            cols,
-            "base",
-            sample=sample,
-            numeric_stats=True,
-            edges=None,
-            categories=None,
-            distinct=True,
-        ),
-    )
-    base_sample = first.get("sample")
-    edges: dict[str, tuple[float, ...]] = {}
-    keep: dict[str, tuple[str, ...] | None] = {}
-    for i, col in enumerate(cols):
-        values = _values(base_sample, i)
-        if col.kind == "numeric":
-            edges[col.name] = quantile_edges(values, spec.bins)
-        elif int(first.get(f"distinct{i}") or 0) <= MAX_CATEGORIES:
-            keep[col.name] = None  # few categories: count every one exactly
-        else:
-            top = Counter(values).most_common(MAX_CATEGORIES)
-            keep[col.name] = tuple(sorted(str(c) for c, _n in top))
-
-    # Base, pass 2: bin and category counts.
-    base, second = _run(
-        con,
-        base,
-        lambda s: _pass_sql(
-            s,
-            cols,
-            "base",
-            sample=0,
-            numeric_stats=False,
-            edges=edges,
-            categories=keep,
-            distinct=False,
-        ),
-    )
-    base_hist: dict[str, dict[str, int]] = {}
-    for i, col in enumerate(cols):
-        if col.kind == "categorical":
-            base_hist[col.name] = dict(second.get(f"hist{i}") or {})
-    # Head: everything in one pass; categories folded to the base's (new ones: "other").
-    head_keep: dict[str, tuple[str, ...] | None] = {
-        name: tuple(sorted(k for k in counts if k != _OTHER)) for name, counts in base_hist.items()
-    }
-    head, third = _run(
-        con,
-        head,
-        lambda s: _pass_sql(
-            s,
-            cols,
-            "head",
-            sample=sample,
-            numeric_stats=True,
-            edges=edges,
-            categories=head_keep,
-            distinct=False,
-        ),
-    )
-    unreadable(base, "base", base_root)
-    unreadable(head, "head", head_root)
-    if not first or not second or not third:
-        return DriftResult(
-            dataset, (), 0.0, "warn", "cannot read the dataset at base or head", tuple(errors)
-        )
-
-    head_sample = third.get("sample")
     results = []
     for i, col in enumerate(cols):
-        if not int(first.get(f"n{i}") or 0):
-            errors.append(f"column {col.name!r} has no values at base")
+        b_n, h_n = int(first.get(f"n{i}") or 0), int(third.get(f"n{i}") or 0)
+        if not b_n or not h_n:
+            errors.append(f"column {col.name!r} has no values at {'base' if not b_n else 'head'}")
             continue
-        if not int(third.get(f"n{i}") or 0):
-            errors.append(f"column {col.name!r} has no values at head")
-            continue
-        b_values, h_values = _values(base_sample, i), _values(head_sample, i)
+        b_values = _values(first.get("sample"), i)
+        h_values = _values(third.get("sample"), i)
         if col.kind == "numeric":
             cut = edges[col.name]
-            b_bins = _bins(second.get(f"bins{i}"), len(cut), int(second[f"n{i}"]))
-            h_bins = _bins(third.get(f"bins{i}"), len(cut), int(third[f"n{i}"]))
-            psi_value = psi(b_bins, h_bins)
+            psi_value = psi(_bins(second, i, cut), _bins(third, i, cut))
             ks = wasserstein = None
             if b_values and h_values:
                 test = stats.ks_2samp(b_values, h_values)
@@ -552,16 +589,17 @@ def _compute(
                 wasserstein = float(stats.wasserstein_distance(b_values, h_values)) / std
             context = f"mean {_fmt(first[f'mean{i}'])} → {_fmt(third[f'mean{i}'])}"
             results.append(_judge(spec, col, psi_value, ks, wasserstein, None, context))
-        else:
-            b_counts = base_hist[col.name]
-            h_counts = dict(third.get(f"hist{i}") or {})
-            names = sorted(set(b_counts) | set(h_counts))
-            psi_value = psi(
-                [b_counts.get(c, 0) for c in names], [h_counts.get(c, 0) for c in names]
-            )
-            chi2 = (
-                chi2_pvalue(Counter(b_values), Counter(h_values)) if b_values and h_values else None
-            )
+        elif i in categories:
+            top = categories[i]
+            b_counts = {name: nb for name, (nb, _nh) in top.items()}
+            h_counts = {name: nh for name, (_nb, nh) in top.items()}
+            b_counts[_OTHER] = b_n - sum(b_counts.values())
+            h_counts[_OTHER] = h_n - sum(h_counts.values())
+            order = sorted(b_counts)
+            psi_value = psi([b_counts[c] for c in order], [h_counts[c] for c in order])
+            chi2 = None
+            if b_values and h_values:
+                chi2 = chi2_pvalue(Counter(b_values), Counter(h_values))
             results.append(
                 _judge(spec, col, psi_value, None, None, chi2, _most_changed(b_counts, h_counts))
             )
@@ -578,4 +616,6 @@ def _most_changed(base: dict[str, int], head: dict[str, int]) -> str:
         key=lambda t: (abs(t[2] - t[1]), str(t[0])),
     )
     label = "other categories" if name == _OTHER else repr(name)
+    if b == h:
+        return ""
     return f"most changed: {label} {b:.1%} → {h:.1%}"

@@ -292,6 +292,41 @@ class Source:
     def relation(self) -> str:
         return f"({self.sql}) AS src"
 
+    def relation_with_ids(self) -> str:
+        """The rows with ``_row``, a number unique across the source and stable between runs."""
+        parts = [
+            f"SELECT *, ordinality * {len(self.formats)} + {group} AS _row "
+            f"FROM {reader(files, fmt)} WITH ORDINALITY"
+            for group, (fmt, files) in enumerate(self.formats)
+        ]
+        if self.pad:
+            nulls = ", ".join(f"NULL::{kind} AS {ident(name)}" for name, kind in self.pad)
+            parts.insert(0, f"SELECT {nulls}, NULL::BIGINT AS _row WHERE false")
+        return "(" + " UNION ALL BY NAME ".join(parts) + ") AS src"
+
+    def estimate_rows(self, con: duckdb.DuckDBPyConnection) -> int:
+        """Rows in the source: exact for Parquet (from its metadata), else from file sizes.
+
+        Text files are estimated from the length of their first lines, which
+        under-counts at worst when compressed (a safe direction for sampling).
+        """
+        total = 0
+        for fmt, files in self.formats:
+            if fmt == "parquet":
+                row = con.execute(f"SELECT count(*) FROM {reader(files, fmt)}").fetchone()
+                total += int(row[0]) if row else 0
+                continue
+            for path in files:
+                try:
+                    with path.open("rb") as handle:
+                        head = handle.read(1 << 20)
+                    size = path.stat().st_size
+                except OSError:
+                    continue
+                lines = max(1, head.count(b"\n"))
+                total += max(1, round(size * lines / max(1, len(head))))
+        return total
+
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.columns)
@@ -440,6 +475,8 @@ def query(
     while current.files:
         try:
             return current, con.execute(build(current)).fetchall()
+        except duckdb.ParserException:
+            raise  # mlci wrote bad SQL: a bug to report, not a bad file
         except duckdb.Error as exc:
             if len(current.files) == 1:
                 return current.without([FileProblem(current.files[0], explain(exc))]), []
