@@ -26,12 +26,16 @@ CLEAN = (
 )
 
 
-def run(files: list[Path], spec: DatasetSpec, root: Path) -> dict[tuple[str | None, str], CheckResult]:
+def run(
+    files: list[Path], spec: DatasetSpec, root: Path
+) -> dict[tuple[str | None, str], CheckResult]:
     results = check_dataset(files, spec, root=root, settings=SETTINGS)
     return {(r.column, r.check): r for r in results}
 
 
-def reasons(results: dict[tuple[str | None, str], CheckResult]) -> dict[tuple[str | None, str], str]:
+def reasons(
+    results: dict[tuple[str | None, str], CheckResult],
+) -> dict[tuple[str | None, str], str]:
     return {key: f"{r.outcome}: {r.reason}" for key, r in results.items()}
 
 
@@ -42,7 +46,10 @@ def test_every_check_passes_with_exact_reasons(tmp_path: Path) -> None:
         columns=(
             ("id", ColumnSpec(type="int", nulls=0, unique=True, min=1, max=4)),
             ("age", ColumnSpec(type="number", allowed=(30, 41, 52, 63))),
-            ("name", ColumnSpec(type="string", regex="[a-z]{3}", allowed=("ann", "bob", "cid", "dee"))),
+            (
+                "name",
+                ColumnSpec(type="string", regex="[a-z]{3}", allowed=("ann", "bob", "cid", "dee")),
+            ),
             ("score", ColumnSpec(type="float", null_fraction=0.25, min=0, max=2.5)),
             ("flag", ColumnSpec(type="bool", allowed=(True, False))),
         ),
@@ -95,7 +102,9 @@ def test_every_check_fails_with_exact_reasons_and_examples(tmp_path: Path) -> No
         rows_min=10,
     )
     results = run([tmp_path / "d.csv"], spec, tmp_path)
-    failed = {k: (r.reason, r.failed_rows, r.examples) for k, r in results.items() if r.outcome == "fail"}
+    failed = {
+        k: (r.reason, r.failed_rows, r.examples) for k, r in results.items() if r.outcome == "fail"
+    }
     assert failed == {
         (None, "rows"): ("5 rows, below min 10", 0, ()),
         ("id", "unique"): ("4 of 5 rows share 2 duplicated values: 2, 4", 4, ("2", "4")),
@@ -115,7 +124,11 @@ def test_every_check_fails_with_exact_reasons_and_examples(tmp_path: Path) -> No
         ("score", "type"): ("2 of 5 rows are not int: '0.5', '9.5'", 2, ("0.5", "9.5")),
         ("score", "null_fraction"): ("3 of 5 rows are null (60%), above max 10%", 3, ()),
         ("flag", "type"): ("1 of 5 rows are not bool: 'maybe'", 1, ("maybe",)),
-        ("id, flag", "unique"): ("2 of 5 rows share 1 duplicated key: ('4', True)", 2, ("('4', True)",)),
+        ("id, flag", "unique"): (
+            "2 of 5 rows share 1 duplicated key: ('4', True)",
+            2,
+            ("('4', True)",),
+        ),
     }
     # score's values do not parse as int, so max has nothing to judge them by.
     assert results[("score", "max")].reason == "no non-null values to check"
@@ -273,16 +286,24 @@ def _rows(count: int) -> str:
     ("content", "reason"),
     [
         pytest.param(
-            _rows(3000) + "3000,x", "malformed or truncated (line 3002): 2 fields where the header has 3", id="truncated"
+            _rows(3000) + "3000,x",
+            "malformed or truncated (line 3002): 2 fields where the header has 3",
+            id="truncated",
         ),
         pytest.param(
-            _rows(3000) + '3000,"x', "malformed or truncated (line 3002): a quoted value is never closed", id="open-quote"
+            _rows(3000) + '3000,"x',
+            "malformed or truncated (line 3002): a quoted value is never closed",
+            id="open-quote",
         ),
         pytest.param(
-            _rows(10).encode() + b"10,caf\xe9,1\n", "not valid UTF-8 (line 12); save it as UTF-8", id="latin-1"
+            _rows(10).encode() + b"10,caf\xe9,1\n",
+            "not valid UTF-8 (line 12); save it as UTF-8",
+            id="latin-1",
         ),
         pytest.param(b"", "the file is empty", id="empty"),
-        pytest.param(b"a,b\n1,2\n3", "not a readable CSV file (malformed or truncated)", id="short-truncated"),
+        pytest.param(
+            b"a,b\n1,2\n3", "not a readable CSV file (malformed or truncated)", id="short-truncated"
+        ),
     ],
 )
 def test_bad_csv_files_fail_readable_and_name_the_file(
@@ -293,9 +314,13 @@ def test_bad_csv_files_fail_readable_and_name_the_file(
     if isinstance(content, str):
         content = content.encode()
     path.write_bytes(content)
-    results = check_dataset([path], DatasetSpec(path="data/bad.csv"), root=tmp_path, settings=SETTINGS)
+    results = check_dataset(
+        [path], DatasetSpec(path="data/bad.csv"), root=tmp_path, settings=SETTINGS
+    )
     assert results == (
-        CheckResult("data/bad.csv", None, "readable", "fail", f"cannot read data/bad.csv: {reason}"),
+        CheckResult(
+            "data/bad.csv", None, "readable", "fail", f"cannot read data/bad.csv: {reason}"
+        ),
     )
 
 
@@ -310,7 +335,9 @@ def test_bad_parquet_and_json_files(tmp_path: Path) -> None:
         for name in ("cut.parquet", "cut.jsonl", "noise.csv")
     }
     assert found["cut.parquet"][0].reason.endswith("cut.parquet: not a Parquet file, or truncated")
-    assert found["cut.jsonl"][0].reason.endswith("cut.jsonl: malformed JSON: unexpected end of data")
+    assert found["cut.jsonl"][0].reason.endswith(
+        "cut.jsonl: malformed JSON: unexpected end of data"
+    )
     assert found["noise.csv"][0].check == "readable"
     assert all(r.outcome == "fail" for results in found.values() for r in results)
 
@@ -346,7 +373,8 @@ def test_min_max_on_a_non_numeric_column(tmp_path: Path) -> None:
 def test_results_are_plain_json(tmp_path: Path) -> None:
     (tmp_path / "d.csv").write_text(CLEAN)
     spec = DatasetSpec(
-        path="d.csv", columns={"age": ColumnSpec(max=40)}  # type: ignore[arg-type]
+        path="d.csv",
+        columns={"age": ColumnSpec(max=40)},  # type: ignore[arg-type]
     )
     results = check_dataset([tmp_path / "d.csv"], spec, settings=SETTINGS)
     assert spec.columns == (("age", ColumnSpec(max=40)),)

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize(
-    ("scenario", "code", "verdict"), [("pass", 0, "PASS"), ("fail", 1, "FAIL")]
+    ("scenario", "code", "verdict"),
+    [("pass", 0, "PASS"), ("fail", 1, "FAIL"), ("drift", 1, "FAIL")],
 )
 def test_demo_scenarios(tmp_path: Path, scenario: str, code: int, verdict: str) -> None:
     ws = tmp_path / "ws"
@@ -33,10 +34,27 @@ def test_demo_scenarios(tmp_path: Path, scenario: str, code: int, verdict: str) 
     assert f"The demo workspace is {ws}" in result.output
     report = (ws / "project" / "report.md").read_text()
     assert report.splitlines()[0].endswith(f"Model report: {verdict}")
-    assert "| params.yaml | train.C | 1 |" in report
     data = json.loads((ws / "project" / "mlci-results.json").read_text())
     assert data["base"]["name"] == "origin/main"
+    [raw, prepared] = data["data"]
+    assert (raw["path"], prepared["path"]) == ("data/raw.csv", "data/prepared")
+    assert all(check["outcome"] == "pass" for check in raw["checks"])
+    assert (ws / "project" / "report.html").exists()
+    if scenario == "drift":
+        # A new export in other units: the scale-invariant model does not notice,
+        # the drift check does.
+        assert "prepare" in data["pipeline"]["reproduced"]
+        assert all(m["status"] == "unchanged" for m in data["metrics"])
+        assert raw["drift"]["outcome"] == "fail"
+        drifted = [c["column"] for c in raw["drift"]["columns"] if c["outcome"] == "fail"]
+        assert drifted == ["mean radius", "mean perimeter", "mean area"]
+        assert "3 of 5 columns drifted (60%)" in report
+        return
+    assert "| params.yaml | train.C | 1 |" in report
     assert "train" in data["pipeline"]["reproduced"]
+    assert raw["drift"] is None
+    assert raw["drift_skipped"] == "unchanged: the same content at base and head"
+    assert "```mermaid" in report
     if scenario == "fail":
         assert "dropped by 0.0527 (0.9825 → 0.9298), allowed 0.01" in report
 

@@ -1,0 +1,120 @@
+"""Data checks and drift through `mlci check` on small real git + DVC repositories."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import Repo
+
+CONFIG = """\
+data:
+  - path: data/people.csv
+    unique: [id]
+    columns:
+      age: {type: int, min: 0, max: 120, nulls: 0}
+      country: {allowed: [fr, de, us]}
+    drift:
+      columns: [age, country]
+"""
+
+
+def people(n: int, shift: int = 0, bad: bool = False) -> str:
+    rows = ["id,age,country"]
+    for i in range(n):
+        age = 20 + (i * 7) % 50 + shift
+        rows.append(f"{i},{age},{['fr', 'de', 'us'][i % 3]}")
+    if bad:
+        rows += ["5,-3,xx", "6,,fr"]
+    return "\n".join(rows) + "\n"
+
+
+def results(repo: Repo) -> dict:
+    return json.loads((repo.root / "mlci-results.json").read_text())
+
+
+def test_bad_data_fails_with_counts_and_examples(repo: Repo) -> None:
+    repo.commit("data", {"mlci.yaml": CONFIG, "data/people.csv": people(300)})
+    repo.gen({"data/people.csv": people(300, bad=True)})
+    result = repo.mlci("check")
+    assert result.exit_code == 1, result.output
+    [dataset] = results(repo)["data"]
+    failed = {(c["column"], c["check"]): c for c in dataset["checks"] if c["outcome"] == "fail"}
+    assert set(failed) == {
+        ("age", "min"),
+        ("age", "nulls"),
+        ("country", "allowed"),
+        ("id", "unique"),
+    }
+    assert failed[("age", "min")]["examples"] == ["-3"]
+    assert failed[("country", "allowed")]["failed_rows"] == 1
+    report = (repo.root / "report.md").read_text()
+    assert "**❌ data/people.csv**: 4 of" in report
+    assert "FAIL age min:" in result.output
+
+
+def test_drift_on_a_changed_dataset_and_unchanged_is_skipped(repo: Repo) -> None:
+    new = repo.mlci("check")  # nothing declared yet
+    repo.commit("data", {"mlci.yaml": CONFIG, "data/people.csv": people(600)})
+    new = repo.mlci("check")
+    assert results(repo)["data"][0]["drift_skipped"] == (
+        "no files at base: nothing to compare (a new dataset)"
+    )
+    assert new.exit_code == 0
+    repo.git("checkout", "--quiet", "main")
+    repo.commit("data on main", {"mlci.yaml": CONFIG, "data/people.csv": people(600)})
+    repo.git("checkout", "--quiet", "-B", "feature")
+    unchanged = repo.mlci("check")
+    assert unchanged.exit_code == 0, unchanged.output
+    [dataset] = results(repo)["data"]
+    assert dataset["drift_skipped"] == "unchanged: the same content at base and head"
+    repo.gen({"data/people.csv": people(600, shift=40)})
+    drifted = repo.mlci("check")
+    [dataset] = results(repo)["data"]
+    drift = dataset["drift"]
+    by_column = {c["column"]: c for c in drift["columns"]}
+    assert by_column["age"]["outcome"] == "fail"
+    assert by_column["country"]["outcome"] == "pass"
+    assert drift["drifted_share"] == pytest.approx(0.5)
+    assert drift["outcome"] == "fail"  # 1 of 2 columns is the default share of 50%
+    assert drifted.exit_code == 1
+
+
+def test_dvc_tracked_dataset_at_base_is_read_through_dvc(repo: Repo, tmp_path) -> None:
+    storage = tmp_path / "storage"
+    repo.git("checkout", "--quiet", "main")
+    repo.dvc("remote", "add", "-d", "storage", str(storage))
+    repo.gen({"data/people.csv": people(600), "mlci.yaml": CONFIG})
+    repo.dvc("add", "data/people.csv")
+    repo.commit("track the data with DVC")
+    repo.dvc("push")
+    repo.git("checkout", "--quiet", "-B", "feature")
+    repo.gen({"data/people.csv": people(600, shift=40)})
+    repo.dvc("add", "data/people.csv")
+    repo.commit("new export")
+    # the base version is only in the cache and the remote, never in the workspace
+    result = repo.mlci("check")
+    assert result.exit_code == 1, result.output
+    [dataset] = results(repo)["data"]
+    assert dataset["drift"]["columns"][0]["column"] == "age"
+    assert dataset["drift"]["columns"][0]["outcome"] == "fail"
+
+
+def test_missing_dataset_and_warn_severity(repo: Repo) -> None:
+    repo.commit("data", {"mlci.yaml": "data:\n  - path: data/nowhere/*.csv\n    severity: warn\n"})
+    result = repo.mlci("check")
+    assert result.exit_code == 0, result.output
+    [dataset] = results(repo)["data"]
+    assert dataset["outcome"] == "warn"
+    [check] = dataset["checks"]
+    assert (check["check"], check["outcome"]) == ("exists", "fail")
+
+
+def test_invalid_data_config(repo: Repo) -> None:
+    repo.gen({"mlci.yaml": "data:\n  - path: x.csv\n    columns:\n      age: {mni: 0}\n"})
+    result = repo.mlci("check")
+    assert result.exit_code == 2
+    assert result.output == (
+        "mlci: error: mlci.yaml:4: data[0].columns.age.mni: unknown key 'mni'\n"
+        "  hint: did you mean 'min'?\n"
+    )
