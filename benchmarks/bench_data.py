@@ -202,6 +202,17 @@ def run_pandas(workdir: Path, fmt: str) -> dict[str, Any]:
 # --- the harness ---------------------------------------------------------------------
 
 
+def _peak_rss_mib() -> float | None:
+    """This process's peak RSS since it started (VmHWM), in MiB; None off Linux."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def measure(engine: str, fmt: str, workdir: Path) -> dict[str, Any]:
     """Run one contestant in a subprocess: wall time, peak RSS of that process, its result."""
     cmd = [sys.executable, __file__, "--run", engine, "--format", fmt, "--workdir", str(workdir)]
@@ -218,11 +229,16 @@ def measure(engine: str, fmt: str, workdir: Path) -> dict[str, Any]:
         "engine": engine,
         "format": fmt,
         "wall": wall,
-        "rss_mib": usage.ru_maxrss / 1024,  # kilobytes on Linux
+        # ru_maxrss (kilobytes on Linux) also counts what the child inherited from the
+        # harness at fork; the child's own VmHWM, when it reports one, does not.
+        "rss_mib": usage.ru_maxrss / 1024,
     }
     if proc.returncode != 0:
         return {**row, "error": (stderr.strip().splitlines() or ["failed"])[-1]}
-    return {**row, **json.loads(stdout.strip().splitlines()[-1])}
+    result = json.loads(stdout.strip().splitlines()[-1])
+    if result.get("hwm_mib"):
+        row["rss_mib"] = result["hwm_mib"]
+    return {**row, **result}
 
 
 def report(rows: int, formats: list[str], workdir: Path) -> None:
@@ -279,13 +295,17 @@ def main() -> None:
     parser.add_argument(
         "--workdir", type=Path, default=None, help="keep the generated data here (reused)"
     )
-    parser.add_argument("--run", choices=("mlci", "pandas"), help=argparse.SUPPRESS)
+    parser.add_argument("--run", choices=("mlci", "pandas", "generate"), help=argparse.SUPPRESS)
     parser.add_argument("--format", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.run == "generate":
+        generate(args.rows, args.workdir)
+        return
     if args.run:
         runner = run_mlci if args.run == "mlci" else run_pandas
-        print(json.dumps(runner(args.workdir, args.format)))
+        result = runner(args.workdir, args.format)
+        print(json.dumps({**result, "hwm_mib": _peak_rss_mib()}))
         return
 
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
@@ -296,7 +316,20 @@ def main() -> None:
     try:
         if not marker.exists():
             start = time.perf_counter()
-            generate(args.rows, workdir)
+            # In a subprocess: the harness stays small, so the children's RSS is their own.
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--run",
+                    "generate",
+                    "--rows",
+                    str(args.rows),
+                    "--workdir",
+                    str(workdir),
+                ],
+                check=True,
+            )
             marker.touch()
             print(f"generated the data in {time.perf_counter() - start:.1f}s")
         report(args.rows, formats, workdir)

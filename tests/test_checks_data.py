@@ -125,9 +125,9 @@ def test_every_check_fails_with_exact_reasons_and_examples(tmp_path: Path) -> No
         ("score", "null_fraction"): ("3 of 5 rows are null (60%), above max 10%", 3, ()),
         ("flag", "type"): ("1 of 5 rows are not bool: 'maybe'", 1, ("maybe",)),
         ("id, flag", "unique"): (
-            "2 of 5 rows share 1 duplicated key: ('4', True)",
+            "2 of 5 rows share 1 duplicated key: ('4', true)",
             2,
-            ("('4', True)",),
+            ("('4', true)",),
         ),
     }
     # score's values do not parse as int, so max has nothing to judge them by.
@@ -389,3 +389,21 @@ def test_many_failing_values_keep_five_examples(tmp_path: Path) -> None:
     assert result.failed_rows == 199
     assert result.examples == ("-199", "-198", "-197", "-196", "-195")
     assert result.reason == "199 of 199 rows below min 0: -199, -198, -197, -196, -195"
+
+
+def test_datetime_and_json_strings(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text("when\n2024-01-02\n2024-01-03 04:05:06\nyesterday\n")
+    (tmp_path / "d.jsonl").write_text('{"n": "12"}\n{"n": "x"}\n{"n": "7"}\n')
+    when = run(
+        [tmp_path / "d.csv"],
+        DatasetSpec(path="d.csv", columns=(("when", ColumnSpec(type="datetime")),)),
+        tmp_path,
+    )
+    assert when[("when", "type")].reason == "1 of 3 rows are not datetime: 'yesterday'"
+    numbers = run(
+        [tmp_path / "d.jsonl"],
+        DatasetSpec(path="d.jsonl", columns=(("n", ColumnSpec(type="int", max=10)),)),
+        tmp_path,
+    )
+    assert numbers[("n", "type")].reason == "1 of 3 rows are not int: 'x'"
+    assert numbers[("n", "max")].reason == "1 of 3 rows above max 10: 12"

@@ -86,7 +86,7 @@ def test_psi_of_a_hand_computed_categorical_case(tmp_path: Path) -> None:
     assert column.kind == "categorical"
     assert column.psi == pytest.approx(0.1694595, abs=1e-7)
     assert column.outcome == "warn"
-    assert column.reason == "PSI 0.169 ≥ 0.1: moderate shift (most changed: 'b' 50.0% → 70.0%)"
+    assert column.reason == "PSI 0.169 ≥ 0.1: moderate shift (most changed: 'a' 50.0% → 30.0%)"
     assert result.outcome == "warn"
     assert result.reason == "no column drifted; 1 of 1 shifted moderately: c"
 
@@ -255,3 +255,61 @@ def test_results_are_plain_json(tmp_path: Path) -> None:
     result = drift(tmp_path, {"x": [1.0, 2.0], "c": ["a", "b"]}, {"x": [2.0, 3.0], "c": ["a", "a"]})
     text = json.dumps(dataclasses.asdict(result))
     assert json.loads(text)["columns"][0]["column"] == "x"
+
+
+def test_many_categories_are_compared_by_hash_bucket(tmp_path: Path) -> None:
+    ids = [f"user-{i}" for i in range(1000)]
+    result = drift(tmp_path, {"user": ids}, {"user": ids[::-1]})
+    (column,) = result.columns
+    assert (column.kind, column.psi, column.outcome) == ("categorical", 0.0, "pass")
+    assert column.reason == (
+        "PSI 0 < 0.1: stable (over 100 values in the base sample: compared in 64 hash buckets)"
+    )
+    other = drift(tmp_path, {"user": ids}, {"user": [f"other-{i}" for i in range(1000)]})
+    assert other.columns[0].psi is not None and other.columns[0].psi > 0
+
+
+def test_the_hash_bound_on_candidates_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 5000 rows, samples of 50: only rows under a hash bound (about 20 x 50 of them)
+    # are candidates. The sample must be the one drawn from every row; and when the
+    # row estimate is far too high (too few candidates) it is drawn again from all.
+    import mlci.checks.drift as module
+    import mlci.checks.io as io_module
+
+    rng = np.random.default_rng(9)
+    base = {"x": rng.normal(size=5000).tolist(), "c": rng.choice(["a", "b"], 5000).tolist()}
+    head = {"x": rng.normal(0.1, 1, 5000).tolist(), "c": rng.choice(["a", "b"], 5000).tolist()}
+    spec = DriftSpec(sample=50, numeric_method="ks")
+    bounded = drift(tmp_path, base, head, spec)
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "_threshold", lambda con, source, sample: None)
+        everything = drift(tmp_path, base, head, spec)
+    with monkeypatch.context() as patch:
+        patch.setattr(io_module.Source, "estimate_rows", lambda self, con: 10**9)
+        redrawn = drift(tmp_path, base, head, spec)
+    assert bounded == everything == redrawn
+    assert bounded.columns[0].ks_statistic is not None
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".tsv"])
+def test_json_lines_and_tsv(tmp_path: Path, suffix: str) -> None:
+    rng = np.random.default_rng(6)
+    for name, shift in (("base", 0.0), ("head", 1.0)):
+        values = rng.normal(shift, 1, 300)
+        path = tmp_path / f"{name}{suffix}"
+        if suffix == ".jsonl":
+            path.write_text("".join(json.dumps({"x": float(v)}) + "\n" for v in values))
+        else:
+            path.write_text("x\tc\n" + "".join(f"{v}\tk\n" for v in values))
+    result = compute_drift(
+        "data",
+        [tmp_path / f"base{suffix}"],
+        [tmp_path / f"head{suffix}"],
+        DriftSpec(),
+        settings=SETTINGS,
+    )
+    assert result.columns[0].column == "x"
+    assert result.columns[0].kind == "numeric"
+    assert result.columns[0].outcome == "fail"

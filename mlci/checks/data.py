@@ -1,10 +1,13 @@
 """Declarative data checks: one dataset, the column rules it must meet, one result per rule.
 
-Every check is a column aggregate (``count(*) FILTER (WHERE ...)``, ``min``/``max``,
-``count(DISTINCT ...)``) and all of a dataset's checks run in **one** streaming pass
-over its files (see :mod:`mlci.checks.io` for formats and memory). Only a check that
-fails costs one more query, to fetch up to five example values — the most frequent
-failing values, then in value order, like pandera's failure cases.
+Every check is a column aggregate (``count_if(...)``, ``min``/``max``,
+``count(DISTINCT ...)``) and all of a dataset's checks run in one streaming pass
+over its files, plus one for the ``count(DISTINCT ...)`` of uniqueness checks
+(see :mod:`mlci.checks.io` for formats and memory). Example failing values come
+from the same pass (``arg_min(value, order, 50) FILTER (WHERE failing)``): up to
+five distinct ones, the smallest first (the largest for ``max``; for text
+columns, numbers before the rest). Only a failed uniqueness check costs one more
+query, a ``GROUP BY ... HAVING count(*) > 1`` for the most repeated values.
 
 What each check means:
 
@@ -45,7 +48,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -54,21 +57,9 @@ import duckdb
 
 from mlci.checks import io
 from mlci.checks.io import EngineSettings, Format, Source, ident, literal
+from mlci.results import CheckName, CheckResult
 
 ColumnType = Literal["int", "float", "number", "string", "bool", "datetime"]
-CheckName = Literal[
-    "type",
-    "nulls",
-    "null_fraction",
-    "min",
-    "max",
-    "allowed",
-    "regex",
-    "unique",
-    "rows",
-    "readable",
-    "exists",
-]
 Scalar = str | int | float | bool
 
 MAX_EXAMPLES = 5
@@ -111,17 +102,6 @@ class DatasetSpec:
 
     def column(self, name: str) -> ColumnSpec | None:
         return dict(self.columns).get(name)
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    dataset: str
-    column: str | None  # None for the dataset; "a, b" for a key of several columns
-    check: CheckName
-    outcome: Literal["pass", "fail"]
-    reason: str  # "3 of 569 rows below min 0: -1, -4, -7"
-    failed_rows: int = 0
-    examples: tuple[str, ...] = ()  # up to 5 failing values (most frequent first)
 
 
 # --- formatting -------------------------------------------------------------------
@@ -182,7 +162,7 @@ _SQL_TYPE = {
     "bool": "BOOLEAN",
     "datetime": "TIMESTAMP",
 }
-_INT_TEXT = r"'\s*[+-]?[0-9]+\s*'"
+_EXAMPLE_POOL = 50  # failing values kept per check to find 5 distinct examples
 
 
 def _stored_matches(kind: str, declared: ColumnType) -> bool:
@@ -202,7 +182,11 @@ def _stored_matches(kind: str, declared: ColumnType) -> bool:
 def _parse(column: str, declared: ColumnType) -> str:
     """SQL that parses the text ``column`` as ``declared``: NULL where it does not."""
     if declared == "int":
-        return f"CASE WHEN regexp_full_match({column}, {_INT_TEXT}) THEN TRY_CAST({column} AS BIGINT) END"
+        # DuckDB casts '1.5' and '1e3' to integers; an int has no point nor exponent.
+        return (
+            f"CASE WHEN NOT (contains({column}, '.') OR contains({column}, 'e') "
+            f"OR contains({column}, 'E')) THEN TRY_CAST({column} AS BIGINT) END"
+        )
     return f"TRY_CAST({column} AS {_SQL_TYPE[declared]})"
 
 
@@ -213,97 +197,56 @@ class _Column:
     name: str
     raw: str  # the column as read
     stored: str  # its DuckDB type as read
-    value: str  # the value the checks compare (parsed / NaN made NULL)
+    value: str  # the value the checks compare (parsed; NaN made NULL)
     is_null: str  # predicate: the row is null here
     parse_fails: str | None  # predicate: a value that does not parse as the declared type
     stored_ok: bool  # the stored type is the declared one (or no type is declared)
-    text: bool  # the column is text (CSV cells, JSON strings)
 
 
-def _column(source: Source, name: str, spec: ColumnSpec) -> _Column:
+def _column(source: Source, name: str, spec: ColumnSpec | None) -> _Column:
     raw = ident(name)
     stored = source.type_of(name)
-    is_null = f"({raw} IS NULL OR isnan({raw}))" if io.is_nan_capable(stored) else f"{raw} IS NULL"
-    value = f"nullif({raw}, 'NaN'::DOUBLE)" if io.is_nan_capable(stored) else raw
-    declared = spec.type
+    nan = io.is_nan_capable(stored)
+    is_null = f"({raw} IS NULL OR isnan({raw}))" if nan else f"{raw} IS NULL"
+    value = f"nullif({raw}, 'NaN'::DOUBLE)" if nan else raw
+    declared = spec.type if spec else None
     parse_fails = None
     stored_ok = True
-    text = stored == "VARCHAR"
     if declared is not None:
         stored_ok = _stored_matches(stored, declared)
-        if text and declared != "string":
+        if stored == "VARCHAR" and declared != "string":
             value = _parse(raw, declared)
             parse_fails = f"({raw} IS NOT NULL AND {value} IS NULL)"
-    return _Column(name, raw, stored, value, is_null, parse_fails, stored_ok, text)
+    return _Column(name, raw, stored, value, is_null, parse_fails, stored_ok)
 
 
-class _Aggregates:
-    """The SELECT list of the one pass, with slots to read results back by name."""
-
-    def __init__(self) -> None:
-        self.exprs: list[str] = []
-        self.slots: dict[str, int] = {}
-
-    def add(self, key: str, expr: str) -> None:
-        self.slots[key] = len(self.exprs)
-        self.exprs.append(expr)
-
-    def sql(self, relation: str) -> str:
-        return f"SELECT {', '.join(self.exprs)} FROM {relation}"
-
-
-@dataclass(frozen=True)
-class _Pending:
-    """A value check with the predicate that finds its failing rows."""
-
-    column: str | None
-    check: CheckName
-    key: str  # slot of the failing-row count
-    failing: str  # predicate over a row
-    shown: str  # expression whose values are the examples
-    order: str  # examples of equal frequency are ordered by this (ascending) ...
-    describe: str  # "below min 0", "not in allowed values", ...
-    descending: bool = False  # ... or descending
-    numbers_in_text: bool = False  # examples are text; show those that are numbers unquoted
-
-
-@dataclass(frozen=True)
-class _Plan:
-    aggs: _Aggregates
-    pending: tuple[_Pending, ...]
-    early: tuple[CheckResult, ...]  # results known before reading (bad regex, ...)
-    late: tuple[tuple[str, ColumnSpec, _Column], ...]
-
-
-def _numeric(col: _Column, spec: ColumnSpec) -> tuple[str, str | None] | str:
-    """(number expression, predicate for a non-number) or why min/max cannot apply."""
-    if spec.type in ("int", "float", "number"):
-        if not col.stored_ok and not col.text:
-            return f"column type is {col.stored}, not a number"
+def _numeric(col: _Column, declared: ColumnType | None) -> tuple[str, str | None] | str:
+    """(number expression, predicate for a value that is no number) or why min/max cannot apply."""
+    if declared in ("int", "float", "number") or io.is_numeric(col.stored):
+        if col.parse_fails is None and not io.is_numeric(col.stored):
+            return f"min/max need numbers; the column type is {col.stored}"
         return col.value, None
-    if spec.type is not None:
-        return f"min/max need numbers; the column is declared {spec.type}"
-    if io.is_numeric(col.stored):
-        return col.value, None
-    if col.text:
+    if declared is not None:
+        return f"min/max need numbers; the column is declared {declared}"
+    if col.stored == "VARCHAR":
         number = f"TRY_CAST({col.raw} AS DOUBLE)"
         return number, f"({col.raw} IS NOT NULL AND {number} IS NULL)"
     return f"min/max need numbers; the column type is {col.stored}"
 
 
-def _allowed_expr(col: _Column, allowed: tuple[Scalar, ...]) -> tuple[str, str]:
-    """(predicate: value allowed, how the values are compared)."""
+def _allowed(col: _Column, allowed: tuple[Scalar, ...]) -> str:
+    """Predicate: the (non-null) value is one of ``allowed``."""
     if not allowed:
-        return "FALSE", "text"
+        return "FALSE"
     if all(isinstance(v, bool) for v in allowed):
         values = ", ".join(literal(v) for v in dict.fromkeys(allowed))
-        return f"coalesce(TRY_CAST({col.value} AS BOOLEAN) IN ({values}), FALSE)", "bool"
+        return f"coalesce(TRY_CAST({col.value} AS BOOLEAN) IN ({values}), FALSE)"
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in allowed):
         values = ", ".join(literal(float(v)) for v in dict.fromkeys(allowed))
-        return f"coalesce(TRY_CAST({col.value} AS DOUBLE) IN ({values}), FALSE)", "number"
-    texts = [_value(v) for v in allowed]
-    values = ", ".join(literal(v) for v in dict.fromkeys(texts))
-    return f"coalesce(CAST({col.value} AS VARCHAR) IN ({values}), FALSE)", "text"
+        return f"coalesce(TRY_CAST({col.value} AS DOUBLE) IN ({values}), FALSE)"
+    texts = dict.fromkeys(_value(v) for v in allowed)
+    values = ", ".join(literal(v) for v in texts)
+    return f"coalesce(CAST({col.value} AS VARCHAR) IN ({values}), FALSE)"
 
 
 def _regex_error(con: duckdb.DuckDBPyConnection, pattern: str) -> str | None:
@@ -314,150 +257,340 @@ def _regex_error(con: duckdb.DuckDBPyConnection, pattern: str) -> str | None:
     return None
 
 
-def _plan(con: duckdb.DuckDBPyConnection, source: Source, spec: DatasetSpec) -> _Plan:
-    aggs = _Aggregates()
-    aggs.add("rows", "count(*)")
-    pending: list[_Pending] = []
-    early: list[CheckResult] = []
-    late: list[tuple[str, ColumnSpec, _Column]] = []
-    present = set(source.names)
-    if all(fmt != "parquet" for fmt, _ in source.formats):
-        # Text formats: convert every column, so a bad byte anywhere is found.
-        for index, name in enumerate(source.names):
-            aggs.add(f"read{index}", f"count({ident(name)})")
+# --- the plan: one aggregate pass, then results in the order of the spec -------------
 
-    def fail(column: str | None, check: CheckName, reason: str) -> None:
-        early.append(CheckResult(spec.path, column, check, "fail", reason))
+_Get = Callable[[str], Any]
+_Finish = Callable[[_Get], "list[CheckResult]"]
 
-    for name, rules in spec.columns:
-        if name not in present:
-            continue
-        col = _column(source, name, rules)
-        late.append((name, rules, col))
-        key = f"c{len(late)}:"
-        if rules.nulls is not None or rules.null_fraction is not None:
-            aggs.add(key + "nulls", f"count(*) FILTER (WHERE {col.is_null})")
-        if rules.type is not None:
-            aggs.add(key + "values", f"count(*) FILTER (WHERE NOT {col.is_null})")
-            if col.parse_fails is not None:
-                aggs.add(key + "type", f"count(*) FILTER (WHERE {col.parse_fails})")
-                pending.append(
-                    _Pending(
-                        name,
-                        "type",
-                        key + "type",
-                        col.parse_fails,
-                        col.raw,
-                        col.raw,
-                        f"are not {rules.type}",
-                    )
-                )
-        for bound in _BOUNDS:
-            limit = getattr(rules, bound)
-            if limit is None:
-                continue
-            numeric = _numeric(col, rules)
-            if isinstance(numeric, str):
-                fail(name, bound, numeric)
-                continue
-            number, not_number = numeric
-            op = "<" if bound == "min" else ">"
-            failing = f"{number} {op} {literal(float(limit))}"
-            if not_number is not None:
-                failing = f"({failing} OR {not_number})"
-                aggs.add(key + bound + "_nan", f"count(*) FILTER (WHERE {not_number})")
-            aggs.add(key + bound, f"count(*) FILTER (WHERE {failing})")
-            aggs.add(key + bound + "_seen", f"{bound}({number})")
-            shown = col.raw if not_number is not None else number
-            words = f"{'below' if bound == 'min' else 'above'} {bound} {_num(limit)}"
-            pending.append(
-                _Pending(
-                    name,
-                    bound,
-                    key + bound,
-                    failing,
-                    shown,
-                    number,
-                    words,
-                    descending=bound == "max",
-                    numbers_in_text=not_number is not None,
-                )
+
+class _Plan:
+    """Collects the aggregates of the single pass and, per check, how to judge them."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        source: Source,
+        spec: DatasetSpec,
+        show: Callable[[Path], str],
+    ) -> None:
+        self.con = con
+        self.show = show
+        self.source = source
+        self.spec = spec
+        self.exprs: list[str] = []
+        self.slots: dict[str, int] = {}
+        # count(DISTINCT ...) runs in a query of its own: in one query with the
+        # other aggregates DuckDB is slower than running the two one after the other.
+        self.distinct: dict[str, str] = {}
+        self.finishers: list[_Finish] = []
+        self.add("rows", "count(*)")
+        if all(fmt != "parquet" for fmt, _ in source.formats):
+            # Text formats: convert every column, so a bad byte anywhere is found.
+            for index, name in enumerate(source.names):
+                self.add(f"read{index}", f"count({ident(name)})")
+
+    def add(self, key: str, expr: str) -> str:
+        self.slots[key] = len(self.exprs)
+        self.exprs.append(expr)
+        return key
+
+    def sql(self, source: Source) -> str:
+        return f"SELECT {', '.join(self.exprs)} FROM {source.relation()}"
+
+    def distinct_sql(self, source: Source) -> str:
+        return f"SELECT {', '.join(self.distinct.values())} FROM {source.relation()}"
+
+    def result(
+        self,
+        column: str | None,
+        check: CheckName,
+        ok: bool,
+        reason: str,
+        failed: int = 0,
+        examples: tuple[str, ...] = (),
+    ) -> CheckResult:
+        if ok:
+            return CheckResult(self.spec.path, column, check, "pass", reason)
+        return CheckResult(self.spec.path, column, check, "fail", reason, failed, examples)
+
+    def fixed(self, result: CheckResult) -> None:
+        self.finishers.append(lambda get: [result])
+
+    def failing(
+        self,
+        key: str,
+        column: str,
+        check: CheckName,
+        predicate: str,
+        shown: str,
+        order: str,
+        describe: str,
+        *,
+        descending: bool = False,
+        numbers_in_text: bool = False,
+        passed: Callable[[_Get], str],
+        extra: Callable[[_Get], str] = lambda get: "",
+    ) -> None:
+        """A check that fails on the rows matching ``predicate``; examples come along."""
+        self.add(key, io.count_if(predicate))
+        pick = "arg_max" if descending else "arg_min"
+        self.add(
+            key + ":examples",
+            f"{pick}({shown}, {order}, {_EXAMPLE_POOL}) FILTER (WHERE {predicate})",
+        )
+
+        def finish(get: _Get) -> list[CheckResult]:
+            count = int(get(key))
+            if not count:
+                return [self.result(column, check, True, passed(get))]
+            found = list(dict.fromkeys(get(key + ":examples") or []))[:MAX_EXAMPLES]
+            shown_text = ", ".join(
+                v if numbers_in_text and _is_number_text(v) else _quoted(v) for v in found
             )
-        if rules.allowed is not None:
-            ok, _how = _allowed_expr(col, rules.allowed)
-            failing = f"({col.value} IS NOT NULL AND NOT {ok})"
-            aggs.add(key + "allowed", f"count(*) FILTER (WHERE {failing})")
-            pending.append(
-                _Pending(
-                    name,
-                    "allowed",
-                    key + "allowed",
-                    failing,
-                    col.value,
-                    col.value,
-                    "not in allowed values",
-                )
+            reason = f"{count} of {_rows(int(get('rows')))} {describe}{extra(get)}"
+            if shown_text:
+                reason += f": {shown_text}"
+            return [
+                self.result(column, check, False, reason, count, tuple(_value(v) for v in found))
+            ]
+
+        self.finishers.append(finish)
+
+
+def _plan_column(plan: _Plan, index: int, name: str, rules: ColumnSpec) -> None:
+    source = plan.source
+    key = f"c{index}:"
+    col = _column(source, name, rules)
+    lacking = dict(source.missing).get(name)
+    if lacking:
+        plan.fixed(
+            plan.result(
+                name,
+                "exists",
+                False,
+                f"column {name!r} missing from {len(lacking)} of {_files(len(source.files))}: "
+                + ", ".join(plan.show(p) for p in lacking[:5]),
             )
-        if rules.regex is not None:
-            problem = _regex_error(con, rules.regex)
-            if problem is not None:
-                fail(name, "regex", f"invalid regex {rules.regex!r}: {problem}")
-            else:
-                failing = (
-                    f"({col.value} IS NOT NULL AND NOT "
-                    f"regexp_full_match(CAST({col.value} AS VARCHAR), {literal(rules.regex)}))"
+        )
+    if rules.type is not None:
+        _plan_type(plan, key, col, rules.type)
+    if rules.nulls is not None or rules.null_fraction is not None:
+        plan.add(key + "nulls", io.count_if(col.is_null))
+    if rules.nulls is not None:
+        limit = rules.nulls
+
+        def nulls(get: _Get) -> list[CheckResult]:
+            count, total = int(get(key + "nulls")), int(get("rows"))
+            if count > limit:
+                reason = f"{count} of {_rows(total)} are null, max {limit}"
+                return [plan.result(name, "nulls", False, reason, count)]
+            return [plan.result(name, "nulls", True, f"{count} null (max {limit})")]
+
+        plan.finishers.append(nulls)
+    if rules.null_fraction is not None:
+        share_limit = rules.null_fraction
+
+        def null_fraction(get: _Get) -> list[CheckResult]:
+            count, total = int(get(key + "nulls")), int(get("rows"))
+            share = count / total if total else 0.0
+            if share > share_limit:
+                reason = (
+                    f"{count} of {_rows(total)} are null ({_pct(share)}), "
+                    f"above max {_pct(share_limit)}"
                 )
-                aggs.add(key + "regex", f"count(*) FILTER (WHERE {failing})")
-                pending.append(
-                    _Pending(
-                        name,
-                        "regex",
-                        key + "regex",
-                        failing,
-                        col.value,
-                        col.value,
-                        f"do not match {rules.regex!r}",
-                    )
-                )
-        if rules.unique:
-            aggs.add(key + "distinct", f"count(DISTINCT {col.value})")
-            aggs.add(key + "nonnull", f"count({col.value})")
+                return [plan.result(name, "null_fraction", False, reason, count)]
+            reason = f"{_pct(share)} null (max {_pct(share_limit)})"
+            return [plan.result(name, "null_fraction", True, reason)]
 
-    for index, columns in enumerate(spec.unique):
-        if len(columns) == 1 and columns[0] in present:
-            expr = _column(source, columns[0], spec.column(columns[0]) or ColumnSpec()).value
-            aggs.add(f"key{index}:distinct", f"count(DISTINCT {expr})")
-            aggs.add(f"key{index}:nonnull", f"count({expr})")
-        elif all(c in present for c in columns) and columns:
-            values = [_column(source, c, spec.column(c) or ColumnSpec()).value for c in columns]
-            struct = "{" + ", ".join(f"'k{i}': {v}" for i, v in enumerate(values)) + "}"
-            complete = " AND ".join(f"{v} IS NOT NULL" for v in values)
-            aggs.add(f"key{index}:distinct", f"count(DISTINCT {struct}) FILTER (WHERE {complete})")
-            aggs.add(f"key{index}:nonnull", f"count(*) FILTER (WHERE {complete})")
-    return _Plan(aggs, tuple(pending), tuple(early), tuple(late))
+        plan.finishers.append(null_fraction)
+    for bound in _BOUNDS:
+        limit_value = getattr(rules, bound)
+        if limit_value is not None:
+            _plan_bound(plan, key, col, rules.type, bound, float(limit_value))
+    if rules.allowed is not None:
+        count_allowed = len(rules.allowed)
+        predicate = f"({col.value} IS NOT NULL AND NOT {_allowed(col, rules.allowed)})"
+        plan.failing(
+            key + "allowed",
+            name,
+            "allowed",
+            predicate,
+            col.value,
+            col.value,
+            "not in allowed values",
+            passed=lambda get: f"all values among the {count_allowed} allowed",
+        )
+    if rules.regex is not None:
+        pattern = rules.regex
+        problem = _regex_error(plan.con, pattern)
+        if problem is not None:
+            plan.fixed(plan.result(name, "regex", False, f"invalid regex {pattern!r}: {problem}"))
+        else:
+            text = f"CAST({col.value} AS VARCHAR)"
+            predicate = (
+                f"({col.value} IS NOT NULL AND NOT regexp_full_match({text}, {literal(pattern)}))"
+            )
+            plan.failing(
+                key + "regex",
+                name,
+                "regex",
+                predicate,
+                text,
+                text,
+                f"do not match {pattern!r}",
+                passed=lambda get: f"all values match {pattern!r}",
+            )
+    if rules.unique:
+        _plan_unique(plan, key, name, [col.value])
 
 
-# --- running -----------------------------------------------------------------------
+def _plan_type(plan: _Plan, key: str, col: _Column, declared: ColumnType) -> None:
+    name = col.name
+    plan.add(key + "values", io.count_if(f"NOT {col.is_null}"))
+    if col.parse_fails is not None:
+
+        def parsed(get: _Get) -> str:
+            count = int(get(key + "values"))
+            if not count:
+                return "no non-null values to check"
+            return f"all {count} non-null values parse as {declared}"
+
+        plan.failing(
+            key + "type",
+            name,
+            "type",
+            col.parse_fails,
+            col.raw,
+            col.raw,
+            f"are not {declared}",
+            passed=parsed,
+        )
+    elif col.stored_ok:
+        plan.fixed(plan.result(name, "type", True, f"column type {col.stored} is {declared}"))
+    else:
+
+        def wrong(get: _Get) -> list[CheckResult]:
+            reason = f"column type {col.stored} is not {declared}"
+            return [plan.result(name, "type", False, reason, int(get(key + "values")))]
+
+        plan.finishers.append(wrong)
 
 
-def _examples(con: duckdb.DuckDBPyConnection, source: Source, check: _Pending) -> tuple[Any, ...]:
-    """The most frequent failing values of a check (ties: in value order)."""
-    direction = "DESC" if check.descending else "ASC"
-    sql = (
-        f"SELECT {check.shown} AS v, count(*) AS n, min({check.order}) AS o "
-        f"FROM {source.relation()} WHERE {check.failing} GROUP BY ALL "
-        f"ORDER BY n DESC, o {direction} NULLS LAST, v LIMIT {MAX_EXAMPLES}"
+def _plan_bound(
+    plan: _Plan,
+    key: str,
+    col: _Column,
+    declared: ColumnType | None,
+    bound: Literal["min", "max"],
+    limit: float,
+) -> None:
+    numeric = _numeric(col, declared)
+    if isinstance(numeric, str):
+        plan.fixed(plan.result(col.name, bound, False, numeric))
+        return
+    number, not_number = numeric
+    predicate = f"{number} {'<' if bound == 'min' else '>'} {literal(limit)}"
+    shown, order = number, number
+    if not_number is not None:
+        predicate = f"({predicate} OR {not_number})"
+        plan.add(key + bound + ":nan", io.count_if(not_number))
+        # Text examples, numbers first in numeric order, then what is no number.
+        shown = col.raw
+        order = f"coalesce({number}, {literal(float('inf') if bound == 'min' else float('-inf'))})"
+    seen = plan.add(key + bound + ":seen", f"{bound}({number})")
+    word, sign = ("smallest", "≥") if bound == "min" else ("largest", "≤")
+
+    def passed(get: _Get) -> str:
+        value = get(seen)
+        if value is None:
+            return "no non-null values to check"
+        return f"{word} {_num(value)} {sign} {bound} {_num(limit)}"
+
+    def extra(get: _Get) -> str:
+        return " or not a number" if not_number is not None and get(key + bound + ":nan") else ""
+
+    plan.failing(
+        key + bound,
+        col.name,
+        bound,
+        predicate,
+        shown,
+        order,
+        f"{'below' if bound == 'min' else 'above'} {bound} {_num(limit)}",
+        descending=bound == "max",
+        numbers_in_text=not_number is not None,
+        passed=passed,
+        extra=extra,
     )
-    try:
-        return tuple(row[0] for row in con.execute(sql).fetchall())
-    except duckdb.Error:  # the counts stand without examples
-        return ()
+
+
+def _plan_unique(plan: _Plan, key: str, label: str, values: Sequence[str]) -> None:
+    if len(values) == 1:
+        plan.distinct[key + "distinct"] = f"count(DISTINCT {values[0]})"
+        plan.add(key + "nonnull", f"count({values[0]})")
+    else:
+        struct = "{" + ", ".join(f"'k{i}': {v}" for i, v in enumerate(values)) + "}"
+        complete = " AND ".join(f"{v} IS NOT NULL" for v in values)
+        plan.distinct[key + "distinct"] = f"count(DISTINCT {struct}) FILTER (WHERE {complete})"
+        plan.add(key + "nonnull", io.count_if(complete))
+    what = "value" if len(values) == 1 else "key"
+
+    def unique(get: _Get) -> list[CheckResult]:
+        distinct, nonnull = int(get(key + "distinct")), int(get(key + "nonnull"))
+        total = int(get("rows"))
+        if distinct == nonnull:
+            return [plan.result(label, "unique", True, f"all {nonnull} non-null {what}s unique")]
+        rows, groups, examples = _duplicates(plan.con, plan.source, values)
+        if not rows:  # the query for examples failed: report what the pass counted
+            extra = nonnull - distinct
+            reason = f"{extra} of {_rows(total)} repeat an earlier {what}"
+            return [plan.result(label, "unique", False, reason, extra)]
+        plural = "s" if groups != 1 else ""
+        reason = f"{rows} of {_rows(total)} share {groups} duplicated {what}{plural}: " + ", ".join(
+            examples
+        )
+        return [plan.result(label, "unique", False, reason, rows, examples)]
+
+    plan.finishers.append(unique)
+
+
+def _plan_dataset(plan: _Plan) -> None:
+    spec, source = plan.spec, plan.source
+    present = set(source.names)
+    for index, (name, rules) in enumerate(spec.columns):
+        if name in present:
+            _plan_column(plan, index, name, rules)
+            continue
+        close = difflib.get_close_matches(name, list(source.names), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        listed = ", ".join(source.names[:12]) + (", ..." if len(source.names) > 12 else "")
+        where = plan.show(source.files[0]) if len(source.files) == 1 else _files(len(source.files))
+        plan.fixed(
+            plan.result(
+                name,
+                "exists",
+                False,
+                f"column {name!r} not found in {where} (columns: {listed}){hint}",
+            )
+        )
+    for index, key_columns in enumerate(spec.unique):
+        label = ", ".join(key_columns)
+        absent = [c for c in key_columns if c not in present]
+        if not key_columns:
+            continue
+        if absent:
+            plan.fixed(
+                plan.result(label, "unique", False, "key column not found: " + ", ".join(absent))
+            )
+            continue
+        values = [_column(source, c, spec.column(c)).value for c in key_columns]
+        _plan_unique(plan, f"key{index}:", label, values)
 
 
 def _duplicates(
     con: duckdb.DuckDBPyConnection, source: Source, values: Sequence[str]
 ) -> tuple[int, int, tuple[str, ...]]:
-    """(rows sharing a value, duplicated values, examples) for a key."""
+    """(rows sharing a value, duplicated values, the most repeated) for a key."""
     keys = ", ".join(f"{v} AS k{i}" for i, v in enumerate(values))
     complete = " AND ".join(f"{v} IS NOT NULL" for v in values)
     names = ", ".join(f"k{i}" for i in range(len(values)))
@@ -479,6 +612,9 @@ def _duplicates(
         for row in rows
     )
     return int(rows[0][width + 2]), int(rows[0][width + 1]), examples
+
+
+# --- entry point ---------------------------------------------------------------------------
 
 
 def check_dataset(
@@ -504,299 +640,50 @@ def _check(
     def show(path: Path) -> str:
         return io.display(path, root)
 
-    def result(
-        column: str | None,
-        check: CheckName,
-        ok: bool,
-        reason: str,
-        failed: int = 0,
-        examples: tuple[str, ...] = (),
-    ) -> CheckResult:
-        return CheckResult(
-            spec.path,
-            column,
-            check,
-            "pass" if ok else "fail",
-            reason,
-            0 if ok else failed,
-            () if ok else examples,
-        )
-
     source = io.open_source(con, files, spec.format, show)
-    values: list[Any] = []
+    out: list[CheckResult] = []
+    found: dict[str, Any] = {}
     plan: _Plan | None = None
     if source.files:
-        plan = _plan(con, source, spec)
-        built = plan.aggs.sql
-        source, rows = io.query(con, source, lambda s: built(s.relation()))
-        values = list(rows[0]) if rows else []
-
-    out: list[CheckResult] = []
+        plan = _Plan(con, source, spec, show)
+        _plan_dataset(plan)
+        source, rows = io.query(con, source, plan.sql)
+        if rows:
+            found = {key: rows[0][slot] for key, slot in plan.slots.items()}
+        if rows and plan.distinct:
+            source, rows = io.query(con, source, plan.distinct_sql)
+            found = dict(zip(plan.distinct, rows[0], strict=True)) | found if rows else {}
+        plan.source = source
     for problem in source.problems:
-        out.append(
-            result(None, "readable", False, f"cannot read {show(problem.file)}: {problem.message}")
-        )
-    if not values or plan is None:
+        reason = f"cannot read {show(problem.file)}: {problem.message}"
+        out.append(CheckResult(spec.path, None, "readable", "fail", reason))
+    if plan is None or not found:
         return tuple(out)
 
     def get(key: str) -> Any:
-        return values[plan.aggs.slots[key]]
+        return found[key]
 
     total = int(get("rows"))
     if not source.problems:
-        out.append(
-            result(
-                None,
-                "readable",
-                True,
-                f"read {_rows(total)} from {_files(len(source.files))}, "
-                f"{len(source.names)} columns",
-            )
+        reason = (
+            f"read {_rows(total)} from {_files(len(source.files))}, {len(source.names)} columns"
         )
-    if spec.rows_min is not None or spec.rows_max is not None:
-        low = spec.rows_min is not None and total < spec.rows_min
-        high = spec.rows_max is not None and total > spec.rows_max
-        if low:
-            out.append(result(None, "rows", False, f"{_rows(total)}, below min {spec.rows_min}"))
-        elif high:
-            out.append(result(None, "rows", False, f"{_rows(total)}, above max {spec.rows_max}"))
-        else:
-            bounds = ", ".join(
-                f"{word} {limit}"
-                for word, limit in (("min", spec.rows_min), ("max", spec.rows_max))
-                if limit is not None
-            )
-            out.append(result(None, "rows", True, f"{_rows(total)} ({bounds})"))
-
-    pending = {(p.column, p.check): p for p in plan.pending}
-    early = {(r.column, r.check): r for r in plan.early}
-    missing = dict(source.missing)
-    columns = {name: (rules, col) for name, rules, col in plan.late}
-    index_of = {name: i + 1 for i, (name, _r, _c) in enumerate(plan.late)}
-
-    def failing(p: _Pending, count: int, extra: str = "") -> CheckResult:
-        found = _examples(con, source, p)
-        shown = ", ".join(
-            v if p.numbers_in_text and _is_number_text(v) else _quoted(v) for v in found
-        )
-        reason = f"{count} of {_rows(total)} {p.describe}{extra}" + (f": {shown}" if shown else "")
-        return result(p.column, p.check, False, reason, count, tuple(_value(v) for v in found))
-
-    for name, rules in spec.columns:
-        if name not in columns:
-            close = difflib.get_close_matches(name, list(source.names), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            listed = ", ".join(source.names[:12]) + (", ..." if len(source.names) > 12 else "")
-            where = show(source.files[0]) if len(source.files) == 1 else _files(len(source.files))
-            out.append(
-                result(
-                    name,
-                    "exists",
-                    False,
-                    f"column {name!r} not found in {where} (columns: {listed}){hint}",
-                )
-            )
-            continue
-        _rules, col = columns[name]
-        key = f"c{index_of[name]}:"
-        if name in missing:
-            lacking = missing[name]
-            out.append(
-                result(
-                    name,
-                    "exists",
-                    False,
-                    f"column {name!r} missing from {len(lacking)} of {_files(len(source.files))}: "
-                    + ", ".join(show(p) for p in lacking[:5]),
-                )
-            )
-        if rules.type is not None:
-            count = int(get(key + "values"))
-            if col.parse_fails is not None:
-                bad = int(get(key + "type"))
-                if bad:
-                    out.append(failing(pending[(name, "type")], bad))
-                elif not col.stored_ok and col.stored != "VARCHAR":
-                    out.append(
-                        result(
-                            name,
-                            "type",
-                            False,
-                            f"column type {col.stored} is not {rules.type}",
-                            count,
-                        )
-                    )
-                else:
-                    out.append(
-                        result(
-                            name, "type", True, f"all {count} non-null values parse as {rules.type}"
-                        )
-                        if count
-                        else result(name, "type", True, "no non-null values to check")
-                    )
-            elif col.stored_ok:
-                out.append(result(name, "type", True, f"column type {col.stored} is {rules.type}"))
-            else:
-                out.append(
-                    result(
-                        name, "type", False, f"column type {col.stored} is not {rules.type}", count
-                    )
-                )
-        if rules.nulls is not None:
-            nulls = int(get(key + "nulls"))
-            if nulls > rules.nulls:
-                out.append(
-                    result(
-                        name,
-                        "nulls",
-                        False,
-                        f"{nulls} of {_rows(total)} are null, max {rules.nulls}",
-                        nulls,
-                    )
-                )
-            else:
-                out.append(result(name, "nulls", True, f"{nulls} null (max {rules.nulls})"))
-        if rules.null_fraction is not None:
-            nulls = int(get(key + "nulls"))
-            share = nulls / total if total else 0.0
-            if share > rules.null_fraction:
-                out.append(
-                    result(
-                        name,
-                        "null_fraction",
-                        False,
-                        f"{nulls} of {_rows(total)} are null ({_pct(share)}), "
-                        f"above max {_pct(rules.null_fraction)}",
-                        nulls,
-                    )
-                )
-            else:
-                out.append(
-                    result(
-                        name,
-                        "null_fraction",
-                        True,
-                        f"{_pct(share)} null (max {_pct(rules.null_fraction)})",
-                    )
-                )
-        for bound in _BOUNDS:
-            limit = getattr(rules, bound)
-            if limit is None:
-                continue
-            if (name, bound) in early:
-                out.append(early[(name, bound)])
-                continue
-            bad = int(get(key + bound))
-            if bad:
-                not_numbers = (
-                    int(get(key + bound + "_nan")) if key + bound + "_nan" in plan.aggs.slots else 0
-                )
-                extra = " or not a number" if not_numbers else ""
-                out.append(failing(pending[(name, bound)], bad, extra))
-            else:
-                seen = get(key + bound + "_seen")
-                if seen is None:
-                    out.append(result(name, bound, True, "no non-null values to check"))
-                else:
-                    word = "smallest" if bound == "min" else "largest"
-                    sign = "≥" if bound == "min" else "≤"
-                    out.append(
-                        result(
-                            name, bound, True, f"{word} {_num(seen)} {sign} {bound} {_num(limit)}"
-                        )
-                    )
-        if rules.allowed is not None:
-            bad = int(get(key + "allowed"))
-            if bad:
-                out.append(failing(pending[(name, "allowed")], bad))
-            else:
-                out.append(
-                    result(
-                        name, "allowed", True, f"all values among the {len(rules.allowed)} allowed"
-                    )
-                )
-        if rules.regex is not None:
-            if (name, "regex") in early:
-                out.append(early[(name, "regex")])
-            else:
-                bad = int(get(key + "regex"))
-                if bad:
-                    out.append(failing(pending[(name, "regex")], bad))
-                else:
-                    out.append(result(name, "regex", True, f"all values match {rules.regex!r}"))
-        if rules.unique:
-            out.append(
-                _unique(
-                    con,
-                    source,
-                    spec,
-                    name,
-                    [col.value],
-                    get(key + "distinct"),
-                    get(key + "nonnull"),
-                    total,
-                )
-            )
-
-    for index, columns_of_key in enumerate(spec.unique):
-        label = ", ".join(columns_of_key)
-        absent = [c for c in columns_of_key if c not in set(source.names)]
-        if not columns_of_key:
-            continue
-        if absent:
-            out.append(result(label, "unique", False, "key column not found: " + ", ".join(absent)))
-            continue
-        exprs = [_column(source, c, spec.column(c) or ColumnSpec()).value for c in columns_of_key]
-        out.append(
-            _unique(
-                con,
-                source,
-                spec,
-                label,
-                exprs,
-                get(f"key{index}:distinct"),
-                get(f"key{index}:nonnull"),
-                total,
-            )
-        )
+        out.append(plan.result(None, "readable", True, reason))
+    out.extend(_rows_result(plan, total))
+    for finish in plan.finishers:
+        out.extend(finish(get))
     return tuple(out)
 
 
-def _unique(
-    con: duckdb.DuckDBPyConnection,
-    source: Source,
-    spec: DatasetSpec,
-    label: str,
-    exprs: Sequence[str],
-    distinct: Any,
-    nonnull: Any,
-    total: int,
-) -> CheckResult:
-    distinct, nonnull = int(distinct), int(nonnull)
-    what = "value" if len(exprs) == 1 else "key"
-    if distinct == nonnull:
-        return CheckResult(
-            spec.path, label, "unique", "pass", f"all {nonnull} non-null {what}s unique"
-        )
-    rows, groups, examples = _duplicates(con, source, exprs)
-    if not rows:  # the examples query failed; report what the pass counted
-        extra = nonnull - distinct
-        return CheckResult(
-            spec.path,
-            label,
-            "unique",
-            "fail",
-            f"{extra} of {_rows(total)} repeat an earlier {what}",
-            extra,
-        )
-    plural = "s" if groups != 1 else ""
-    shown = ", ".join(examples)
-    return CheckResult(
-        spec.path,
-        label,
-        "unique",
-        "fail",
-        f"{rows} of {_rows(total)} share {groups} duplicated {what}{plural}: {shown}",
-        rows,
-        examples,
+def _rows_result(plan: _Plan, total: int) -> list[CheckResult]:
+    low, high = plan.spec.rows_min, plan.spec.rows_max
+    if low is None and high is None:
+        return []
+    if low is not None and total < low:
+        return [plan.result(None, "rows", False, f"{_rows(total)}, below min {low}")]
+    if high is not None and total > high:
+        return [plan.result(None, "rows", False, f"{_rows(total)}, above max {high}")]
+    bounds = ", ".join(
+        f"{word} {limit}" for word, limit in (("min", low), ("max", high)) if limit is not None
     )
+    return [plan.result(None, "rows", True, f"{_rows(total)} ({bounds})")]

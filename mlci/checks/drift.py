@@ -4,14 +4,17 @@ Methods and the conventions of the field they follow (defaults of :class:`DriftS
 
 PSI, population stability index (numeric and categorical; the default)
     ``PSI = Σ (h - b) · ln(h / b)`` over bins, where ``b`` and ``h`` are the
-    shares of base and head values in each bin. Numeric bins are cut at the
-    quantiles of the base (``bins`` of them, 10 by default): edges that fall on
-    the same value are merged and the first and last bins are open-ended, so
-    head values outside the base range land in them. Categorical bins are the
-    categories of either side. A bin empty on one side gets the share
-    ``PSI_EPSILON`` = 1e-4 (as Evidently does) instead of 0, which would make
-    the logarithm infinite. Reading: PSI < 0.1 stable (pass), 0.1 ≤ PSI ≤ 0.25
-    moderate shift (warn), PSI > 0.25 significant shift (fail).
+    shares of base and head values in each bin, counted over the whole columns.
+    Numeric bins are cut at the quantiles of the base sample (``bins`` of them,
+    10 by default; with at most ``sample`` rows that is the whole column): edges
+    that fall on the same value are merged and the first and last bins are
+    open-ended, so head values outside the base range land in them. Categorical
+    bins are the categories seen in the base sample (every category but those
+    rarer than about 1 in ``sample``) plus one "other" bin for the rest, which
+    also takes the categories new at head. A bin empty on one side gets the
+    share ``PSI_EPSILON`` = 1e-4 (as Evidently does) instead of 0, which would
+    make the logarithm infinite. Reading: PSI < 0.1 stable (pass),
+    0.1 ≤ PSI ≤ 0.25 moderate shift (warn), PSI > 0.25 significant shift (fail).
 Kolmogorov-Smirnov (numeric)
     ``scipy.stats.ks_2samp`` on seeded samples of ``sample`` rows (5000) per
     side; the column drifts when the p-value is ≤ 0.05. Sampling keeps the test
@@ -24,33 +27,37 @@ Wasserstein (numeric)
     threshold fits every scale, as Evidently's ``wasserstein`` test; drift when
     ≥ 0.1 (the head moved by a tenth of a base standard deviation).
 Chi-square (categorical)
-    ``scipy.stats.chi2_contingency`` on the 2 × k table of category counts in
-    the base and head samples: a test of homogeneity. It treats both versions
-    as samples (the base is one too), where ``chisquare`` against the base
-    frequencies would treat the base as the truth and break on a category the
-    base lacks. Drift when the p-value is ≤ 0.05.
+    ``scipy.stats.chi2_contingency`` (its defaults) on the 2 x k table of
+    category counts in the base and head samples: a test of homogeneity. It
+    treats both versions as samples (the base is one too), where ``chisquare``
+    against the base frequencies would treat the base as the truth and break on
+    a category the base lacks. Drift when the p-value is ≤ 0.05.
 
-The dataset drifts (fail) when at least ``share`` (50%, Evidently's default) of
-the compared columns drift; it warns when any column warns or drifts.
+Every statistic is computed, whatever the method; the method picks the one
+that judges the column. The dataset drifts (fail) when at least ``share`` (50%,
+Evidently's default) of the compared columns drift; it warns when any column
+warns or drifts, or when something could not be compared (``errors``).
 
 What is compared: nulls (and NaN, ±inf) are left out of every distribution; a
 column is numeric when its base type is (CSV: the type DuckDB infers), else
 categorical (text, booleans). Dates and timestamps are compared (as epoch
-seconds) only when named in ``columns``.
+seconds) only when named in ``columns``. A categorical column with more than
+``MAX_CATEGORIES`` (100) distinct values in the base sample (an id, free text)
+is compared over ``HASH_BUCKETS`` (64) buckets of the hashes of its values.
 
-How it stays bounded: each version is read in streaming passes (base twice,
-head once) that compute column aggregates — counts, standard deviations, bin
-counts, category histograms — and draw the samples: the ``sample`` rows with
-the smallest ``hash(row number, seed)``, a uniform sample without replacement
-that is the same on every run, whatever the thread count. A category column
-with more than ``MAX_CATEGORIES`` distinct values keeps the most frequent
-categories of the base sample and counts the rest as one "other" bin.
+How it stays bounded and fast: each version is read twice, streaming. The first
+pass draws the sample: the ``sample`` rows with the smallest
+``hash(row number, seed)``, a uniform sample without replacement that is the
+same on every run whatever the thread count (only rows under a hash bound are
+even converted). The second pass computes plain aggregates: counts, means, the
+base's standard deviations, ``count_if(v >= edge)`` per bin edge and
+``count_if(v = category)`` per category.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -61,14 +68,15 @@ from scipy import stats
 
 from mlci.checks import io
 from mlci.checks.io import EngineSettings, Source, ident, literal
+from mlci.results import ColumnDrift, DriftResult, Outcome
 
 PSI_EPSILON = 1e-4  # share given to a bin that is empty on one side
 MIN_STD = 1e-3  # floor of the base standard deviation normalising Wasserstein
-MAX_CATEGORIES = 200
+MAX_CATEGORIES = 100  # more distinct values in the base sample: compared by hash bucket
+HASH_BUCKETS = 64
 SAMPLE_SEED = 20240601
 _OTHER = "\x00mlci:other"
 
-Outcome = Literal["pass", "warn", "fail"]
 Side = Literal["base", "head"]
 
 
@@ -85,32 +93,6 @@ class DriftSpec:
     share: float = 0.5  # the dataset drifts when >= this share of checked columns drift
     bins: int = 10
     sample: int = 5000  # rows per side for KS, Wasserstein and chi-square (seeded)
-
-
-@dataclass(frozen=True)
-class ColumnDrift:
-    column: str
-    kind: Literal["numeric", "categorical"]
-    psi: float | None
-    ks_statistic: float | None
-    ks_pvalue: float | None
-    wasserstein: float | None  # W1 / base standard deviation
-    chi2_pvalue: float | None
-    method: str  # psi | ks | wasserstein | chi2
-    value: float  # the statistic the method judges
-    threshold: float  # its fail threshold
-    outcome: Outcome  # psi between the warn and fail thresholds: warn
-    reason: str
-
-
-@dataclass(frozen=True)
-class DriftResult:
-    dataset: str
-    columns: tuple[ColumnDrift, ...]
-    drifted_share: float
-    outcome: Outcome  # fail: drifted_share >= share; warn: any column warns or drifts
-    reason: str
-    errors: tuple[str, ...] = ()  # e.g. a column missing at head
 
 
 # --- statistics ---------------------------------------------------------------------
@@ -150,7 +132,7 @@ def chi2_pvalue(base: Counter[Any], head: Counter[Any]) -> float:
     if len(categories) < 2 or not base or not head:
         return 1.0
     table = np.array([[base[c] for c in categories], [head[c] for c in categories]])
-    return float(stats.chi2_contingency(table, correction=False).pvalue)
+    return float(stats.chi2_contingency(table).pvalue)
 
 
 # --- SQL ------------------------------------------------------------------------------
@@ -179,80 +161,56 @@ def _category_expr(name: str) -> str:
 
 
 _HASH_RANGE = 2**64
-_OVERSAMPLE = 20  # candidate rows per sampled row, so an underestimate of the rows is harmless
+# Candidate rows per sampled row: an estimate of the rows up to 20 times too high still
+# leaves enough; beyond that the sample is drawn again from every row.
+_OVERSAMPLE = 20
 
 
-def _select(source: Source, cols: Sequence[_Col], side: Side, *, ids: bool = False) -> str:
-    values = ", ".join(
+@dataclass(frozen=True)
+class _Bins:
+    """How the pass over each side counts: bins from the base sample."""
+
+    edges: dict[int, tuple[float, ...]]  # numeric column -> inner bin edges
+    # categorical column -> the categories named (None: too many; by hash bucket)
+    named: dict[int, tuple[str, ...] | None]
+
+
+def _select(
+    source: Source, cols: Sequence[_Col], side: Side, bins: _Bins | None = None, ids: bool = False
+) -> str:
+    """The compared values of one side as v0, v1, ... (plus hash buckets, row hashes)."""
+    values = [
         f"{col.base_expr if side == 'base' else col.head_expr} AS v{i}"
         for i, col in enumerate(cols)
-    )
-    row = f", hash(_row, {SAMPLE_SEED}) AS _h" if ids else ""
-    relation = source.relation_with_ids() if ids else source.relation()
-    return f"(SELECT {values or '1 AS _one'}{row} FROM {relation})"
-
-
-def _sample_sql(cols: Sequence[_Col], sample: int, threshold: int | None) -> list[tuple[str, str]]:
-    """Aggregates drawing the rows with the ``sample`` smallest hashes of their row number.
-
-    Only rows whose hash is below ``threshold`` are candidates (cheap to skip);
-    ``candidates`` tells whether there were enough of them.
-    """
-    if not sample or not cols:
-        return []
-    struct = "{" + ", ".join(f"'v{i}': v{i}" for i in range(len(cols))) + "}"
-    if threshold is None:
-        return [("sample", f"arg_min({struct}, _h, {sample})"), ("candidates", "count(*)")]
-    # CASE builds the struct for candidates only: most of the cost otherwise.
-    lazy = f"CASE WHEN _h < {threshold} THEN {struct} END"
-    where = f" FILTER (WHERE _h < {threshold})"
-    return [
-        ("sample", f"arg_min({lazy}, _h, {sample}){where}"),
-        ("candidates", f"count(*){where}"),
     ]
-
-
-def _stats_sql(
-    cols: Sequence[_Col], edges: dict[str, tuple[float, ...]] | None, *, stats_too: bool
-) -> list[tuple[str, str]]:
-    """Counts, moments and bin counts of every column.
-
-    A bin count is the difference of two ``count_if(v >= edge)``: far cheaper in
-    DuckDB than a ``histogram`` of bin numbers or ``FILTER``ed counts per bin.
-    """
-    outs: list[tuple[str, str]] = []
     for i, col in enumerate(cols):
-        v = f"v{i}"
-        outs.append((f"n{i}", f"count({v})"))
-        if col.kind != "numeric":
-            continue
-        if stats_too:
-            outs.append((f"std{i}", f"stddev_pop({v})"))
-            outs.append((f"mean{i}", f"avg({v})"))
-        for j, edge in enumerate((edges or {}).get(col.name, ())):
-            outs.append((f"ge{i}_{j}", f"count_if({v} >= {literal(edge)})"))
-    return outs
+        if col.kind == "categorical" and (ids or (bins is not None and bins.named[i] is None)):
+            values.append(f"hash(v{i}) % {HASH_BUCKETS} AS b{i}")
+    where = ""
+    if ids:
+        values.append(f"hash(_row, {SAMPLE_SEED}) AS _h")
+    relation = source.relation_with_ids() if ids else source.relation()
+    return f"(SELECT {', '.join(values) or '1 AS _one'} FROM {relation}{where})"
 
 
-def _aggregate(
-    con: duckdb.DuckDBPyConnection,
-    source: Source,
-    build: Callable[[Source], tuple[str, list[tuple[str, str]]]],
-) -> tuple[Source, dict[str, Any]]:
-    """Run one aggregate pass (``build`` gives its FROM and named aggregates)."""
-    names: list[str] = []
+def _sample_sql(
+    source: Source, cols: Sequence[_Col], side: Side, sample: int, threshold: int | None
+) -> str:
+    """The ``sample`` rows with the smallest hashes of their row number (a uniform sample
+    without replacement, the same on every run and for any thread count).
 
-    def sql(src: Source) -> str:
-        relation, outs = build(src)
-        names[:] = [name for name, _e in outs]
-        return f"SELECT {', '.join(expr for _n, expr in outs)} FROM {relation}"
-
-    used, rows = io.query(con, source, sql)
-    return used, (dict(zip(names, rows[0], strict=True)) if rows else {})
+    Only rows whose hash is below ``threshold`` are candidates, so that just those
+    are converted and compared; ``candidates`` tells whether there were enough.
+    """
+    fields = [f"'v{i}': v{i}" for i in range(len(cols))]
+    fields += [f"'b{i}': b{i}" for i, col in enumerate(cols) if col.kind == "categorical"]
+    inner = _select(source, cols, side, ids=True)
+    where = f" WHERE _h < {threshold}" if threshold is not None else ""
+    return f"SELECT arg_min({{{', '.join(fields)}}}, _h, {sample}), count(*) FROM {inner}{where}"
 
 
 def _threshold(con: duckdb.DuckDBPyConnection, source: Source, sample: int) -> int | None:
-    """Hash bound that keeps about ``_OVERSAMPLE`` × ``sample`` candidate rows (None: all)."""
+    """Hash bound that keeps about ``_OVERSAMPLE`` x ``sample`` candidate rows (None: all)."""
     try:
         rows = source.estimate_rows(con)
     except duckdb.Error:
@@ -262,75 +220,83 @@ def _threshold(con: duckdb.DuckDBPyConnection, source: Source, sample: int) -> i
     return _HASH_RANGE * sample * _OVERSAMPLE // rows
 
 
-def _side_pass(
-    con: duckdb.DuckDBPyConnection,
-    source: Source,
-    cols: Sequence[_Col],
-    side: Side,
-    sample: int,
-    edges: dict[str, tuple[float, ...]] | None,
-) -> tuple[Source, dict[str, Any]]:
-    """Row count, column statistics (and bins, given edges) and the sample of one side."""
+def _sample(
+    con: duckdb.DuckDBPyConnection, source: Source, cols: Sequence[_Col], side: Side, sample: int
+) -> tuple[Source, list[dict[str, Any]] | None]:
+    """The sampled rows of one side (None when it cannot be read)."""
+    if not cols:
+        return source, []
+    if sample <= 0:
+        return source, []
     threshold = _threshold(con, source, sample)
-
-    def build(src: Source) -> tuple[str, list[tuple[str, str]]]:
-        outs = [("rows", "count(*)"), *_stats_sql(cols, edges, stats_too=True)]
-        outs += _sample_sql(cols, sample, threshold)
-        return _select(src, cols, side, ids=bool(sample and cols)), outs
-
-    source, found = _aggregate(con, source, build)
-    if found and threshold is not None:
-        wanted = min(sample, int(found["rows"]))
-        if int(found.get("candidates") or 0) < wanted:  # too few candidates: draw from all rows
-            source, again = _aggregate(
-                con,
-                source,
-                lambda src: (_select(src, cols, side, ids=True), _sample_sql(cols, sample, None)),
-            )
-            found["sample"] = again.get("sample")
-    return source, found
+    source, rows = io.query(con, source, lambda s: _sample_sql(s, cols, side, sample, threshold))
+    if rows and threshold is not None and int(rows[0][1]) < sample:
+        # Fewer candidates than wanted: the estimate of the rows was too high; use all rows.
+        source, rows = io.query(con, source, lambda s: _sample_sql(s, cols, side, sample, None))
+    if not rows:
+        return source, None
+    return source, list(rows[0][0] or [])
 
 
-def _bins(found: dict[str, Any], index: int, edges: tuple[float, ...]) -> list[int]:
+def _counts_sql(cols: Sequence[_Col], side: Side, bins: _Bins) -> list[tuple[str, str]]:
+    """Counts, means (and the base's standard deviations), bin and category counts.
+
+    Everything is a plain aggregate: a numeric bin count is the difference of two
+    ``count_if(v >= edge)`` and a category count is ``count_if(v = category)``;
+    in DuckDB these are far cheaper than ``histogram()`` or ``GROUP BY`` in the
+    same pass.
+    """
+    outs: list[tuple[str, str]] = [("rows", "count(*)")]
+    for i, col in enumerate(cols):
+        v = f"v{i}"
+        outs.append((f"n{i}", f"count({v})"))
+        if col.kind == "numeric":
+            outs.append((f"mean{i}", f"avg({v})"))
+            if side == "base":
+                outs.append((f"std{i}", f"stddev_pop({v})"))
+            for j, edge in enumerate(bins.edges[i]):
+                outs.append((f"ge{i}_{j}", io.count_if(f"{v} >= {literal(edge)}")))
+            continue
+        named = bins.named[i]
+        if named is None:
+            for bucket in range(HASH_BUCKETS):
+                outs.append((f"cat{i}_{bucket}", io.count_if(f"b{i} = {bucket}")))
+        else:
+            for j, category in enumerate(named):
+                outs.append((f"cat{i}_{j}", io.count_if(f"{v} = {literal(category)}")))
+    return outs
+
+
+def _counts(
+    con: duckdb.DuckDBPyConnection, source: Source, cols: Sequence[_Col], side: Side, bins: _Bins
+) -> tuple[Source, dict[str, Any]]:
+    """One aggregate pass over one side."""
+    outs = _counts_sql(cols, side, bins)
+    select = ", ".join(expr for _name, expr in outs)
+    source, rows = io.query(
+        con, source, lambda s: f"SELECT {select} FROM {_select(s, cols, side, bins)}"
+    )
+    if not rows:
+        return source, {}
+    return source, dict(zip([name for name, _e in outs], rows[0], strict=True))
+
+
+def _bin_counts(found: dict[str, Any], index: int, edges: tuple[float, ...]) -> list[int]:
     """Counts in (-inf, e1), [e1, e2), ..., [ek, inf) from the ``count_if(v >= e)``."""
-    at_least = [int(found[f"n{index}"])] + [int(found[f"ge{index}_{j}"]) for j in range(len(edges))]
+    at_least = [int(found[f"n{index}"])]
+    at_least += [int(found[f"ge{index}_{j}"]) for j in range(len(edges))]
     at_least.append(0)
     return [at_least[j] - at_least[j + 1] for j in range(len(edges) + 1)]
 
 
 def _category_counts(
-    con: duckdb.DuckDBPyConnection,
-    base: Source,
-    head: Source,
-    cols: Sequence[tuple[int, _Col]],
-) -> dict[int, dict[str, tuple[int, int]]]:
-    """Per categorical column: the ``MAX_CATEGORIES`` most frequent categories over both
-    sides with their (base, head) counts, in one grouped pass (it spills, so it is bounded)."""
-    if not cols:
-        return {}
-    names = [f"c{i}" for i, _ in cols]
-    base_values = ", ".join(f"{col.base_expr} AS c{i}" for i, col in cols)
-    head_values = ", ".join(f"{col.head_expr} AS c{i}" for i, col in cols)
-    sets = ", ".join(f"({n})" for n in names)
-    sql = (
-        f"SELECT GROUPING({', '.join(names)}) AS g, coalesce({', '.join(names)}) AS value, "
-        f"count_if(_side = 0) AS nb, count_if(_side = 1) AS nh FROM ("
-        f"SELECT 0 AS _side, {base_values} FROM {base.relation()} UNION ALL "
-        f"SELECT 1 AS _side, {head_values} FROM {head.relation()}) "
-        f"GROUP BY GROUPING SETS ({sets}) "
-        f"QUALIFY row_number() OVER (PARTITION BY g ORDER BY (value IS NULL), nb + nh DESC, value) "
-        f"<= {MAX_CATEGORIES}"
-    )
-    rows = con.execute(sql).fetchall()
-    width = len(names)
-    found: dict[int, dict[str, tuple[int, int]]] = {i: {} for i, _ in cols}
-    for group, value, nb, nh in rows:
-        if value is None:
-            continue
-        # GROUPING() sets a bit for every column *not* grouped; ours is the one left clear.
-        position = next(p for p in range(width) if not (int(group) >> (width - 1 - p)) & 1)
-        found[cols[position][0]][str(value)] = (int(nb), int(nh))
-    return found
+    found: dict[str, Any], index: int, named: tuple[str, ...] | None
+) -> dict[str, int]:
+    """Category (or hash bucket) -> count, with the rest as ``_OTHER``."""
+    keys = [str(b) for b in range(HASH_BUCKETS)] if named is None else list(named)
+    counts = {key: int(found[f"cat{index}_{j}"]) for j, key in enumerate(keys)}
+    counts[_OTHER] = int(found[f"n{index}"]) - sum(counts.values())
+    return counts
 
 
 # --- judging --------------------------------------------------------------------------
@@ -505,8 +471,7 @@ def _columns(spec: DriftSpec, base: Source, head: Source, errors: list[str]) -> 
     return cols
 
 
-def _values(sample: Any, index: int) -> list[Any]:
-    key = f"v{index}"
+def _values(sample: Any, key: str) -> list[Any]:
     return [row[key] for row in (sample or []) if row[key] is not None]
 
 
@@ -523,99 +488,128 @@ def _compute(
     base = io.open_source(con, base_files, None, lambda p: io.display(p, base_root))
     head = io.open_source(con, head_files, None, lambda p: io.display(p, head_root))
     cols = _columns(spec, base, head, errors) if base.files and head.files else []
-    sample = max(0, spec.sample)
+    # The sample sets the bins: at least one row per bin edge is needed.
+    sample = max(spec.sample, spec.bins, 1)
 
-    # Base: statistics and the sample (whose quantiles set the bins), then bin counts.
-    first: dict[str, Any] = {}
-    second: dict[str, Any] = {}
-    third: dict[str, Any] = {}
-    edges: dict[str, tuple[float, ...]] = {}
+    base_sample = head_sample = None
+    base_counts: dict[str, Any] = {}
+    head_counts: dict[str, Any] = {}
+    bins = _Bins({}, {})
     if cols:
-        base, first = _side_pass(con, base, cols, "base", sample, None)
-    if first:
-        for i, col in enumerate(cols):
-            if col.kind == "numeric":
-                edges[col.name] = quantile_edges(_values(first.get("sample"), i), spec.bins)
-        if any(edges.values()):
-            base, second = _aggregate(
-                con,
-                base,
-                lambda src: (_select(src, cols, "base"), _stats_sql(cols, edges, stats_too=False)),
-            )
-        else:
-            second = first
-    # Head: statistics, bins and the sample in one pass.
-    if second:
-        head, third = _side_pass(con, head, cols, "head", sample, edges)
-    categories: dict[int, dict[str, tuple[int, int]]] = {}
-    categorical = [(i, col) for i, col in enumerate(cols) if col.kind == "categorical"]
-    if third and categorical:
-        try:
-            categories = _category_counts(con, base, head, categorical)
-        except duckdb.Error as exc:
-            errors.append(f"cannot count categories: {io.explain(exc)}")
+        base, base_sample = _sample(con, base, cols, "base", sample)
+    if base_sample is not None:
+        bins = _plan_bins(cols, base_sample, spec.bins)
+        base, base_counts = _counts(con, base, cols, "base", bins)
+    if base_counts:
+        head, head_sample = _sample(con, head, cols, "head", sample)
+    if head_sample is not None:
+        head, head_counts = _counts(con, head, cols, "head", bins)
 
     for side, source, root in (("base", base, base_root), ("head", head, head_root)):
         for problem in source.problems:
             errors.append(
                 f"cannot read {io.display(problem.file, root)} at {side}: {problem.message}"
             )
-    if not third:
-        return DriftResult(
-            dataset,
-            (),
-            0.0,
-            "warn" if errors else "pass",
-            "cannot read the dataset at base or head" if errors else "no column to compare",
-            tuple(errors),
-        )
+    if not head_counts:
+        reason = "cannot read the dataset at base or head" if errors else "no column to compare"
+        return DriftResult(dataset, (), 0.0, "warn" if errors else "pass", reason, tuple(errors))
 
     results = []
     for i, col in enumerate(cols):
-        b_n, h_n = int(first.get(f"n{i}") or 0), int(third.get(f"n{i}") or 0)
+        b_n, h_n = int(base_counts[f"n{i}"]), int(head_counts[f"n{i}"])
         if not b_n or not h_n:
-            errors.append(f"column {col.name!r} has no values at {'base' if not b_n else 'head'}")
-            continue
-        b_values = _values(first.get("sample"), i)
-        h_values = _values(third.get("sample"), i)
-        if col.kind == "numeric":
-            cut = edges[col.name]
-            psi_value = psi(_bins(second, i, cut), _bins(third, i, cut))
-            ks = wasserstein = None
-            if b_values and h_values:
-                test = stats.ks_2samp(b_values, h_values)
-                ks = (float(test.statistic), float(test.pvalue))
-                std = max(float(first.get(f"std{i}") or 0.0), MIN_STD)
-                wasserstein = float(stats.wasserstein_distance(b_values, h_values)) / std
-            context = f"mean {_fmt(first[f'mean{i}'])} → {_fmt(third[f'mean{i}'])}"
-            results.append(_judge(spec, col, psi_value, ks, wasserstein, None, context))
-        elif i in categories:
-            top = categories[i]
-            b_counts = {name: nb for name, (nb, _nh) in top.items()}
-            h_counts = {name: nh for name, (_nb, nh) in top.items()}
-            b_counts[_OTHER] = b_n - sum(b_counts.values())
-            h_counts[_OTHER] = h_n - sum(h_counts.values())
-            order = sorted(b_counts)
-            psi_value = psi([b_counts[c] for c in order], [h_counts[c] for c in order])
-            chi2 = None
-            if b_values and h_values:
-                chi2 = chi2_pvalue(Counter(b_values), Counter(h_values))
+            errors.append(f"column {col.name!r} has no values at {'head' if b_n else 'base'}")
+        elif col.kind == "numeric":
             results.append(
-                _judge(spec, col, psi_value, None, None, chi2, _most_changed(b_counts, h_counts))
+                _numeric(spec, col, i, bins, (base_sample, head_sample), base_counts, head_counts)
+            )
+        else:
+            results.append(
+                _categorical(
+                    spec, col, i, bins, (base_sample, head_sample), base_counts, head_counts
+                )
             )
     share, outcome, reason = _summary(spec, results, errors)
     return DriftResult(dataset, tuple(results), share, outcome, reason, tuple(errors))
 
 
+_Samples = tuple["list[dict[str, Any]] | None", "list[dict[str, Any]] | None"]
+
+
+def _numeric(
+    spec: DriftSpec,
+    col: _Col,
+    i: int,
+    bins: _Bins,
+    samples: _Samples,
+    base: dict[str, Any],
+    head: dict[str, Any],
+) -> ColumnDrift:
+    edges = bins.edges[i]
+    psi_value = psi(_bin_counts(base, i, edges), _bin_counts(head, i, edges))
+    b_values, h_values = _values(samples[0], f"v{i}"), _values(samples[1], f"v{i}")
+    ks = wasserstein = None
+    if b_values and h_values:
+        test = stats.ks_2samp(b_values, h_values)
+        ks = (float(test.statistic), float(test.pvalue))
+        std = max(float(base[f"std{i}"] or 0.0), MIN_STD)
+        wasserstein = float(stats.wasserstein_distance(b_values, h_values)) / std
+    context = f"mean {_fmt(base[f'mean{i}'])} → {_fmt(head[f'mean{i}'])}"
+    return _judge(spec, col, psi_value, ks, wasserstein, None, context)
+
+
+def _categorical(
+    spec: DriftSpec,
+    col: _Col,
+    i: int,
+    bins: _Bins,
+    samples: _Samples,
+    base: dict[str, Any],
+    head: dict[str, Any],
+) -> ColumnDrift:
+    named = bins.named[i]
+    b_cats, h_cats = _category_counts(base, i, named), _category_counts(head, i, named)
+    keys = list(b_cats)
+    psi_value = psi([b_cats[k] for k in keys], [h_cats[k] for k in keys])
+    by = f"v{i}" if named is not None else f"b{i}"  # hash buckets for many categories
+    b_values, h_values = _values(samples[0], by), _values(samples[1], by)
+    chi2 = chi2_pvalue(Counter(b_values), Counter(h_values)) if b_values and h_values else None
+    if named is None:
+        context = (
+            f"over {MAX_CATEGORIES} values in the base sample: "
+            f"compared in {HASH_BUCKETS} hash buckets"
+        )
+    else:
+        context = _most_changed(b_cats, h_cats)
+    return _judge(spec, col, psi_value, None, None, chi2, context)
+
+
+def _plan_bins(cols: Sequence[_Col], base_sample: list[dict[str, Any]], bins: int) -> _Bins:
+    edges: dict[int, tuple[float, ...]] = {}
+    named: dict[int, tuple[str, ...] | None] = {}
+    for i, col in enumerate(cols):
+        values = _values(base_sample, f"v{i}")
+        if col.kind == "numeric":
+            edges[i] = quantile_edges(values, bins)
+            continue
+        seen = sorted({str(v) for v in values})
+        named[i] = tuple(seen) if len(seen) <= MAX_CATEGORIES else None
+    return _Bins(edges, named)
+
+
 def _most_changed(base: dict[str, int], head: dict[str, int]) -> str:
+    """The category whose share changed most (ties: the first in sorted order)."""
     b_total, h_total = sum(base.values()), sum(head.values())
     if not b_total or not h_total:
         return ""
-    name, b, h = max(
-        ((c, base.get(c, 0) / b_total, head.get(c, 0) / h_total) for c in set(base) | set(head)),
-        key=lambda t: (abs(t[2] - t[1]), str(t[0])),
-    )
-    label = "other categories" if name == _OTHER else repr(name)
-    if b == h:
+    best: tuple[float, str, float, float] | None = None
+    for name in sorted(set(base) | set(head)):
+        b, h = base.get(name, 0) / b_total, head.get(name, 0) / h_total
+        change = round(abs(h - b), 9)
+        if change > 0 and (best is None or change > best[0]):
+            best = (change, name, b, h)
+    if best is None:
         return ""
+    _change, name, b, h = best
+    label = "other categories" if name == _OTHER else repr(name)
     return f"most changed: {label} {b:.1%} → {h:.1%}"

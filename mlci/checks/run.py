@@ -64,7 +64,7 @@ def check_data(
     for rule, source in _rules(base, head):
         spec = rule.spec
         head_files = resolve_files(root, spec.path)
-        checks = check_dataset(head_files, spec)
+        checks = check_dataset(head_files, spec, root=root)
         drift = skipped = None
         if rule.drift is not None:
             drift, skipped = _drift(root, base_rev, rule, head_files)
@@ -99,5 +99,7 @@ def _drift(
             _md5(a) == _md5(b) for a, b in zip(local, head_files, strict=True)
         ):
             return None, "unchanged: the same content at base and head"
-        result = compute_drift(rule.spec.path, local, head_files, rule.drift)
+        result = compute_drift(
+            rule.spec.path, local, head_files, rule.drift, base_root=Path(tmp), head_root=root
+        )
     return result, None
