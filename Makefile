@@ -45,8 +45,15 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(VENV)/.installed
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $(VENV)/.installed $@
+
+# mlci check against the hand-written DVC flow, then data checks + drift on 10M rows
+# against pandas + pandera (a few minutes; `bench_data.py --rows N` for a quick run).
+bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_data.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
