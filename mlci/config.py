@@ -18,8 +18,7 @@ import yaml
 from mlci.errors import ConfigError
 
 if TYPE_CHECKING:
-    from mlci.checks.data import ColumnSpec, DatasetSpec
-    from mlci.checks.drift import DriftSpec
+    from mlci.checks.specs import ColumnSpec, DatasetSpec, DriftSpec
 
 CONFIG_FILE = "mlci.yaml"
 
@@ -237,7 +236,7 @@ def _names(check: _Validator, value: Any, path: _Path) -> tuple[str, ...]:
 
 
 def _column_spec(check: _Validator, raw: Any, path: _Path) -> ColumnSpec:
-    from mlci.checks.data import ColumnSpec
+    from mlci.checks.specs import ColumnSpec
 
     item = check.mapping(raw, path, _COLUMN_KEYS)
     allowed = item.get("allowed")
@@ -268,7 +267,7 @@ def _column_spec(check: _Validator, raw: Any, path: _Path) -> ColumnSpec:
 
 
 def _drift_spec(check: _Validator, raw: Any, path: _Path) -> DriftSpec:
-    from mlci.checks.drift import DriftSpec
+    from mlci.checks.specs import DriftSpec
 
     item = check.mapping({} if raw is True else raw, path, _DRIFT_KEYS)
     defaults = DriftSpec()
@@ -303,7 +302,7 @@ def _drift_spec(check: _Validator, raw: Any, path: _Path) -> DriftSpec:
 
 
 def _data_rule(check: _Validator, raw: Any, path: _Path) -> DataRule:
-    from mlci.checks.data import DatasetSpec
+    from mlci.checks.specs import DatasetSpec
 
     item = check.mapping(raw, path, _DATA_KEYS)
     data_path = check.string(item.get("path"), (*path, "path"))

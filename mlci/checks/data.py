@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -56,52 +56,15 @@ from typing import Any, Literal
 import duckdb
 
 from mlci.checks import io
-from mlci.checks.io import EngineSettings, Format, Source, ident, literal
+from mlci.checks.io import EngineSettings, Source, ident, literal
+from mlci.checks.specs import ColumnSpec, ColumnType, DatasetSpec, Scalar
 from mlci.results import CheckName, CheckResult
 
-ColumnType = Literal["int", "float", "number", "string", "bool", "datetime"]
-Scalar = str | int | float | bool
+__all__ = ["ColumnSpec", "DatasetSpec"]  # declared in mlci.checks.specs
+
 
 MAX_EXAMPLES = 5
 _BOUNDS: tuple[Literal["min", "max"], ...] = ("min", "max")
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """The rules for one column; ``None`` (or ``False``) leaves a rule out."""
-
-    type: ColumnType | None = None
-    nulls: int | None = None  # most null rows allowed
-    null_fraction: float | None = None  # largest null share allowed, 0..1
-    min: float | None = None
-    max: float | None = None
-    allowed: tuple[Scalar, ...] | None = None
-    regex: str | None = None
-    unique: bool = False
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """One dataset in mlci.yaml: where its files are and the rules they must meet."""
-
-    path: str  # as written in mlci.yaml: a file, a directory or a glob
-    format: Format | None = None  # None: from each file's extension
-    # (column, rules) pairs in the order they are written; a mapping is accepted too.
-    columns: tuple[tuple[str, ColumnSpec], ...] = ()
-    unique: tuple[tuple[str, ...], ...] = ()  # keys of one or several columns
-    rows_min: int | None = None
-    rows_max: int | None = None
-
-    def __post_init__(self) -> None:
-        columns: Any = self.columns
-        if isinstance(columns, Mapping):
-            object.__setattr__(self, "columns", tuple(columns.items()))
-        else:
-            object.__setattr__(self, "columns", tuple(tuple(pair) for pair in columns))
-        object.__setattr__(self, "unique", tuple(tuple(key) for key in self.unique))
-
-    def column(self, name: str) -> ColumnSpec | None:
-        return dict(self.columns).get(name)
 
 
 # --- formatting -------------------------------------------------------------------

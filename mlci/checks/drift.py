@@ -64,11 +64,13 @@ from typing import Any, Literal
 
 import duckdb
 import numpy as np
-from scipy import stats
 
 from mlci.checks import io
 from mlci.checks.io import EngineSettings, Source, ident, literal
+from mlci.checks.specs import DriftSpec
 from mlci.results import ColumnDrift, DriftResult, Outcome
+
+__all__ = ["DriftSpec"]  # declared in mlci.checks.specs
 
 PSI_EPSILON = 1e-4  # share given to a bin that is empty on one side
 MIN_STD = 1e-3  # floor of the base standard deviation normalising Wasserstein
@@ -78,21 +80,6 @@ SAMPLE_SEED = 20240601
 _OTHER = "\x00mlci:other"
 
 Side = Literal["base", "head"]
-
-
-@dataclass(frozen=True)
-class DriftSpec:
-    columns: tuple[str, ...] | None = None  # None: every column present at both revisions
-    numeric_method: Literal["psi", "ks", "wasserstein"] = "psi"
-    categorical_method: Literal["psi", "chi2"] = "psi"
-    psi_warn: float = 0.1
-    psi_fail: float = 0.25
-    ks_pvalue: float = 0.05
-    wasserstein: float = 0.1
-    chi2_pvalue: float = 0.05
-    share: float = 0.5  # the dataset drifts when >= this share of checked columns drift
-    bins: int = 10
-    sample: int = 5000  # rows per side for KS, Wasserstein and chi-square (seeded)
 
 
 # --- statistics ---------------------------------------------------------------------
@@ -132,6 +119,8 @@ def chi2_pvalue(base: Counter[Any], head: Counter[Any]) -> float:
     if len(categories) < 2 or not base or not head:
         return 1.0
     table = np.array([[base[c] for c in categories], [head[c] for c in categories]])
+    from scipy import stats  # about 1 s to import: only when drift is computed
+
     return float(stats.chi2_contingency(table).pvalue)
 
 
@@ -550,6 +539,8 @@ def _numeric(
     b_values, h_values = _values(samples[0], f"v{i}"), _values(samples[1], f"v{i}")
     ks = wasserstein = None
     if b_values and h_values:
+        from scipy import stats  # about 1 s to import: only when drift is computed
+
         test = stats.ks_2samp(b_values, h_values)
         ks = (float(test.statistic), float(test.pvalue))
         std = max(float(base[f"std{i}"] or 0.0), MIN_STD)

@@ -35,11 +35,12 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import duckdb
 
-Format = Literal["csv", "tsv", "parquet", "jsonl"]
+from mlci.checks.specs import Format
+
 FORMATS: tuple[Format, ...] = ("csv", "tsv", "parquet", "jsonl")
 
 _EXTENSIONS: dict[str, Format] = {

@@ -1,0 +1,68 @@
+"""What mlci.yaml declares about datasets: plain frozen data, no engine imported.
+
+mlci.config builds these; mlci.checks.data and mlci.checks.drift (DuckDB, scipy)
+consume them, so reading mlci.yaml never pays for importing the engines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Format = Literal["csv", "tsv", "parquet", "jsonl"]
+ColumnType = Literal["int", "float", "number", "string", "bool", "datetime"]
+Scalar = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """The rules for one column; ``None`` (or ``False``) leaves a rule out."""
+
+    type: ColumnType | None = None
+    nulls: int | None = None  # most null rows allowed
+    null_fraction: float | None = None  # largest null share allowed, 0..1
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[Scalar, ...] | None = None
+    regex: str | None = None
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One dataset in mlci.yaml: where its files are and the rules they must meet."""
+
+    path: str  # as written in mlci.yaml: a file, a directory or a glob
+    format: Format | None = None  # None: from each file's extension
+    # (column, rules) pairs in the order they are written; a mapping is accepted too.
+    columns: tuple[tuple[str, ColumnSpec], ...] = ()
+    unique: tuple[tuple[str, ...], ...] = ()  # keys of one or several columns
+    rows_min: int | None = None
+    rows_max: int | None = None
+
+    def __post_init__(self) -> None:
+        columns: Any = self.columns
+        if isinstance(columns, Mapping):
+            object.__setattr__(self, "columns", tuple(columns.items()))
+        else:
+            object.__setattr__(self, "columns", tuple(tuple(pair) for pair in columns))
+        object.__setattr__(self, "unique", tuple(tuple(key) for key in self.unique))
+
+    def column(self, name: str) -> ColumnSpec | None:
+        return dict(self.columns).get(name)
+
+
+@dataclass(frozen=True)
+class DriftSpec:
+    columns: tuple[str, ...] | None = None  # None: every column present at both revisions
+    numeric_method: Literal["psi", "ks", "wasserstein"] = "psi"
+    categorical_method: Literal["psi", "chi2"] = "psi"
+    psi_warn: float = 0.1
+    psi_fail: float = 0.25
+    ks_pvalue: float = 0.05
+    wasserstein: float = 0.1
+    chi2_pvalue: float = 0.05
+    share: float = 0.5  # the dataset drifts when >= this share of checked columns drift
+    bins: int = 10
+    sample: int = 5000  # rows per side for KS, Wasserstein and chi-square (seeded)
