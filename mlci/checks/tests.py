@@ -104,15 +104,18 @@ def run_tests(
             )
         except OSError as exc:
             return _broken(command, -1, f"could not start `{argv[0]}`: {exc.strerror}")
+        last = ""
         with proc:
             assert proc.stdout is not None
             for line in proc.stdout:
                 emit(line.rstrip())
+                last = line.strip() or last
         code = proc.returncode
         if not junit_path.exists():
             if _is_pytest(argv) and code == _PYTEST_NO_TESTS:
                 return _broken(command, code, "no tests were collected", outcome="warn")
-            return _broken(command, code, f"exited {code} without writing {junit_path.name}")
+            said = f"; its last line: {last[:200]}" if last else ""
+            return _broken(command, code, f"exited {code} without writing {junit_path.name}{said}")
         try:
             cases, failures, skipped, total = parse_junit(junit_path)
         except (ET.ParseError, OSError) as exc:
