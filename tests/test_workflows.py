@@ -353,7 +353,12 @@ def test_fork_compute_workflow() -> None:
     }
     (upload,) = step_using(workflow, "actions/upload-artifact")
     assert upload["with"]["name"] == "mlci-results"
-    assert set(upload["with"]["path"].split()) == {"mlci-results.json", "report.md", "pr.json"}
+    assert set(upload["with"]["path"].split()) == {
+        "mlci-results.json",
+        "report.md",
+        "report.html",
+        "pr.json",
+    }
     assert upload["if"] == "${{ !cancelled() }}"
 
 
