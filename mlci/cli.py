@@ -6,13 +6,16 @@ so that `mlci --help` answers at once.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -49,8 +52,41 @@ class MlciGroup(click.Group):
             ctx.exit(ExitCode.ENVIRONMENT)
 
 
+@dataclass(frozen=True)
+class PipelineFlags:
+    """The options `mlci check` and `mlci ci` share, handed to them as one value."""
+
+    base: str | None
+    pull: bool | None
+    repro: bool | None
+    run_tests: bool
+    results_path: Path
+    report_path: Path
+    fail_on: str
+
+    def check_options(self) -> CheckOptions:
+        from mlci.check import CheckOptions
+
+        return CheckOptions(
+            path=Path.cwd(),
+            base=self.base,
+            pull=self.pull,
+            repro=self.repro,
+            tests=self.run_tests,
+            emit=click.echo,
+        )
+
+
 def pipeline_options(func: F) -> F:
-    """--base, --no-pull, --no-repro, --results, --report: shared by check-like commands."""
+    """--base, --pull, --repro, --tests, --results, --report, --fail-on, given to the
+    command as one ``flags: PipelineFlags`` argument."""
+    names = [field.name for field in dataclasses.fields(PipelineFlags)]
+
+    @functools.wraps(func)
+    def with_flags(*args: Any, **kwargs: Any) -> Any:
+        flags = PipelineFlags(**{name: kwargs.pop(name) for name in names})
+        return func(*args, flags=flags, **kwargs)
+
     decorators = [
         click.option(
             "--base",
@@ -101,9 +137,10 @@ def pipeline_options(func: F) -> F:
             help="Lowest verdict that exits 1.",
         ),
     ]
+    wrapped: Any = with_flags
     for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+        wrapped = decorator(wrapped)
+    return cast(F, wrapped)
 
 
 def verdict_exit_code(verdict: str, fail_on: str) -> ExitCode:
@@ -130,29 +167,20 @@ def cli() -> None:
 @cli.command()
 @pipeline_options
 @click.pass_context
-def check(
-    ctx: click.Context,
-    base: str | None,
-    pull: bool | None,
-    repro: bool | None,
-    run_tests: bool,
-    results_path: Path,
-    report_path: Path,
-    fail_on: str,
-) -> None:
+def check(ctx: click.Context, flags: PipelineFlags) -> None:
     """Re-run the pipeline and gate this branch against its base.
 
-    Pulls missing DVC outputs, runs `dvc repro` when stages are out of date, reads
-    metrics and params at the base revision and in the workspace, applies the
-    gates and prints the verdict. Writes mlci-results.json and report.md. Needs
-    no token and no network (unless DVC or git must fetch).
+    Pulls missing DVC outputs, runs `dvc repro` when stages are out of date, runs
+    the project's tests and data checks, reads metrics, params and plots at the
+    base revision and in the workspace, applies the gates and prints the verdict.
+    Writes mlci-results.json, report.md and report.html. Needs no token and no
+    network (unless DVC or git must fetch).
     """
-    from mlci.check import CheckOptions
-
-    options = CheckOptions(
-        path=Path.cwd(), base=base, pull=pull, repro=repro, tests=run_tests, emit=click.echo
+    ctx.exit(
+        _check_and_report(
+            flags.check_options(), flags.results_path, flags.report_path, flags.fail_on
+        )
     )
-    ctx.exit(_check_and_report(options, results_path, report_path, fail_on))
 
 
 def _check_and_report(
@@ -287,13 +315,7 @@ def publish_options(func: F) -> F:
 @click.pass_context
 def ci_command(
     ctx: click.Context,
-    base: str | None,
-    pull: bool | None,
-    repro: bool | None,
-    run_tests: bool,
-    results_path: Path,
-    report_path: Path,
-    fail_on: str,
+    flags: PipelineFlags,
     token_env: str,
     comment: str,
     status: str,
@@ -310,28 +332,25 @@ def ci_command(
     summary, step outputs and annotations before posting anything, so a failed post
     (exit 4) loses nothing.
     """
-    from mlci.check import CheckOptions
     from mlci.ci import PublishOptions, exit_code, run_ci
     from mlci.report import render_terminal
 
     run = run_ci(
-        CheckOptions(
-            path=Path.cwd(), pull=pull, repro=repro, base=base, tests=run_tests, emit=click.echo
-        ),
+        flags.check_options(),
         PublishOptions(
             token_env=token_env,
             comment=comment,  # type: ignore[arg-type]
             status=status,  # type: ignore[arg-type]
             title=title,
         ),
-        results_path=results_path,
-        report_path=report_path,
+        results_path=flags.results_path,
+        report_path=flags.report_path,
         do_publish=do_publish,
         write=click.echo,
         show=lambda results: click.echo(render_terminal(results), nl=False),
     )
     _say_published(run)
-    ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, fail_on)))
+    ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, flags.fail_on)))
 
 
 @cli.command(name="publish")
