@@ -24,6 +24,7 @@ from mlci.errors import ExitCode, MlciError
 
 if TYPE_CHECKING:
     from mlci.check import CheckOptions
+    from mlci.ci import PublishOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -267,7 +268,22 @@ def demo(ctx: click.Context, scenario: str, workspace: Path | None) -> None:
 
 
 def publish_options(func: F) -> F:
-    """--token-env, --comment, --status, --title: shared by ci and publish."""
+    """--token-env, --comment, --status, --title (and --pr, where the command has it),
+    given to the command as one ``publishing: PublishOptions`` argument."""
+
+    @functools.wraps(func)
+    def with_options(*args: Any, **kwargs: Any) -> Any:
+        from mlci.ci import PublishOptions
+
+        publishing = PublishOptions(
+            token_env=kwargs.pop("token_env"),
+            comment=kwargs.pop("comment"),
+            status=kwargs.pop("status"),
+            title=kwargs.pop("title"),
+            pr_number=kwargs.pop("pr_number", None),
+        )
+        return func(*args, publishing=publishing, **kwargs)
+
     decorators = [
         click.option(
             "--token-env",
@@ -298,9 +314,10 @@ def publish_options(func: F) -> F:
             "(default: report.title in mlci.yaml).",
         ),
     ]
+    wrapped: Any = with_options
     for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+        wrapped = decorator(wrapped)
+    return cast(F, wrapped)
 
 
 @cli.command(name="ci")
@@ -314,13 +331,7 @@ def publish_options(func: F) -> F:
 )
 @click.pass_context
 def ci_command(
-    ctx: click.Context,
-    flags: PipelineFlags,
-    token_env: str,
-    comment: str,
-    status: str,
-    title: str | None,
-    do_publish: bool,
+    ctx: click.Context, flags: PipelineFlags, publishing: PublishOptions, do_publish: bool
 ) -> None:
     """Run the check in GitHub Actions and publish it to the PR.
 
@@ -332,17 +343,12 @@ def ci_command(
     summary, step outputs and annotations before posting anything, so a failed post
     (exit 4) loses nothing.
     """
-    from mlci.ci import PublishOptions, exit_code, run_ci
+    from mlci.ci import exit_code, run_ci
     from mlci.report import render_terminal
 
     run = run_ci(
         flags.check_options(),
-        PublishOptions(
-            token_env=token_env,
-            comment=comment,  # type: ignore[arg-type]
-            status=status,  # type: ignore[arg-type]
-            title=title,
-        ),
+        publishing,
         results_path=flags.results_path,
         report_path=flags.report_path,
         do_publish=do_publish,
@@ -375,11 +381,7 @@ def ci_command(
 def publish_command(
     ctx: click.Context,
     results_path: Path,
-    token_env: str,
-    comment: str,
-    status: str,
-    title: str | None,
-    pr_number: int | None,
+    publishing: PublishOptions,
     fail_on: str,
 ) -> None:
     """Post saved results to the pull request, recomputing nothing.
@@ -389,19 +391,9 @@ def publish_command(
     `workflow_run` workflow downloads them and runs `mlci publish`. The pull request
     is found from the event's head commit, never taken from the file.
     """
-    from mlci.ci import PublishOptions, exit_code, run_publish
+    from mlci.ci import exit_code, run_publish
 
-    run = run_publish(
-        results_path,
-        PublishOptions(
-            token_env=token_env,
-            comment=comment,  # type: ignore[arg-type]
-            status=status,  # type: ignore[arg-type]
-            title=title,
-            pr_number=pr_number,
-        ),
-        write=click.echo,
-    )
+    run = run_publish(results_path, publishing, write=click.echo)
     _say_published(run)
     ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, fail_on)))
 
