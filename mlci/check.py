@@ -6,7 +6,7 @@ here knows about GitHub or click.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,30 +76,31 @@ def _base_config(project: Project, base: Rev) -> Config | None:
     return parse_config(text, f"{project.config_relpath} at base {base.short}")
 
 
-def _prepare(project: Project, options: CheckOptions, config: Config) -> PipelineRun:
+def _prepare(
+    project: Project, options: CheckOptions, config: Config, repo: dvc.DvcRepo
+) -> PipelineRun:
     want_pull = config.pipeline.pull if options.pull is None else options.pull
     want_repro = config.pipeline.repro if options.repro is None else options.repro
     skipped: list[str] = []
-    with dvc.open_repo(project.dvc_root) as repo:
-        status = dvc.pipeline_status(repo)
-        remote = dvc.has_remote(repo)
+    status = repo.status()
     pulled = False
     if not want_pull:
         skipped.append("dvc pull skipped (--no-pull).")
     elif not status.missing_outputs:
         pass  # everything the pipeline needs is already in the workspace
-    elif not remote:
+    elif not repo.has_remote():
         skipped.append("dvc pull skipped: no DVC remote is configured.")
     else:
+        repo.close()  # DVC's lock is the child's now; reopened (and re-read) after it
         with options.group("dvc pull"):
             dvc.run_dvc(project.dvc_root, ["pull"], options.emit, what="pull")
         pulled = True
-        with dvc.open_repo(project.dvc_root) as repo:
-            status = dvc.pipeline_status(repo)  # what is still out of date after the pull
+        status = repo.status()  # what is still out of date after the pull
     reproduced: tuple[str, ...] = ()
     if not want_repro:
         skipped.append("dvc repro skipped (--no-repro): metrics are the workspace's as they are.")
     elif status.stale_stages:
+        repo.close()
         with options.group("dvc repro"):
             dvc.run_dvc(project.dvc_root, ["repro"], options.emit, what="repro")
         reproduced = status.stale_stages
@@ -112,35 +113,55 @@ class Measured:
     head_metrics: dvc.Snapshot
     base_params: dvc.Snapshot
     head_params: dvc.Snapshot
-    plots: Plots | None
+    plots: Plots | None = None
+    data: tuple[DatasetReport, ...] = ()
 
 
-def measure(project: Project, revs: Mapping[str, str], *, plots: bool = True) -> Measured:
-    """Metrics, params and (optionally) plots for {"base": rev, "head": rev}, read from
-    one DVC repository object."""
-    with dvc.open_repo(project.dvc_root) as repo:
-        metrics = dvc.metrics_at(repo, revs)
-        params = dvc.params_at(repo, revs)
-        found = dvc.plots_at(repo, revs) if plots else None
-    return Measured(metrics["base"], metrics["head"], params["base"], params["head"], found)
+def measure(
+    repo: dvc.DvcRepo,
+    base_rev: str,
+    head_rev: str,
+    *,
+    plots: bool = True,
+    data: Callable[[dvc.Revision], tuple[DatasetReport, ...]] | None = None,
+) -> Measured:
+    """Metrics, params and (optionally) plots at both revisions, and ``data(base)``:
+    the data checks, given the base revision to read the base's data from.
+
+    Head first, while the index ``dvc status`` built for the workspace is still there;
+    then base, every read in one switch. Three DVC index builds in all (one when head
+    and base are the same revision's plots aside).
+    """
+    with repo.at(head_rev, "head") as head:
+        head_metrics, head_params = head.metrics(), head.params()
+    head_plots = repo.plots(head_rev) if plots else None
+    with repo.at(base_rev, "base") as base:
+        base_metrics, base_params = base.metrics(), base.params()
+        reports = data(base) if data is not None else ()
+    base_plots = repo.plots(base_rev) if plots else None
+    return Measured(
+        base_metrics=base_metrics,
+        head_metrics=head_metrics,
+        base_params=base_params,
+        head_params=head_params,
+        plots=dvc.combine_plots(base_plots, head_plots) if plots else None,
+        data=reports,
+    )
 
 
 def compare(
     project: Project,
     base: Rev,
     head: RevInfo,
+    found: Measured,
     *,
-    head_rev: str = dvc.WORKSPACE,
     base_config: Config | None = None,
     head_config: Config | None = None,
     pipeline: PipelineRun | None = None,
     notes: tuple[str, ...] = (),
     tests: TestRun | None = None,
-    data: tuple[DatasetReport, ...] = (),
-    plots: bool = True,
 ) -> Results:
-    """Measure both revisions, diff them and apply the gates."""
-    found = measure(project, {"base": base.sha, "head": head_rev}, plots=plots)
+    """Diff what was measured at both revisions and apply the gates."""
     metrics = diff_values(found.base_metrics.values, found.head_metrics.values)
     params = diff_values(found.base_params.values, found.head_params.values)
     errors = tuple(
@@ -155,7 +176,7 @@ def compare(
     results_gates = gates.evaluate(metrics, base_config, head_config, errors)
     config = head_config or base_config or Config()
     outcomes: list[str] = [g.outcome for g in results_gates]
-    outcomes += [d.outcome for d in data]
+    outcomes += [d.outcome for d in found.data]
     if tests is not None:
         outcomes.append(tests.outcome)
     return Results(
@@ -174,7 +195,7 @@ def compare(
         mlci_version=__version__,
         tests=tests,
         plots=found.plots,
-        data=data,
+        data=found.data,
     )
 
 
@@ -196,13 +217,18 @@ def _run_tests(
 
 
 def _check_data(
-    project: Project, base: Rev, base_config: Config | None, head_config: Config | None
-) -> tuple[DatasetReport, ...]:
+    project: Project, base_config: Config | None, head_config: Config | None
+) -> Callable[[dvc.Revision], tuple[DatasetReport, ...]] | None:
+    """The data checks mlci.yaml declares, to run with the base revision at hand."""
     if not any(config and config.data for config in (base_config, head_config)):
-        return ()
-    from mlci.checks.run import check_data  # DuckDB: only when data checks are declared
+        return None
 
-    return check_data(project.dvc_root, base.sha, base_config, head_config)
+    def check(base: dvc.Revision) -> tuple[DatasetReport, ...]:
+        from mlci.checks.run import check_data  # DuckDB: only when data checks are declared
+
+        return check_data(project.dvc_root, base, base_config, head_config)
+
+    return check
 
 
 def run_check(options: CheckOptions) -> Results:
@@ -217,19 +243,26 @@ def run_check(options: CheckOptions) -> Results:
         notes.append(f"No {CONFIG_FILE} at base or head: metrics are shown, nothing is gated.")
     elif base_config is None:
         notes.append(f"No {CONFIG_FILE} at base: the gates come from this branch's file.")
-    pipeline = _prepare(project, options, config)
+    with dvc.DvcRepo(project.dvc_root) as repo:
+        pipeline = _prepare(project, options, config, repo)
+        found = measure(
+            repo,
+            base.sha,
+            dvc.WORKSPACE,
+            data=_check_data(project, base_config, project.head_config),
+        )
+    # After DVC's lock is released: the project's tests may run DVC themselves.
     tests = _run_tests(project, options, base_config, project.head_config)
-    data = _check_data(project, base, base_config, project.head_config)
     return compare(
         project,
         base,
         options.head or RevInfo(name=head.name, sha=head.sha),
+        found,
         base_config=base_config,
         head_config=project.head_config,
         pipeline=pipeline,
         notes=tuple(notes),
         tests=tests,
-        data=data,
     )
 
 
@@ -245,4 +278,6 @@ def run_diff(path: Path, base: str | None, head: str | None) -> Results:
     else:
         head_info = RevInfo(name="workspace", sha="workspace")
         head_ref = dvc.WORKSPACE
-    return compare(project, base_rev, head_info, head_rev=head_ref, plots=False)
+    with dvc.DvcRepo(project.dvc_root) as repo:
+        found = measure(repo, base_rev.sha, head_ref, plots=False)
+    return compare(project, base_rev, head_info, found)

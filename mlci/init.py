@@ -71,8 +71,8 @@ def run_init(path: Path, *, fork_safe: bool, force: bool) -> list[Written]:
     project = open_project(path)
     targets: list[tuple[Path, str, str]] = []
     config_path = project.dvc_root / CONFIG_FILE
-    with dvc.open_repo(project.dvc_root) as repo:
-        snapshot = dvc.metrics_at(repo, {"head": dvc.WORKSPACE})["head"]
+    with dvc.DvcRepo(project.dvc_root) as repo, repo.at(dvc.WORKSPACE, "head") as head:
+        snapshot = head.metrics()
     targets.append((config_path, _config_text(snapshot.values), "gates"))
     workflows = project.git.root / ".github" / "workflows"
     for name, template in WORKFLOWS[fork_safe].items():

@@ -1,4 +1,4 @@
-"""mlci.plots (Mermaid charts, Markdown tables, report.html) and mlci.dvc.plots_at."""
+"""mlci.plots (Mermaid charts, Markdown tables, report.html) and mlci.dvc.plotdata."""
 
 from __future__ import annotations
 
@@ -385,7 +385,7 @@ def test_real_bundle_is_inlined_once_and_is_safe() -> None:
     assert page.count(js) == 1
 
 
-# --- plots_at on real repositories ---------------------------------------------------------
+# --- plots read on real repositories ---------------------------------------------------------
 
 PLOTS_DVC_YAML = """\
 metrics:
@@ -450,8 +450,8 @@ def plotted(repo: Repo) -> dict[str, str]:
 
 
 def read_plots(repo: Repo, revs: dict[str, str]) -> Plots:
-    with dvc.open_repo(repo.root) as dvc_repo:
-        return dvc.plots_at(dvc_repo, revs)
+    with dvc.DvcRepo(repo.root) as dvc_repo:
+        return dvc.combine_plots(dvc_repo.plots(revs["base"]), dvc_repo.plots(revs["head"]))
 
 
 def test_plots_at_two_revisions(repo: Repo, plotted: dict[str, str]) -> None:
@@ -540,8 +540,8 @@ def test_plots_at_without_plots(repo: Repo) -> None:
 @pytest.mark.e2e
 def test_plots_at_on_the_example_project(demo_ws: Path) -> None:
     project = demo_ws / "project"
-    with dvc.open_repo(project) as dvc_repo:
-        found = dvc.plots_at(dvc_repo, {"base": "main", "head": "workspace"})
+    with dvc.DvcRepo(project) as dvc_repo:
+        found = dvc.combine_plots(dvc_repo.plots("main"), dvc_repo.plots(dvc.WORKSPACE))
     assert found.errors == ()
     (roc,) = found.curves
     assert roc.id == "plots/roc.csv"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from mlci import dvc
+from mlci.check import measure
 from mlci.metrics import diff_values
 from mlci.plots import BASE_COLOUR, HEAD_COLOUR, Curve, Plots, render_html
 from mlci.results import Change
@@ -117,10 +118,10 @@ def report(demo_ws: Path, tmp_path: Path) -> tuple[Path, Plots]:
     project = demo_ws / "project"
     # The pull request changed a param: re-run the pipeline so head's plots differ.
     dvc.run_dvc(project, ["repro", "--quiet"], lambda line: None, what="repro")
-    revs = {"base": "main", "head": "workspace"}
-    with dvc.open_repo(project) as repo:
-        plots = dvc.plots_at(repo, revs)
-        snapshots = dvc.metrics_at(repo, revs)
+    with dvc.DvcRepo(project) as repo:
+        found = measure(repo, "main", dvc.WORKSPACE)
+    plots = found.plots
+    assert plots is not None
     assert plots.errors == ()
     assert plots.curves
     assert plots.confusions
@@ -135,7 +136,7 @@ def report(demo_ws: Path, tmp_path: Path) -> tuple[Path, Plots]:
         head=((0, 1.0), (1, 0.5), (2, 0.3), (3, 0.25)),
     )
     plots = replace(plots, curves=(*plots.curves, evil))
-    metrics = list(diff_values(snapshots["base"].values, snapshots["head"].values))
+    metrics = list(diff_values(found.base_metrics.values, found.head_metrics.values))
     metrics.append(Change("metrics.json", HOSTILE, 0.5, 0.6, 0.1, 20.0, "changed"))
     page = tmp_path / "report.html"
     page.write_text(render_html(plots, f"Model report {HOSTILE}", metrics), encoding="utf-8")

@@ -58,8 +58,10 @@ def _same_content(
 
 
 def check_data(
-    root: Path, base_rev: str, base: Config | None, head: Config | None
+    root: Path, at_base: dvc.Revision, base: Config | None, head: Config | None
 ) -> tuple[DatasetReport, ...]:
+    """Check each dataset's head files (the workspace's, under ``root``); compare them
+    with the same files read at the base revision, ``at_base``, for drift."""
     reports = []
     for rule, source in _rules(base, head):
         spec = rule.spec
@@ -67,7 +69,7 @@ def check_data(
         checks = check_dataset(head_files, spec, root=root)
         drift = skipped = None
         if rule.drift is not None:
-            drift, skipped = _drift(root, base_rev, rule, head_files)
+            drift, skipped = _drift(root, at_base, rule, head_files)
         reports.append(
             DatasetReport(
                 path=spec.path,
@@ -83,10 +85,10 @@ def check_data(
 
 
 def _drift(
-    root: Path, base_rev: str, rule: DataRule, head_files: Sequence[Path]
+    root: Path, at_base: dvc.Revision, rule: DataRule, head_files: Sequence[Path]
 ) -> tuple[DriftResult | None, str | None]:
     assert rule.drift is not None
-    base_files = dvc.list_files_at(root, base_rev, rule.spec.path)
+    base_files = at_base.files(rule.spec.path)
     if not base_files:
         return None, "no files at base: nothing to compare (a new dataset)"
     if not head_files:
@@ -94,7 +96,7 @@ def _drift(
     if _same_content(root, base_files, head_files):
         return None, "unchanged: the same content at base and head"
     with tempfile.TemporaryDirectory(prefix="mlci-base-") as tmp:
-        local = dvc.fetch_files_at(root, base_rev, base_files, Path(tmp))
+        local = at_base.fetch(base_files, Path(tmp))
         if len(local) == len(head_files) and all(
             _md5(a) == _md5(b) for a, b in zip(local, head_files, strict=True)
         ):

@@ -1,0 +1,28 @@
+"""The one place DVC is touched (see :mod:`mlci.dvc.repo` and :mod:`mlci.dvc.plotdata`)."""
+
+from mlci.dvc.plotdata import RevPlots, combine_plots
+from mlci.dvc.repo import (
+    WORKSPACE,
+    DvcRepo,
+    FileError,
+    PipelineStatus,
+    RevFile,
+    Revision,
+    Snapshot,
+    find_root,
+    run_dvc,
+)
+
+__all__ = [
+    "WORKSPACE",
+    "DvcRepo",
+    "FileError",
+    "PipelineStatus",
+    "RevFile",
+    "RevPlots",
+    "Revision",
+    "Snapshot",
+    "combine_plots",
+    "find_root",
+    "run_dvc",
+]

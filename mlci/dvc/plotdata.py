@@ -1,0 +1,243 @@
+"""Plots at a revision, as DVC resolves them, paired base against head.
+
+Reads with ``repo.plots.show`` (the call ``dvc plots diff`` makes) and DVC's own
+Vega converter, so a plot means here what it means to ``dvc plots``; turns the
+points into :class:`mlci.results.Curve` / :class:`~mlci.results.Confusion` /
+:class:`~mlci.results.ImagePlot` values that :mod:`mlci.plots` renders.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping
+from contextlib import redirect_stderr
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlci.dvc.repo import error_text
+from mlci.results import Confusion, Curve, ImagePlot, Plots
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+_CONFUSION_TEMPLATES = ("confusion", "confusion_normalized")
+_Series = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class _RevPlot:
+    """One plot as DVC resolved it at one revision (internal to this module)."""
+
+    kind: str  # curve | confusion | image
+    props: Mapping[str, Any]
+    path: str
+    series: Mapping[tuple[str, str], _Series] | None = None  # curve: (file, y field) -> points
+    counts: Mapping[tuple[str, str], int] | None = None  # confusion: (actual, predicted) -> n
+
+
+@dataclass(frozen=True)
+class RevPlots:
+    """Every plot at one revision, by plot id, and (where, message) for what failed."""
+
+    found: Mapping[str, _RevPlot]
+    errors: tuple[tuple[str, str], ...] = ()
+
+
+def combine_plots(base: RevPlots | None, head: RevPlots | None) -> Plots:
+    """Base and head plots paired by plot id: curves, confusion matrices, images.
+
+    A plot, file or revision that could not be read is a line in ``Plots.errors``
+    ("plots/roc.csv at base: …"), never an exception; the plot is then shown as not
+    present at that revision.
+    """
+    errors: list[str] = []
+    for label, rev_plots in (("base", base), ("head", head)):
+        for where, message in rev_plots.errors if rev_plots else ():
+            errors.append(f"{where} at {label}: {message}")
+    old_plots = base.found if base else {}
+    new_plots = head.found if head else {}
+    curves: list[Curve] = []
+    confusions: list[Confusion] = []
+    images: list[ImagePlot] = []
+    for plot_id in [*new_plots, *(plot_id for plot_id in old_plots if plot_id not in new_plots)]:
+        new, old = new_plots.get(plot_id), old_plots.get(plot_id)
+        if new is not None and old is not None and old.kind != new.kind:
+            errors.append(f"{plot_id} at base: a {old.kind} plot there, a {new.kind} one at head")
+            old = None
+        kind = new.kind if new is not None else old.kind if old is not None else ""
+        if kind == "image":
+            path = (new or old).path  # type: ignore[union-attr]
+            images.append(
+                ImagePlot(plot_id, path, in_base=old is not None, in_head=new is not None)
+            )
+        elif kind == "confusion":
+            confusions.append(_confusion(plot_id, old, new))
+        else:
+            curves.extend(_curves(plot_id, old, new))
+    return Plots(
+        curves=tuple(curves),
+        confusions=tuple(confusions),
+        images=tuple(images),
+        errors=tuple(errors),
+    )
+
+
+def read_plots(repo: Repo, rev: str) -> RevPlots:
+    """Every plot at ``rev`` (a git revision or "workspace"), read as ``dvc plots diff``
+    reads it: ``repo.plots.show`` and DVC's own converter (the x/y inference, field
+    joins and multi-file plots of ``dvc plots``)."""
+    from dvc.render.converter.vega import VegaConverter
+    from dvc.repo.plots import SUPPORTED_IMAGE_EXTENSIONS, infer_data_sources
+    from dvc.utils.plots import group_definitions_by_id
+
+    try:
+        # DVC also prints "failed to load some plots" (when its CLI ran in this process)
+        # and progress bars; mlci reports each error itself, with the file and revision.
+        with redirect_stderr(io.StringIO()):
+            raw = repo.plots.show(revs=[rev])
+    except Exception as exc:  # an unknown revision, a broken dvc.yaml: this revision only
+        return RevPlots(found={}, errors=(("plots", error_text(exc)),))
+    content: dict[str, Any] = next(iter(raw.values()), {})
+    errors: list[tuple[str, str]] = []
+    definitions = content.get("definitions", {})
+    sources = content.get("sources", {})
+    for part in (definitions, sources):
+        if "error" in part:
+            errors.append(("plots", error_text(part["error"])))
+    for config, config_content in definitions.get("data", {}).items():
+        if "error" in config_content:
+            errors.append((config or "plots", error_text(config_content["error"])))
+    source_data: dict[str, Any] = sources.get("data", {})
+    for source, result in source_data.items():
+        if "error" in result:
+            error = result["error"]
+            missing = isinstance(error, FileNotFoundError)
+            errors.append((source, "file not found" if missing else error_text(error)))
+
+    found: dict[str, _RevPlot] = {}
+    for plot_id, (inner_id, definition) in group_definitions_by_id(
+        definitions.get("data", {})
+    ).items():
+        props = dict(definition or {})
+        if Path(inner_id).suffix in SUPPORTED_IMAGE_EXTENSIONS:  # as `dvc plots` decides
+            if "data" in source_data.get(inner_id, {}):
+                found[plot_id] = _RevPlot("image", props, inner_id)
+            continue
+        files = infer_data_sources(inner_id, props)
+        data = {f: source_data[f]["data"] for f in files if "data" in source_data.get(f, {})}
+        if not data:
+            continue  # missing at this revision; a read error is in `errors` already
+        try:
+            datapoints, resolved = VegaConverter(inner_id, data, props).flat_datapoints(rev)
+            if resolved.get("template") in _CONFUSION_TEMPLATES:
+                counts = _counts(datapoints, resolved)
+                found[plot_id] = _RevPlot("confusion", resolved, inner_id, counts=counts)
+            elif datapoints:
+                series = _series(datapoints, resolved)
+                found[plot_id] = _RevPlot("curve", resolved, inner_id, series=series)
+        except Exception as exc:  # a field the data lacks, a value that is not a number
+            errors.append((plot_id, error_text(exc)))
+    return RevPlots(found=found, errors=tuple(errors))
+
+
+def _counts(
+    datapoints: list[dict[str, Any]], props: Mapping[str, Any]
+) -> dict[tuple[str, str], int]:
+    """(actual, predicted) -> rows: DVC's confusion templates count rows per x/y pair."""
+    x, y = str(props.get("x")), str(props.get("y"))
+    counts: dict[tuple[str, str], int] = {}
+    for point in datapoints:
+        key = (str(point.get(x)), str(point.get(y)))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _series(
+    datapoints: list[dict[str, Any]], props: Mapping[str, Any]
+) -> dict[tuple[str, str], _Series]:
+    """Points per (file, y field): DVC puts every y series of a plot in one list."""
+    x, y = str(props.get("x")), str(props.get("y"))
+    series: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for point in datapoints:
+        key = (str(point.get("filename", "")), str(point.get("field", y)))
+        xy = (_number(point.get(x), x), _number(point.get(y), key[1]))
+        points = series.setdefault(key, [])
+        if math.isfinite(xy[0]) and math.isfinite(xy[1]):
+            points.append(xy)
+    return {key: tuple(points) for key, points in series.items()}
+
+
+def _number(value: Any, field: str) -> float:
+    if not isinstance(value, bool) and isinstance(value, (int, float, str)):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    text = repr(value)
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    raise ValueError(f"non-numeric value {shown} in field '{field}'")
+
+
+def _text(value: Any, default: Any) -> str:
+    return str(default) if value is None else str(value)
+
+
+def _confusion(plot_id: str, old: _RevPlot | None, new: _RevPlot | None) -> Confusion:
+    props = (new or old).props  # type: ignore[union-attr]  # one of them is there
+    base = old.counts if old is not None else None
+    head = new.counts if new is not None else None
+    classes = {label for counts in (base, head) if counts for pair in counts for label in pair}
+    labels = tuple(sorted(classes, key=_class_order))
+
+    def matrix(counts: Mapping[tuple[str, str], int] | None) -> tuple[tuple[int, ...], ...] | None:
+        if counts is None:
+            return None
+        return tuple(tuple(counts.get((a, p), 0) for p in labels) for a in labels)
+
+    return Confusion(
+        id=plot_id,
+        title=_text(props.get("title"), plot_id),
+        x_label=_text(props.get("x_label"), props.get("x")),
+        y_label=_text(props.get("y_label"), props.get("y")),
+        labels=labels,
+        base=matrix(base),
+        head=matrix(head),
+    )
+
+
+def _class_order(label: str) -> tuple[int, float, str]:
+    """Numbers in numeric order (2 before 10), then names."""
+    try:
+        number = float(label)
+    except ValueError:
+        return (1, 0.0, label)
+    return (0, number, label) if math.isfinite(number) else (1, 0.0, label)
+
+
+def _curves(plot_id: str, old: _RevPlot | None, new: _RevPlot | None) -> list[Curve]:
+    """One Curve per y series; a plot of several files or fields has several."""
+    props = (new or old).props  # type: ignore[union-attr]  # one of them is there
+    base = old.series if old is not None else None
+    head = new.series if new is not None else None
+    keys = [*(head or {}), *(key for key in (base or {}) if key not in (head or {}))]
+    title = _text(props.get("title"), plot_id)
+    several = len(keys) > 1
+    curves = []
+    for key in keys:
+        file, field = key
+        curves.append(
+            Curve(
+                id=f"{plot_id} ({file}: {field})" if several else plot_id,
+                title=f"{title} ({file}: {field})" if several else title,
+                x_label=_text(props.get("x_label"), props.get("x")),
+                y_label=field if several else _text(props.get("y_label"), field),
+                x=str(props.get("x")),
+                y=field,
+                base=None if base is None else base.get(key),
+                head=None if head is None else head.get(key),
+                template=str(props.get("template") or "linear"),
+            )
+        )
+    return curves

@@ -1,0 +1,381 @@
+"""A DVC project opened once per run: status, pull, repro, and reads at revisions.
+
+Metrics, params and data are read in-process through ``dvc.repo.Repo`` — the calls
+``dvc metrics diff`` / ``dvc params diff`` make — from ONE repository object per run
+(:class:`DvcRepo`). DVC parses dvc.yaml, dvc.lock and every .dvc file into an index
+each time its Repo is switched to a revision; that parse is most of what a read
+costs, so everything one revision needs is read inside one switch
+(:meth:`DvcRepo.at`), and the workspace's index from ``dvc status`` is reused when
+nothing re-ran. ``pull`` and ``repro`` run as ``python -m dvc`` child processes so
+their output streams to the user as DVC prints it, and a failing stage's output can
+be quoted in the error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlci.errors import DvcError
+from mlci.git import clean_env
+from mlci.results import Value
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+    from mlci.dvc.plotdata import RevPlots
+
+WORKSPACE = "workspace"
+_TAIL_LINES = 15
+# `dvc status` words for an output that is not in the workspace, or not in the cache.
+_MISSING_STATES = ("deleted", "not in cache")
+_FAILED_STAGE = re.compile(r"failed to reproduce '([^']+)'")
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A metrics or params file DVC could not read at one revision."""
+
+    rev: str
+    file: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Flattened values per file at one revision, and the files that failed to load."""
+
+    values: Mapping[str, Mapping[str, Value]]
+    errors: tuple[FileError, ...] = ()
+
+
+@dataclass(frozen=True)
+class PipelineStatus:
+    stale_stages: tuple[str, ...]
+    missing_outputs: tuple[str, ...]
+
+
+def find_root(start: Path, stop: Path) -> Path:
+    """The DVC project root: the nearest folder with ``.dvc/`` from ``start`` up to ``stop``."""
+    for folder in (start, *start.parents):
+        if (folder / ".dvc").is_dir():
+            return folder
+        if folder == stop:
+            break
+    raise DvcError(
+        f"not a DVC repository: no .dvc/ folder in {start} or above it (up to {stop})",
+        hint="run `dvc init` in your project, or run mlci from inside one",
+    )
+
+
+class DvcRepo:
+    """The DVC project at ``root``, opened once for the whole run.
+
+    Use it as a context manager. Reads happen at a revision through :meth:`at`
+    (metrics, params, data files) and :meth:`plots`. While open it holds DVC's lock:
+    :meth:`close` it before a ``dvc`` child process (pull, repro); the next use
+    opens it again and reads the changed workspace afresh.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._repo: Repo | None = None
+        self._held = ExitStack()
+
+    def __enter__(self) -> DvcRepo:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def repo(self) -> Repo:
+        """DVC's Repo, opened on first use (DVC is the heaviest import: not before)."""
+        if self._repo is None:
+            from dvc.exceptions import DvcException
+            from dvc.repo import Repo, lock_repo
+
+            _silence_dvc_logger()
+            try:
+                repo = Repo(str(self.root))
+            except DvcException as exc:
+                raise DvcError(f"DVC cannot open {self.root}: {exc}") from None
+            self._held.callback(repo.close)
+            try:
+                # Hold DVC's repository lock as `dvc status` does: no other DVC process
+                # changes the project while it is read, and DVC keeps the workspace's
+                # index across calls instead of dropping it after each one.
+                self._held.enter_context(lock_repo(repo))
+            except DvcException as exc:
+                self._held.close()
+                raise DvcError(
+                    f"DVC cannot lock {self.root}: {exc}",
+                    hint="wait for the other DVC process to finish, then run mlci again",
+                ) from None
+            self._repo = repo
+        return self._repo
+
+    def close(self) -> None:
+        """Release DVC's lock and close the repository (before any `dvc` child process)."""
+        self._repo = None
+        self._held.close()
+
+    def has_remote(self) -> bool:
+        return bool(self.repo.config.get("remote"))
+
+    def status(self) -> PipelineStatus:
+        """Stages that are out of date, and outputs missing from the workspace."""
+        return pipeline_status(self.repo)
+
+    @contextmanager
+    def at(self, rev: str, label: str) -> Iterator[Revision]:
+        """The project as it is at ``rev`` (a git revision or WORKSPACE), called
+        ``label`` ("base", "head") in errors. Every read inside shares one DVC index.
+
+        A revision that has no DVC project (a base from before ``dvc init``) reads as
+        empty: no metrics, no params, no files.
+        """
+        from dvc.exceptions import NotDvcRepoError
+        from dvc.scm import SCMError
+
+        repo = self.repo
+        with ExitStack() as stack:
+            if rev != WORKSPACE:
+                try:
+                    stack.enter_context(repo.switch(rev))
+                except NotDvcRepoError:
+                    yield Revision(None, rev, label)
+                    return
+                except SCMError as exc:
+                    raise DvcError(f"DVC cannot read {label} revision {rev[:7]}: {exc}") from None
+            yield Revision(repo, rev, label)
+
+    def plots(self, rev: str) -> RevPlots:
+        """The plots at ``rev``. Call it outside :meth:`at`: DVC switches revisions for
+        plots itself, and forgets the index it built afterwards (so read a revision's
+        metrics and params first)."""
+        from mlci.dvc.plotdata import read_plots
+
+        with _cwd(self.root):
+            return read_plots(self.repo, rev)
+
+
+@contextmanager
+def _cwd(folder: Path) -> Iterator[None]:
+    # DVC names plot files relative to the process's cwd; mlci names them from the root.
+    saved = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(saved)
+
+
+def _silence_dvc_logger() -> None:
+    # DVC logs warnings such as "failed to load metrics" itself; mlci reports those
+    # errors with file and revision, so DVC's own copy would be noise on stderr.
+    dvc_logger = logging.getLogger("dvc")
+    if not dvc_logger.handlers:
+        dvc_logger.addHandler(logging.NullHandler())
+        dvc_logger.propagate = False
+
+
+def pipeline_status(repo: Repo) -> PipelineStatus:
+    """Stages that are out of date, and outputs missing from the workspace."""
+    from dvc.exceptions import DvcException
+
+    try:
+        status: dict[str, list[Any]] = repo.status()
+    except DvcException as exc:
+        raise DvcError(f"`dvc status` failed in {repo.root_dir}: {exc}") from None
+    missing: list[str] = []
+    for changes in status.values():
+        for change in changes:
+            if isinstance(change, dict):
+                outs = change.get("changed outs", {})
+                missing.extend(p for p, state in outs.items() if state in _MISSING_STATES)
+    return PipelineStatus(
+        stale_stages=tuple(_stage_name(repo.root_dir, name) for name in status),
+        missing_outputs=tuple(missing),
+    )
+
+
+def _stage_name(root: str, name: str) -> str:
+    """DVC names stages relative to the process's cwd; name them from the project root."""
+    dvcfile, sep, stage = name.rpartition(":")
+    if not sep:
+        return name
+    relative = os.path.relpath(Path(dvcfile).absolute(), root)
+    return stage if relative == "dvc.yaml" else f"{Path(relative).as_posix()}:{stage}"
+
+
+def run_dvc(root: Path, args: list[str], emit: Callable[[str], None], *, what: str) -> None:
+    """Run ``dvc ARGS`` in ``root``, streaming its output through ``emit``."""
+    env = clean_env()
+    tail: deque[str] = deque(maxlen=_TAIL_LINES)
+    failed_stage = None
+    with subprocess.Popen(
+        [sys.executable, "-m", "dvc", *args],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        errors="replace",
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            text = line.rstrip()
+            emit(text)
+            if text:
+                tail.append(text)
+            if match := _FAILED_STAGE.search(line):
+                failed_stage = match.group(1)
+    if proc.returncode != 0:
+        shown = "\n".join(f"    {line}" for line in tail)
+        subject = f"DVC stage '{failed_stage}' failed" if failed_stage else f"`dvc {what}` failed"
+        raise DvcError(
+            f"{subject} (exit {proc.returncode}) in {root}; last lines of its output:\n{shown}",
+            hint=f"run `dvc {what}` in {root} to reproduce, fix it, and run mlci again",
+        )
+
+
+def _flatten(data: Any, prefix: str = "") -> dict[str, Value]:
+    """DVC's dot-flattening: nested keys joined with '.', lists kept as their str()."""
+    if isinstance(data, dict):
+        flat: dict[str, Value] = {}
+        for key, value in data.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(data, list):
+        return {prefix: str(data)}
+    return {prefix: data}
+
+
+def error_text(exc: BaseException) -> str:
+    cause = exc.__cause__ or exc.__context__
+    text = str(exc) or type(exc).__name__
+    if cause is not None and str(cause) and str(cause) not in text:
+        text = f"{text}: {cause}"
+    return " ".join(text.split())
+
+
+def _snapshot(raw: Mapping[str, Any], label: str) -> Snapshot:
+    """DVC's ``show`` answer for the current revision, flattened, errors named."""
+    result: Mapping[str, Any] = next(iter(raw.values()), {})
+    if "error" in result:
+        error = FileError(rev=label, file="*", message=error_text(result["error"]))
+        return Snapshot(values={}, errors=(error,))
+    values: dict[str, Mapping[str, Value]] = {}
+    errors: list[FileError] = []
+    for file, file_result in result.get("data", {}).items():
+        if "error" in file_result:
+            errors.append(FileError(label, file, error_text(file_result["error"])))
+        else:
+            values[file] = _flatten(file_result.get("data") or {})
+    return Snapshot(values=values, errors=tuple(errors))
+
+
+@dataclass(frozen=True)
+class RevFile:
+    """A data file at a revision: its repo-relative path and DVC's md5 when DVC tracks it."""
+
+    path: str
+    md5: str | None
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What can be read at one revision, inside :meth:`DvcRepo.at`."""
+
+    repo: Repo | None  # None: no DVC project at this revision
+    rev: str
+    label: str  # "base" / "head", as errors name the revision
+
+    def metrics(self) -> Snapshot:
+        if self.repo is None:
+            return Snapshot(values={})
+        # No revs: DVC reads the revision the repo is switched to, with its index.
+        return _snapshot(self.repo.metrics.show(hide_workspace=False), self.label)
+
+    def params(self) -> Snapshot:
+        if self.repo is None:
+            return Snapshot(values={})
+        return _snapshot(self.repo.params.show(hide_workspace=False), self.label)
+
+    def _fs(self) -> Any:
+        from dvc.exceptions import DvcException
+
+        assert self.repo is not None
+        try:
+            return self.repo.dvcfs
+        except (DvcException, OSError, ValueError) as exc:
+            raise DvcError(f"DVC cannot read {self.repo.root_dir} at {self.short}: {exc}") from None
+
+    @property
+    def short(self) -> str:
+        return self.rev if self.rev == WORKSPACE else self.rev[:7]
+
+    def files(self, pattern: str) -> list[RevFile]:
+        """The files ``pattern`` (a file, a folder or a glob) names here, git- or DVC-tracked."""
+        from mlci.checks.io import format_of
+
+        if self.repo is None:
+            return []
+        fs = self._fs()
+        try:
+            if any(char in pattern for char in "*?["):
+                paths = sorted(fs.glob(pattern))
+            elif fs.isdir(pattern):
+                paths = sorted(
+                    p
+                    for p in fs.find(pattern)
+                    if format_of(Path(p)) and not Path(p).name.startswith(".")
+                )
+            elif fs.exists(pattern):
+                paths = [pattern]
+            else:
+                paths = []
+            files = []
+            for path in paths:
+                info = fs.info(path)
+                if info.get("type") != "file":
+                    continue
+                md5 = (info.get("dvc_info") or {}).get("md5") or info.get("md5")
+                files.append(
+                    RevFile(path=str(path).lstrip("/"), md5=md5 if isinstance(md5, str) else None)
+                )
+            return files
+        except Exception as exc:  # DVC's filesystem raises many kinds; all mean "cannot read"
+            raise DvcError(
+                f"cannot list {pattern} at {self.label} ({self.short}): {error_text(exc)}"
+            ) from None
+
+    def fetch(self, files: Sequence[RevFile], dest: Path) -> list[Path]:
+        """Copy ``files`` as they are here into ``dest`` (from git, the DVC cache or remote)."""
+        if not files:
+            return []
+        fs = self._fs()
+        local = []
+        for file in files:
+            target = dest / file.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fs.get_file(file.path, str(target))
+            except Exception as exc:
+                raise DvcError(
+                    f"cannot read {file.path} at {self.label} ({self.short}): {error_text(exc)}",
+                    hint="is the base revision's data pushed to the DVC remote (`dvc push`)?",
+                ) from None
+            local.append(target)
+        return local
