@@ -111,7 +111,9 @@ class Repository:
     def _sha(self, rev: str) -> str | None:
         try:
             return str(self._repo.commit(rev).hexsha)
-        except (BadName, ValueError, GitCommandError):
+        # AssertionError: GitPython's answer to an empty ref file (FETCH_HEAD after a
+        # failed fetch).
+        except (BadName, ValueError, GitCommandError, AssertionError):
             return None
 
     @property
@@ -134,8 +136,9 @@ class Repository:
     def resolve(self, rev: str) -> Rev:
         """Resolve ``rev``, fetching it from origin when this clone does not have it."""
         sha = self._sha(rev)
-        if sha is None and self.has_remote():
-            self._fetch_quietly(rev)
+        if sha is None and self.has_remote() and self._fetch_quietly(rev):
+            # FETCH_HEAD only when this fetch succeeded: after a failed one it is empty,
+            # or still names what an earlier fetch brought.
             sha = self._sha(rev) or self._sha("FETCH_HEAD")
         if sha is None:
             raise GitError(

@@ -313,6 +313,21 @@ def test_shallow_clone_deepens_until_the_fork_point(repo: Repo, tmp_path: Path) 
     assert data["base"]["sha"] == fork
 
 
+def test_base_revision_missing_from_origin_too(repo: Repo, tmp_path: Path) -> None:
+    # The fetch of 'v9.9' fails; FETCH_HEAD is then empty, or still names what an
+    # earlier fetch brought (main, here): neither may stand in for the revision.
+    repo.commit("feature work", {"metrics.json": {"accuracy": 0.93}})
+    clone = publish_and_clone(repo, tmp_path, "feature")
+    clone.git("fetch", "--quiet", "origin", "main")
+    for _ in range(2):
+        result = clone.mlci("check", "--no-repro", "--base", "v9.9")
+        assert result.exit_code == 3
+        assert result.output == (
+            f"mlci: error: revision 'v9.9' not found in {clone.root}\n"
+            "  hint: check the name, or `git fetch origin` so it exists locally\n"
+        )
+
+
 def test_explicit_base_sha_is_fetched_into_a_shallow_clone(repo: Repo, tmp_path: Path) -> None:
     base_sha = repo.git("rev-parse", "main")
     repo.commit("feature work", {"metrics.json": {"accuracy": 0.93}})
