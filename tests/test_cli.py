@@ -70,3 +70,48 @@ def test_version() -> None:
 
     result = CliRunner().invoke(cli, ["--version"], prog_name="mlci")
     assert result.output == f"mlci, version {__version__}\n"
+
+
+def test_the_console_script_ends_as_sys_exit_would(tmp_path: Path) -> None:
+    # main() ends the process with os._exit (no interpreter teardown): the exit code,
+    # buffered output (stdout is a pipe here, so block-buffered) and atexit handlers
+    # must all survive that.
+    from mlci import __version__
+
+    version = subprocess.run(
+        [sys.executable, "-m", "mlci", "--version"], check=False, capture_output=True, text=True
+    )
+    assert (version.returncode, version.stdout) == (0, f"mlci, version {__version__}\n")
+
+    not_a_repo = subprocess.run(
+        [sys.executable, "-m", "mlci", "check"],
+        cwd=tmp_path,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert not_a_repo.returncode == 3
+    assert not_a_repo.stderr.startswith("mlci: error: ")
+    assert "not a git repository" in not_a_repo.stderr
+
+    usage = subprocess.run(
+        [sys.executable, "-m", "mlci", "bogus"], check=False, capture_output=True, text=True
+    )
+    assert usage.returncode == 2
+    assert "No such command 'bogus'" in usage.stderr
+
+    marker = tmp_path / "atexit-ran"
+    probe = (
+        "import atexit, pathlib, sys\n"
+        f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')\n"
+        "sys.argv = ['mlci', '--help']\n"
+        "from mlci.cli import main\n"
+        "main()\n"
+    )
+    helped = subprocess.run(
+        [sys.executable, "-c", probe], check=False, capture_output=True, text=True
+    )
+    assert helped.returncode == 0
+    assert helped.stdout.startswith("Usage: mlci") and helped.stdout.endswith("\n")
+    assert "check" in helped.stdout and "publish" in helped.stdout
+    assert marker.read_text() == "yes"
