@@ -165,8 +165,16 @@ class DvcRepo:
         metrics and params first)."""
         from mlci.dvc.plotdata import read_plots
 
-        with _cwd(self.root):
-            return read_plots(self.repo, rev)
+        repo = self.repo
+        # DVC checks the whole pipeline graph (importing networkx, ~0.1 s) before it
+        # lists plot outputs; `dvc status`/`dvc repro` have checked it already, and a
+        # read needs no graph. DVC's own switch for this (it skips the check on `add`).
+        repo._skip_graph_checks = True
+        try:
+            with _cwd(self.root):
+                return read_plots(repo, rev)
+        finally:
+            repo._skip_graph_checks = False
 
 
 @contextmanager
