@@ -24,9 +24,9 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
+from mlci import resources
 from mlci.errors import MlciError
 from mlci.report import escape_md, fmt_change, fmt_value
 from mlci.results import Change, Confusion, Curve, ImagePlot, Plots, Point
@@ -350,7 +350,7 @@ def vega_javascript() -> str:
 
     # Bundling takes about 1.6 s; keep the result per vl-convert version on disk.
     version = getattr(vl_convert, "__version__", "unknown")
-    cache = _cache_dir() / f"vega-bundle-{version}.js"
+    cache = resources.cache_dir() / f"vega-bundle-{version}.js"
     try:
         return cache.read_text(encoding="utf-8")
     except OSError:
@@ -368,11 +368,6 @@ def vega_javascript() -> str:
     except OSError:
         pass  # a read-only home is fine: bundle again next time
     return bundle
-
-
-def _cache_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root) / "mlci"
 
 
 def script_json(value: Any) -> str:

@@ -1,11 +1,13 @@
-"""Files mlci ships beside its code: Jinja2 templates and the example project.
+"""Files mlci ships beside its code (Jinja2 templates, the example project), and
+the folder where it caches what it can rebuild (the Vega bundle, compiled templates).
 
-An installed wheel carries them inside the package (see pyproject.toml's
+An installed wheel carries the shipped files inside the package (see pyproject.toml's
 force-include); a source checkout reads them from the repository root.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -24,3 +26,9 @@ def templates_dir() -> Path:
 
 def example_project_dir() -> Path:
     return _find("example-project")
+
+
+def cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/mlci`` (default ``~/.cache/mlci``); may not exist yet."""
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "mlci"

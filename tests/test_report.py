@@ -582,3 +582,23 @@ def test_terminal_table_stays_aligned_with_ansi_in_a_key() -> None:
     rows = [line for line in lines if line.startswith(M)]
     assert len(rows) == 2
     assert [row.index("0.5") for row in rows] == [column, column]
+
+
+def test_compiled_templates_are_cached_on_disk(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlci import report
+
+    results = hostile_results()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    report._environment.cache_clear()
+    first = render_markdown(results)
+    cached = list((tmp_path / "cache" / "mlci").glob("jinja-*-md/*.cache"))
+    assert cached, "the compiled comment template was not cached"
+    report._environment.cache_clear()  # a new process: loads the cached bytecode
+    assert render_markdown(results) == first
+
+    # No usable cache folder (a file stands where it would go): compile, as before.
+    (tmp_path / "blocked").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "blocked"))
+    report._environment.cache_clear()
+    assert render_markdown(results) == first
+    report._environment.cache_clear()
