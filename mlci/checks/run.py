@@ -15,7 +15,6 @@ from pathlib import Path
 
 from mlci import dvc
 from mlci.checks.data import check_dataset
-from mlci.checks.drift import compute_drift
 from mlci.checks.io import resolve_files
 from mlci.config import Config, DataRule
 from mlci.results import CheckResult, DatasetReport, DriftResult, Outcome, worst
@@ -101,6 +100,8 @@ def _drift(
             _md5(a) == _md5(b) for a, b in zip(local, head_files, strict=True)
         ):
             return None, "unchanged: the same content at base and head"
+        from mlci.checks.drift import compute_drift  # numpy: only when data changed
+
         result = compute_drift(
             rule.spec.path, local, head_files, rule.drift, base_root=Path(tmp), head_root=root
         )
