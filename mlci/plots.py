@@ -1,6 +1,6 @@
 """DVC plots, base against head: plain data, and pictures of it for the PR comment and report.html.
 
-The data comes from :func:`mlci.dvc.plots_at`; this module never imports DVC.
+The data comes from :mod:`mlci.dvc.plotdata`; this module never imports DVC.
 
 * In the PR comment, curves become Mermaid ``xychart-beta`` charts, which GitHub draws
   from the comment text itself, and confusion matrices become Markdown tables.
