@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -336,3 +338,39 @@ def test_explicit_base_sha_is_fetched_into_a_shallow_clone(repo: Repo, tmp_path:
     result = shallow.mlci("check", "--no-repro", "--base", base_sha)
     assert result.exit_code == 0, result.output
     assert json.loads((clone / "mlci-results.json").read_text())["base"]["sha"] == base_sha
+
+
+def test_another_dvc_process_holding_the_lock(repo: Repo) -> None:
+    # mlci holds DVC's repository lock while it reads (as `dvc status` does); when
+    # another DVC process has it, mlci says so and which project, and reads nothing.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            "from dvc.repo import Repo\n"
+            "repo = Repo('.')\n"
+            "repo.lock.lock()\n"
+            "print('locked', flush=True)\n"
+            "sys.stdin.read()\n",
+        ],
+        cwd=repo.root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "locked\n"
+        result = repo.mlci("check", "--no-repro")
+    finally:
+        holder.communicate("")
+    assert result.exit_code == 3
+    assert result.output.startswith(
+        f"mlci: error: DVC cannot lock {repo.root}: Unable to acquire lock."
+    )
+    assert "  hint: wait for the other DVC process to finish, then run mlci again\n" in (
+        result.output
+    )
+    assert not (repo.root / "mlci-results.json").exists()
+    assert repo.mlci("check", "--no-repro").exit_code == 0  # released: reads as usual

@@ -147,14 +147,13 @@ class DvcRepo:
         from dvc.exceptions import NotDvcRepoError
         from dvc.scm import SCMError
 
-        repo = self.repo
+        repo: Repo | None = self.repo
         with ExitStack() as stack:
             if rev != WORKSPACE:
                 try:
-                    stack.enter_context(repo.switch(rev))
+                    stack.enter_context(self.repo.switch(rev))
                 except NotDvcRepoError:
-                    yield Revision(None, rev, label)
-                    return
+                    repo = None
                 except SCMError as exc:
                     raise DvcError(f"DVC cannot read {label} revision {rev[:7]}: {exc}") from None
             yield Revision(repo, rev, label)
@@ -168,7 +167,8 @@ class DvcRepo:
         repo = self.repo
         # DVC checks the whole pipeline graph (importing networkx, ~0.1 s) before it
         # lists plot outputs; `dvc status`/`dvc repro` have checked it already, and a
-        # read needs no graph. DVC's own switch for this (it skips the check on `add`).
+        # read needs no graph. `_skip_graph_checks` is the attribute DVC's Repo and
+        # Index read to skip that check; were it ever dropped, only the time returns.
         repo._skip_graph_checks = True
         try:
             with _cwd(self.root):
