@@ -153,10 +153,14 @@ def _context(results: Results) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=2)
 def _environment(markdown: bool) -> jinja2.Environment:
-    """One environment per kind, per process; templates compile once."""
+    """One environment per kind, per process: each template compiles once per run.
+
+    Not across runs: a bytecode cache on disk would save ~0.04 s, but on a
+    self-hosted runner a pull request's pipeline code could plant bytecode there
+    that a later job holding a write token (`mlci publish`) would then execute.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.templates_dir())),
-        bytecode_cache=_bytecode_cache(markdown),
         autoescape=False,  # Markdown, not HTML: escaping is done by escape_md below
         finalize=escape_md if markdown else plain,
         undefined=jinja2.StrictUndefined,
@@ -174,19 +178,6 @@ def _environment(markdown: bool) -> jinja2.Environment:
         metrics_bar=_metrics_bar,
     )
     return env
-
-
-def _bytecode_cache(markdown: bool) -> jinja2.BytecodeCache | None:
-    """Compiled templates kept on disk between runs (compiling them costs ~0.04 s,
-    loading them ~1 ms). Jinja checks each against its template's source; a cache
-    folder that cannot be created means compiling every time, nothing worse."""
-    kind = "md" if markdown else "txt"
-    folder = resources.cache_dir() / f"jinja-{jinja2.__version__}-{kind}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def _mermaid(curve: Curve) -> Md:

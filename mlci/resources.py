@@ -1,5 +1,5 @@
 """Files mlci ships beside its code (Jinja2 templates, the example project), and
-the folder where it caches what it can rebuild (the Vega bundle, compiled templates).
+the folder where it caches what it can rebuild (the Vega bundle).
 
 An installed wheel carries the shipped files inside the package (see pyproject.toml's
 force-include); a source checkout reads them from the repository root.
