@@ -286,7 +286,7 @@ def write_files(results: Results, results_path: Path, report_path: Path) -> Path
     changed = any(c.change for c in results.metrics)
     if results.plots is None or not (changed or _has_charts(results.plots)):
         return None
-    from mlci.plots import render_html
+    from mlci.report_html import render_html
 
     html_path = report_path.with_name("report.html")
     html_path.write_text(

@@ -1,4 +1,4 @@
-"""mlci.plots (Mermaid charts, Markdown tables, report.html) and mlci.dvc.plotdata."""
+"""mlci.plots (Mermaid charts, Markdown tables), mlci.report_html and mlci.dvc.plotdata."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 
-from mlci import dvc, plots
+from mlci import dvc, report_html
 from mlci.plots import (
     Confusion,
     Curve,
@@ -22,10 +22,9 @@ from mlci.plots import (
     mermaid_curve,
     mermaid_text,
     metrics_bar,
-    render_html,
     resample,
-    script_json,
 )
+from mlci.report_html import render_html, script_json
 from mlci.results import Change
 
 LOSS = Curve(
@@ -316,7 +315,7 @@ def test_metrics_bar_labels_are_escaped() -> None:
 @pytest.fixture
 def no_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
     """Unit tests of the page do not need the 0.9 MB Vega bundle."""
-    monkeypatch.setattr(plots, "vega_javascript", lambda: "/* vega */")
+    monkeypatch.setattr(report_html, "vega_javascript", lambda: "/* vega */")
 
 
 def test_script_json_cannot_close_the_script_element() -> None:
@@ -366,18 +365,18 @@ def test_html_without_charts_has_no_javascript(no_bundle: None) -> None:
 
 
 def test_html_specs_overlay_base_and_head() -> None:
-    spec = plots.curve_spec(LOSS)
+    spec = report_html.curve_spec(LOSS)
     revs = {row["rev"] for row in spec["data"]["values"]}
     assert revs == {"base", "head"}
     assert spec["encoding"]["color"]["field"] == "rev"
     assert spec["encoding"]["x"]["title"] == "Epoch"
     long = tuple((float(i), float(i)) for i in range(50_000))
-    rows = plots.curve_spec(Curve("l", "l", "x", "y", "x", "y", long, None))["data"]["values"]
-    assert len(rows) == plots.HTML_MAX_POINTS
+    rows = report_html.curve_spec(Curve("l", "l", "x", "y", "x", "y", long, None))["data"]["values"]
+    assert len(rows) == report_html.HTML_MAX_POINTS
 
 
 def test_real_bundle_is_inlined_once_and_is_safe() -> None:
-    js = plots.vega_javascript()
+    js = report_html.vega_javascript()
     assert 300_000 < len(js) < 3_000_000
     assert "</script" not in js.lower()
     assert "window.vegaEmbed" in js

@@ -19,7 +19,8 @@ import pytest
 from mlci import dvc
 from mlci.check import measure
 from mlci.metrics import diff_values
-from mlci.plots import BASE_COLOUR, HEAD_COLOUR, Curve, Plots, render_html
+from mlci.plots import BASE_COLOUR, HEAD_COLOUR, Curve, Plots
+from mlci.report_html import render_html
 from mlci.results import Change
 
 pytestmark = [
