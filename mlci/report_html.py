@@ -21,7 +21,7 @@ from mlci import resources
 from mlci.errors import MlciError
 from mlci.plots import COLOURS, HEAD_COLOUR, delta_text, downsample, numeric_changes, present
 from mlci.report import fmt_change, fmt_value
-from mlci.results import Change, Confusion, Curve, Plots
+from mlci.results import Change, Confusion, Curve, ImagePlot, Plots
 
 # Most points kept per revision and curve in report.html: enough for any ROC curve
 # at screen resolution, while a 1,000,000-row log cannot blow up the page.
@@ -37,6 +37,10 @@ th, td { border: 1px solid #d1d9e0; padding: .25rem .6rem; }
 th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.diag { font-weight: 600; }
 section.plot { margin: 1.5rem 0; } .chart { display: block; }
+.pair { display: flex; flex-wrap: wrap; gap: 1rem; }
+figure { margin: 0; max-width: calc(50% - .5rem); }
+figure img { max-width: 100%; border: 1px solid #d1d9e0; }
+figcaption { color: #59636e; font-size: .85rem; }
 .failed { color: #d1242f; } .note { color: #59636e; }
 """
 
@@ -286,6 +290,33 @@ def _confusion_table(conf: Confusion) -> str:
     )
 
 
+# What an image plot may be inlined as: the data: URIs mlci.dvc.plotdata writes. A
+# results file is rendered only by the run that wrote it, but check anyway.
+_IMAGE_URI = re.compile(r"data:image/(png|jpeg|gif|svg\+xml);base64,[A-Za-z0-9+/]*={0,2}")
+
+
+def _figure(label: str, present: bool, uri: str | None, path: str) -> str:
+    if uri is not None and _IMAGE_URI.fullmatch(uri):
+        body = f'<img src="{uri}" alt="{_esc(path)} at {label}">'
+    elif present:
+        body = '<p class="note">not inlined</p>'
+    else:
+        body = f'<p class="note">not at {label}</p>'
+    return f"<figure><figcaption>{label}</figcaption>{body}</figure>"
+
+
+def _image_section(image: ImagePlot) -> str:
+    """Base and head side by side. An ``<img>`` runs no script, SVG included."""
+    figures = _figure("base", image.in_base, image.base_uri, image.path) + _figure(
+        "head", image.in_head, image.head_uri, image.path
+    )
+    note = f'<p class="note">{_esc(image.note)}</p>' if image.note else ""
+    return (
+        f'<section class="plot"><p class="id">{_esc(image.path)}</p>'
+        f'<div class="pair">{figures}</div>{note}</section>'
+    )
+
+
 def _section(chart_id: str | None, *html_parts: str) -> str:
     chart = f'<div class="chart" id="{chart_id}"></div>' if chart_id else ""
     return '<section class="plot">' + chart + "".join(html_parts) + "</section>"
@@ -336,13 +367,8 @@ def render_html(plots: Plots, title: str, metrics: Sequence[Change] = ()) -> str
             note = f"{conf.title or conf.id}: no data at base or head."
             parts.append(_section(None, f'<p class="note">{_esc(note)}</p>'))
     if plots.images:
-        items = "".join(
-            f'<li><span class="id">{_esc(image.path)}</span>: '
-            f"{'at base' if image.in_base else 'not at base'}, "
-            f"{'at head' if image.in_head else 'not at head'}</li>"
-            for image in plots.images
-        )
-        parts.append(f"<h3>Image plots</h3><ul>{items}</ul>")
+        parts.append("<h3>Image plots</h3>")
+        parts.extend(_image_section(image) for image in plots.images)
     if plots.errors:
         items = "".join(f"<li>{_esc(error)}</li>" for error in plots.errors)
         parts.append(f"<h2>Plots that could not be read</h2><ul>{items}</ul>")

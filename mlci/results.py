@@ -139,6 +139,11 @@ class ImagePlot:
     path: str
     in_base: bool
     in_head: bool
+    # The image at base / head as a data: URI, for report.html; None when it is not
+    # there or too large to inline (``note`` says which).
+    base_uri: str | None = None
+    head_uri: str | None = None
+    note: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 from pathlib import Path
@@ -337,7 +338,18 @@ def test_html_escapes_every_string_from_the_pull_request(no_bundle: None) -> Non
         Plots(
             curves=(curve,),
             confusions=(conf,),
-            images=(ImagePlot(evil, evil, True, False),),
+            images=(
+                ImagePlot(evil, evil, True, False, note=evil),
+                # a results file cannot smuggle markup or another kind of URI into <img>
+                ImagePlot(
+                    "a.png",
+                    "a.png",
+                    True,
+                    True,
+                    base_uri="data:text/html;base64,PHNjcmlwdD4=",
+                    head_uri='data:image/png;base64,AAAA" onerror="alert(1)',
+                ),
+            ),
             errors=(f"{evil} at base: boom",),
         ),
         title=evil,
@@ -484,7 +496,16 @@ def test_plots_at_two_revisions(repo: Repo, plotted: dict[str, str]) -> None:
     assert conf.base == ((3, 1, 0), (0, 2, 0), (0, 0, 0))
     assert conf.head == ((4, 0, 0), (0, 2, 0), (1, 0, 1))
 
-    assert found.images == (ImagePlot("plots/sample.png", "plots/sample.png", False, True),)
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
+    assert found.images == (
+        ImagePlot(
+            "plots/sample.png",
+            "plots/sample.png",
+            False,
+            True,
+            head_uri=f"data:image/png;base64,{png}",
+        ),
+    )
     (error,) = found.errors
     assert error.startswith("plots/bad.csv at head: ")
     assert "nope" in error
@@ -559,3 +580,53 @@ def test_plots_at_on_the_example_project(demo_ws: Path) -> None:
     assert math.isclose(test_rows, len((project / "plots/confusion.csv").read_text().split()) - 1)
     assert "False positive rate" in mermaid_curve(roc)
     assert "**benign**" in confusion_markdown(conf)
+
+
+def test_image_plots_are_inlined_side_by_side(no_bundle: None) -> None:
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\nbase").decode()
+    svg = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg"/>').decode()
+    page = render_html(
+        Plots(
+            images=(
+                ImagePlot(
+                    "plots/cm.png",
+                    "plots/cm.png",
+                    True,
+                    True,
+                    base_uri=f"data:image/png;base64,{png}",
+                    head_uri=f"data:image/png;base64,{png}",
+                ),
+                ImagePlot(
+                    "new.svg", "new.svg", False, True, head_uri=f"data:image/svg+xml;base64,{svg}"
+                ),
+            )
+        ),
+        "Report",
+    )
+    assert page.count(f'<img src="data:image/png;base64,{png}" alt="plots/cm.png at ') == 2
+    assert f'<img src="data:image/svg+xml;base64,{svg}" alt="new.svg at head">' in page
+    assert '<figcaption>base</figcaption><p class="note">not at base</p>' in page
+    assert "<script>" not in page  # images need no chart library
+
+
+def test_image_plots_past_the_size_limits_are_listed_not_inlined() -> None:
+    from mlci.dvc.plotdata import IMAGE_MAX_BYTES, IMAGES_MAX_BYTES, _image, _RevPlot
+
+    def rev(size: int) -> _RevPlot:
+        return _RevPlot("image", {}, "plots/big.png", content=b"x" * size)
+
+    image, left = _image("plots/big.png", rev(10), rev(IMAGE_MAX_BYTES + 1), IMAGES_MAX_BYTES)
+    assert image.base_uri is not None and image.base_uri.startswith("data:image/png;base64,")
+    assert image.head_uri is None
+    assert left == IMAGES_MAX_BYTES - 10
+    assert image.note == (
+        "not inlined, too large for report.html: head (2.0 MB); images are inlined up to "
+        "2 MB each and 10 MB in all"
+    )
+    # the budget for all images together runs out too
+    image, left = _image("plots/big.png", rev(1000), rev(1000), 1500)
+    assert (image.base_uri is not None, image.head_uri is None, left) == (True, True, 500)
+    assert "head (0.0 MB)" in image.note
+    page = render_html(Plots(images=(image,)), "Report")
+    assert '<figcaption>head</figcaption><p class="note">not inlined</p>' in page
+    assert "images are inlined up to 2 MB each" in page

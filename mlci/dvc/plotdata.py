@@ -8,6 +8,7 @@ points into :class:`mlci.results.Curve` / :class:`~mlci.results.Confusion` /
 
 from __future__ import annotations
 
+import base64
 import io
 import math
 from collections.abc import Mapping
@@ -23,6 +24,18 @@ if TYPE_CHECKING:
     from dvc.repo import Repo
 
 _CONFUSION_TEMPLATES = ("confusion", "confusion_normalized")
+# Image plots are inlined into report.html (and so carried in mlci-results.json) up to
+# these sizes; larger ones are listed with a note.
+IMAGE_MAX_BYTES = 2_000_000
+IMAGES_MAX_BYTES = 10_000_000
+# The extensions `dvc plots` treats as images, and how a browser is told what they are.
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+}
 _Series = tuple[tuple[float, float], ...]
 
 
@@ -35,6 +48,7 @@ class _RevPlot:
     path: str
     series: Mapping[tuple[str, str], _Series] | None = None  # curve: (file, y field) -> points
     counts: Mapping[tuple[str, str], int] | None = None  # confusion: (actual, predicted) -> n
+    content: bytes | None = None  # image: the file
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,7 @@ def combine_plots(base: RevPlots | None, head: RevPlots | None) -> Plots:
     curves: list[Curve] = []
     confusions: list[Confusion] = []
     images: list[ImagePlot] = []
+    budget = IMAGES_MAX_BYTES  # what is left for inlining images into report.html
     for plot_id in [*new_plots, *(plot_id for plot_id in old_plots if plot_id not in new_plots)]:
         new, old = new_plots.get(plot_id), old_plots.get(plot_id)
         if new is not None and old is not None and old.kind != new.kind:
@@ -68,10 +83,8 @@ def combine_plots(base: RevPlots | None, head: RevPlots | None) -> Plots:
             old = None
         kind = new.kind if new is not None else old.kind if old is not None else ""
         if kind == "image":
-            path = (new or old).path  # type: ignore[union-attr]
-            images.append(
-                ImagePlot(plot_id, path, in_base=old is not None, in_head=new is not None)
-            )
+            image, budget = _image(plot_id, old, new, budget)
+            images.append(image)
         elif kind == "confusion":
             confusions.append(_confusion(plot_id, old, new))
         else:
@@ -82,6 +95,44 @@ def combine_plots(base: RevPlots | None, head: RevPlots | None) -> Plots:
         images=tuple(images),
         errors=tuple(errors),
     )
+
+
+def _image(
+    plot_id: str, old: _RevPlot | None, new: _RevPlot | None, budget: int
+) -> tuple[ImagePlot, int]:
+    """An image plot with the image at each revision inlined while ``budget`` (bytes)
+    lasts, and what is left of the budget."""
+    path = (new or old).path  # type: ignore[union-attr]  # one of them is there
+    mime = IMAGE_TYPES.get(Path(path).suffix.lower())
+    uris: list[str | None] = []
+    skipped = []
+    for label, found in (("base", old), ("head", new)):
+        content = found.content if found is not None else None
+        if content is None or mime is None:
+            uris.append(None)
+        elif len(content) > min(IMAGE_MAX_BYTES, budget):
+            uris.append(None)
+            skipped.append(f"{label} ({len(content) / 1e6:.1f} MB)")
+        else:
+            budget -= len(content)
+            uris.append(f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}")
+    note = ""
+    if skipped:
+        note = (
+            f"not inlined, too large for report.html: {' and '.join(skipped)}; images are "
+            f"inlined up to {IMAGE_MAX_BYTES // 1_000_000} MB each and "
+            f"{IMAGES_MAX_BYTES // 1_000_000} MB in all"
+        )
+    image = ImagePlot(
+        plot_id,
+        path,
+        in_base=old is not None,
+        in_head=new is not None,
+        base_uri=uris[0],
+        head_uri=uris[1],
+        note=note,
+    )
+    return image, budget
 
 
 def read_plots(repo: Repo, rev: str) -> RevPlots:
@@ -123,7 +174,13 @@ def read_plots(repo: Repo, rev: str) -> RevPlots:
         props = dict(definition or {})
         if Path(inner_id).suffix in SUPPORTED_IMAGE_EXTENSIONS:  # as `dvc plots` decides
             if "data" in source_data.get(inner_id, {}):
-                found[plot_id] = _RevPlot("image", props, inner_id)
+                content = source_data[inner_id]["data"]
+                found[plot_id] = _RevPlot(
+                    "image",
+                    props,
+                    inner_id,
+                    content=content if isinstance(content, bytes) else None,
+                )
             continue
         files = infer_data_sources(inner_id, props)
         data = {f: source_data[f]["data"] for f in files if "data" in source_data.get(f, {})}
