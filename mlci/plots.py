@@ -251,37 +251,70 @@ def delta_text(head: int, base: int) -> str:
     return f"{head} ({diff:+d})" if diff else str(head)
 
 
-def confusion_markdown(conf: Confusion) -> str:
-    """A Markdown table: rows are actual classes, columns predicted ones.
+def _shares(matrix: tuple[tuple[int, ...], ...]) -> list[list[float]]:
+    """Each cell as a percentage of its row (its actual class); 0 for an empty row."""
+    return [[100 * n / sum(row) if sum(row) else 0.0 for n in row] for row in matrix]
 
-    Each cell is the head count and its change against base (``41 (+2)``; an unchanged
-    cell is just ``41``); the diagonal is bold. With only one revision present its
-    counts are shown as they are.
+
+def _share_text(head: float, base: float | None) -> str:
+    text = f"{head:.1f}%"
+    if base is None or round(head - base, 1) == 0:
+        return text
+    return f"{text} ({head - base:+.1f})"
+
+
+def confusion_cells(conf: Confusion) -> tuple[list[list[str]], str] | None:
+    """The cells of a confusion matrix table, ``[actual][predicted]``, and a caption:
+    what the comment's Markdown table and report.html's HTML table both show.
+
+    Counts as ``41 (+2)``: the head count and its change against base (an unchanged
+    cell is just ``41``). A ``confusion_normalized`` plot shows each actual class's
+    row as shares, ``95.2% (+1.3)``, the change in percentage points. With only one
+    revision present its values are shown as they are. None when there is no data.
     """
     shown = conf.head if conf.head is not None else conf.base
-    title = f"**{escape_md(conf.title or conf.id)}**"
     if shown is None or not conf.labels:
+        return None
+    base = conf.base if conf.head is not None else None  # changes only with both
+    if conf.normalized:
+        now = _shares(shown)
+        then = _shares(base) if base is not None else None
+        cells = [
+            [_share_text(row[j], then[i][j] if then else None) for j in range(len(row))]
+            for i, row in enumerate(now)
+        ]
+        unit, what = "shares", "shares of each actual class (row), in %"
+        change = "in percentage points"
+    else:
+        cells = [
+            [str(n) if base is None else delta_text(n, base[i][j]) for j, n in enumerate(row)]
+            for i, row in enumerate(shown)
+        ]
+        unit, what, change = "counts", "counts", "in brackets"
+    if base is not None and base == shown:
+        caption = f"Same {unit} at base and head."
+    elif base is not None:
+        caption = f"Head {what}, with the change against base {change}."
+    elif conf.head is not None:
+        caption = f"Head {what}. Not present at base."
+    else:
+        caption = f"Base {what}. Not present at head."
+    return cells, caption
+
+
+def confusion_markdown(conf: Confusion) -> str:
+    """A Markdown table: rows are actual classes, columns predicted ones, the diagonal
+    bold; cells and caption from :func:`confusion_cells`."""
+    title = f"**{escape_md(conf.title or conf.id)}**"
+    found = confusion_cells(conf)
+    if found is None:
         return f"{title}: no data at base or head.\n"
+    cells, caption = found
     corner = escape_md(f"{conf.x_label} ↓ / {conf.y_label} →")
     header = "| " + " | ".join([corner, *(escape_md(label) for label in conf.labels)]) + " |"
     rule = "|---|" + "--:|" * len(conf.labels)
     rows = []
     for i, label in enumerate(conf.labels):
-        cells = []
-        for j in range(len(conf.labels)):
-            count = shown[i][j]
-            if conf.head is not None and conf.base is not None:
-                text = delta_text(count, conf.base[i][j])
-            else:
-                text = str(count)
-            cells.append(f"**{text}**" if i == j else text)
-        rows.append("| " + " | ".join([f"**{escape_md(label)}**", *cells]) + " |")
-    if conf.head is not None and conf.head == conf.base:
-        note = "Same counts at base and head."
-    elif conf.head is not None and conf.base is not None:
-        note = "Head counts, with the change against base in brackets."
-    elif conf.head is not None:
-        note = "Head counts. Not present at base."
-    else:
-        note = "Base counts. Not present at head."
-    return "\n".join([title, "", header, rule, *rows, "", f"*{note}*"]) + "\n"
+        row = [f"**{text}**" if i == j else text for j, text in enumerate(cells[i])]
+        rows.append("| " + " | ".join([f"**{escape_md(label)}**", *row]) + " |")
+    return "\n".join([title, "", header, rule, *rows, "", f"*{caption}*"]) + "\n"

@@ -19,7 +19,14 @@ from typing import Any
 
 from mlci import resources
 from mlci.errors import MlciError
-from mlci.plots import COLOURS, HEAD_COLOUR, delta_text, downsample, numeric_changes, present
+from mlci.plots import (
+    COLOURS,
+    HEAD_COLOUR,
+    confusion_cells,
+    downsample,
+    numeric_changes,
+    present,
+)
 from mlci.report import fmt_change, fmt_value
 from mlci.results import Change, Confusion, Curve, ImagePlot, Plots
 
@@ -151,17 +158,29 @@ def curve_spec(curve: Curve, max_points: int = HTML_MAX_POINTS) -> dict[str, Any
 
 
 def confusion_spec(conf: Confusion) -> dict[str, Any]:
-    """A Vega-Lite heatmap per revision (base left, head right) with counts in the cells."""
+    """A Vega-Lite heatmap per revision (base left, head right) with counts in the cells,
+    or, for ``confusion_normalized``, each actual class's share (its row) in percent."""
     rows: list[dict[str, Any]] = []
-    peak = 0
+    field = "share" if conf.normalized else "count"
+    peak = 0.0
     for rev, matrix in (("base", conf.base), ("head", conf.head)):
         if matrix is None:
             continue
         for i, actual in enumerate(conf.labels):
+            total = sum(matrix[i])
             for j, predicted in enumerate(conf.labels):
                 count = matrix[i][j]
-                peak = max(peak, count)
-                rows.append({"rev": rev, "actual": actual, "predicted": predicted, "count": count})
+                share = round(100 * count / total, 1) if total else 0.0
+                peak = max(peak, share if conf.normalized else count)
+                rows.append(
+                    {
+                        "rev": rev,
+                        "actual": actual,
+                        "predicted": predicted,
+                        "count": count,
+                        "share": share,
+                    }
+                )
     revs = [rev for rev, matrix in (("base", conf.base), ("head", conf.head)) if matrix is not None]
     labels = list(conf.labels)
     size = max(120, min(480, 60 * len(labels)))
@@ -190,9 +209,9 @@ def confusion_spec(conf: Confusion) -> dict[str, Any]:
                     "mark": {"type": "rect", "tooltip": True},
                     "encoding": {
                         "color": {
-                            "field": "count",
+                            "field": field,
                             "type": "quantitative",
-                            "title": "Count",
+                            "title": "% of actual" if conf.normalized else "Count",
                             "scale": {"scheme": "blues"},
                         }
                     },
@@ -200,10 +219,10 @@ def confusion_spec(conf: Confusion) -> dict[str, Any]:
                 {
                     "mark": {"type": "text", "fontSize": 13},
                     "encoding": {
-                        "text": {"field": "count", "type": "quantitative"},
+                        "text": {"field": field, "type": "quantitative"},
                         "color": {
                             "condition": {
-                                "test": f"datum.count > {peak * 0.6:.6g}",
+                                "test": f"datum.{field} > {peak * 0.6:.6g}",
                                 "value": "white",
                             },
                             "value": "black",
@@ -261,28 +280,19 @@ def _metrics_table(changes: Sequence[Change]) -> str:
 
 
 def _confusion_table(conf: Confusion) -> str:
-    shown = conf.head if conf.head is not None else conf.base
-    if shown is None:
+    found = confusion_cells(conf)
+    if found is None:
         return ""
-    base = conf.base if conf.head is not None else None  # deltas only with both
+    cells, caption = found
     head_cells = "".join(f"<th>{_esc(label)}</th>" for label in conf.labels)
     corner = _esc(f"{conf.x_label} ↓ / {conf.y_label} →")
     body = []
     for i, label in enumerate(conf.labels):
-        cells = []
-        for j in range(len(conf.labels)):
-            text = str(shown[i][j]) if base is None else delta_text(shown[i][j], base[i][j])
-            cls = "num diag" if i == j else "num"
-            cells.append(f'<td class="{cls}">{_esc(text)}</td>')
-        body.append(f"<tr><th>{_esc(label)}</th>{''.join(cells)}</tr>")
-    if base is not None and base == shown:
-        caption = "Same counts at base and head."
-    elif base is not None:
-        caption = "Head counts, with the change against base in brackets."
-    elif conf.head is not None:
-        caption = "Head counts. Not present at base."
-    else:
-        caption = "Base counts. Not present at head."
+        row = "".join(
+            f'<td class="{"num diag" if i == j else "num"}">{_esc(text)}</td>'
+            for j, text in enumerate(cells[i])
+        )
+        body.append(f"<tr><th>{_esc(label)}</th>{row}</tr>")
     return (
         f"<table><thead><tr><th>{corner}</th>{head_cells}</tr></thead>\n<tbody>\n"
         + "\n".join(body)

@@ -131,6 +131,8 @@ class Confusion:
     labels: tuple[str, ...]  # union of the classes at both revisions, sorted
     base: tuple[tuple[int, ...], ...] | None  # counts[actual][predicted]
     head: tuple[tuple[int, ...], ...] | None
+    # DVC's confusion_normalized: shown as each actual class's share, row by row
+    normalized: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import math
 import re
 from pathlib import Path
@@ -244,6 +245,50 @@ def test_confusion_missing_at_head_shows_base_counts() -> None:
     text = confusion_markdown(conf)
     assert "| **y** | 3 | **4** |" in text
     assert text.endswith("*Base counts. Not present at head.*\n")
+
+
+def test_normalized_confusion_shows_shares_of_each_actual_class() -> None:
+    # DVC's confusion_normalized template divides each cell by its row (actual class)
+    conf = Confusion(
+        "c",
+        "C",
+        "Actual",
+        "Predicted",
+        ("cat", "dog"),
+        base=((9, 1), (0, 0)),  # no dog at base: an empty row is 0%, not a division error
+        head=((18, 2), (1, 3)),
+        normalized=True,
+    )
+    assert confusion_markdown(conf) == (
+        "**C**\n"
+        "\n"
+        "| Actual ↓ / Predicted → | cat | dog |\n"
+        "|---|--:|--:|\n"
+        "| **cat** | **90.0%** | 10.0% |\n"
+        "| **dog** | 25.0% (+25.0) | **75.0% (+75.0)** |\n"
+        "\n"
+        "*Head shares of each actual class (row), in %, with the change against base in "
+        "percentage points.*\n"
+    )
+    page = render_html(Plots(confusions=(conf,)), "Report")
+    assert '<td class="num diag">90.0%</td><td class="num">10.0%</td>' in page
+    spec = report_html.confusion_spec(conf)
+    head_dog = [
+        row
+        for row in spec["data"]["values"]
+        if (row["rev"], row["actual"], row["predicted"]) == ("head", "dog", "dog")
+    ]
+    assert head_dog == [
+        {"rev": "head", "actual": "dog", "predicted": "dog", "count": 3, "share": 75.0}
+    ]
+    layers = spec["spec"]["layer"]
+    assert layers[0]["encoding"]["color"]["field"] == "share"
+    assert layers[1]["encoding"]["text"]["field"] == "share"
+    counts = dataclasses.replace(conf, normalized=False)
+    assert report_html.confusion_spec(counts)["spec"]["layer"][1]["encoding"]["text"] == {
+        "field": "count",
+        "type": "quantitative",
+    }
 
 
 def test_confusion_labels_are_markdown_escaped() -> None:
@@ -493,6 +538,7 @@ def test_plots_at_two_revisions(repo: Repo, plotted: dict[str, str]) -> None:
         "Predicted",
     )
     assert conf.labels == ("cat", "dog", "owl")
+    assert conf.normalized is False
     assert conf.base == ((3, 1, 0), (0, 2, 0), (0, 0, 0))
     assert conf.head == ((4, 0, 0), (0, 2, 0), (1, 0, 1))
 
@@ -630,3 +676,20 @@ def test_image_plots_past_the_size_limits_are_listed_not_inlined() -> None:
     page = render_html(Plots(images=(image,)), "Report")
     assert '<figcaption>head</figcaption><p class="note">not inlined</p>' in page
     assert "images are inlined up to 2 MB each" in page
+
+
+def test_confusion_normalized_is_read_as_normalized(repo: Repo) -> None:
+    repo.commit(
+        "normalized",
+        {
+            "dvc.yaml": PLOTS_DVC_YAML.replace(
+                "template: confusion", "template: confusion_normalized"
+            ),
+            "plots/roc.csv": "fpr,tpr\n0,0\n1,1\n",
+            "plots/confusion.csv": confusion_csv({("cat", "cat"): 3, ("cat", "dog"): 1}),
+        },
+    )
+    (conf,) = read_plots(repo, {"base": "HEAD", "head": "workspace"}).confusions
+    assert conf.normalized is True
+    assert conf.head == ((3, 1), (0, 0))  # counts are kept; shares are computed to show
+    assert "| **cat** | **75.0%** | 25.0% |" in confusion_markdown(conf)

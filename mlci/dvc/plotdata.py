@@ -261,6 +261,7 @@ def _confusion(plot_id: str, old: _RevPlot | None, new: _RevPlot | None) -> Conf
         labels=labels,
         base=matrix(base),
         head=matrix(head),
+        normalized=props.get("template") == "confusion_normalized",
     )
 
 
