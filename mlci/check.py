@@ -129,8 +129,8 @@ def measure(
     the data checks, given the base revision to read the base's data from.
 
     Head first, while the index ``dvc status`` built for the workspace is still there;
-    then base, every read in one switch. Three DVC index builds in all (one when head
-    and base are the same revision's plots aside).
+    then base, every read in one switch to it. On an up-to-date workspace DVC builds
+    its index twice per check: once for the workspace, once for the base.
     """
     with repo.at(head_rev, "head") as head:
         head_metrics, head_params = head.metrics(), head.params()

@@ -328,7 +328,9 @@ class Revision:
         try:
             return self.repo.dvcfs
         except (DvcException, OSError, ValueError) as exc:
-            raise DvcError(f"DVC cannot read {self.repo.root_dir} at {self.short}: {exc}") from None
+            raise DvcError(
+                f"DVC cannot read the {self.label} revision ({self.short}): {exc}"
+            ) from None
 
     @property
     def short(self) -> str:
