@@ -407,3 +407,31 @@ def test_datetime_and_json_strings(tmp_path: Path) -> None:
     )
     assert numbers[("n", "type")].reason == "1 of 3 rows are not int: 'x'"
     assert numbers[("n", "max")].reason == "1 of 3 rows above max 10: 12"
+
+
+def test_datasets_checked_in_one_connection_do_not_see_each_other(tmp_path: Path) -> None:
+    # mlci check runs every dataset's checks in one DuckDB connection: each must come out
+    # as it does in a connection of its own, whatever ran before it.
+    from mlci.checks.io import connect
+
+    (tmp_path / "a.csv").write_text(CLEAN)
+    (tmp_path / "b.csv").write_text("id,age\n1,x\n1,7\n")
+    spec_a = DatasetSpec(
+        path="a.csv", columns=(("id", ColumnSpec(type="int", unique=True)),), rows_min=4
+    )
+    spec_b = DatasetSpec(
+        path="b.csv", columns=(("id", ColumnSpec(unique=True)), ("age", ColumnSpec(type="int")))
+    )
+    alone = [
+        check_dataset([tmp_path / "a.csv"], spec_a, root=tmp_path, settings=SETTINGS),
+        check_dataset([tmp_path / "b.csv"], spec_b, root=tmp_path, settings=SETTINGS),
+    ]
+    with connect(SETTINGS) as con:
+        shared = [
+            check_dataset([tmp_path / "a.csv"], spec_a, root=tmp_path, connection=con),
+            check_dataset([tmp_path / "b.csv"], spec_b, root=tmp_path, connection=con),
+            check_dataset([tmp_path / "a.csv"], spec_a, root=tmp_path, connection=con),
+        ]
+    assert shared == [*alone, alone[0]]
+    assert any(r.outcome == "fail" for r in alone[1])  # b's duplicate id and 'x'
+    assert all(r.outcome == "pass" for r in alone[0])

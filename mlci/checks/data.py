@@ -586,13 +586,18 @@ def check_dataset(
     *,
     root: Path | None = None,
     settings: EngineSettings | None = None,
+    connection: duckdb.DuckDBPyConnection | None = None,
 ) -> tuple[CheckResult, ...]:
     """Run every check of ``spec`` on ``files`` (one dataset); never raises for bad data.
 
     ``root``: reasons name files relative to it (e.g. the repository root).
+    ``connection``: a DuckDB connection from :func:`io.connect` to run in (the checks
+    leave nothing behind in it); by default one of ``settings`` is opened and closed.
     """
     if not files:
         return (CheckResult(spec.path, None, "exists", "fail", f"no files match {spec.path!r}"),)
+    if connection is not None:
+        return _check(connection, list(files), spec, root)
     with io.connect(settings) as con:
         return _check(con, list(files), spec, root)
 

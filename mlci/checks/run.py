@@ -12,12 +12,16 @@ import hashlib
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlci import dvc
 from mlci.checks.data import check_dataset
-from mlci.checks.io import resolve_files
+from mlci.checks.io import connect, resolve_files
 from mlci.config import Config, DataRule
 from mlci.results import CheckResult, DatasetReport, DriftResult, Outcome, worst
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def _outcome(checks: Sequence[CheckResult], drift: DriftResult | None, severity: str) -> Outcome:
@@ -62,25 +66,36 @@ def check_data(
     """Check each dataset's head files (the workspace's, under ``root``); compare them
     with the same files read at the base revision, ``at_base``, for drift."""
     reports = []
-    for rule, source in _rules(base, head):
-        spec = rule.spec
-        head_files = resolve_files(root, spec.path)
-        checks = check_dataset(head_files, spec, root=root)
-        drift = skipped = None
-        if rule.drift is not None:
-            drift, skipped = _drift(root, at_base, rule, head_files)
-        reports.append(
-            DatasetReport(
-                path=spec.path,
-                outcome=_outcome(checks, drift, rule.severity),
-                severity=rule.severity,
-                checks=checks,
-                drift=drift,
-                drift_skipped=skipped,
-                source=source,
-            )
-        )
+    # One DuckDB database for every dataset's checks: opening one costs ~15 ms, and
+    # the checks only query files, leaving nothing behind in it.
+    with connect() as con:
+        for rule, source in _rules(base, head):
+            reports.append(_check_rule(root, at_base, rule, source, con))
     return tuple(reports)
+
+
+def _check_rule(
+    root: Path,
+    at_base: dvc.Revision,
+    rule: DataRule,
+    source: str,
+    con: duckdb.DuckDBPyConnection,
+) -> DatasetReport:
+    spec = rule.spec
+    head_files = resolve_files(root, spec.path)
+    checks = check_dataset(head_files, spec, root=root, connection=con)
+    drift = skipped = None
+    if rule.drift is not None:
+        drift, skipped = _drift(root, at_base, rule, head_files)
+    return DatasetReport(
+        path=spec.path,
+        outcome=_outcome(checks, drift, rule.severity),
+        severity=rule.severity,
+        checks=checks,
+        drift=drift,
+        drift_skipped=skipped,
+        source=source,
+    )
 
 
 def _drift(
