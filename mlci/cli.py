@@ -463,8 +463,8 @@ def _exit(code: object) -> NoReturn:
 
     By now every file mlci writes is written and closed. What is left is the
     interpreter's own shutdown: garbage collection over the objects DVC, GitPython
-    and DuckDB leave behind, measured at 0.2-0.3 s per run, a third of a whole
-    `mlci check` on a small project. atexit handlers still run and the streams are
+    and DuckDB leave behind, measured at 0.2-0.3 s per run, a fifth to a quarter of a
+    whole `mlci check` on a small project. atexit handlers still run and the streams are
     flushed; only the final collection is skipped.
     """
     if code is None:
