@@ -101,6 +101,12 @@ def read_context(env: Mapping[str, str] | None = None) -> Context:
         before = _str(event.get("before"))
         base_sha = before if before and before != _ZERO_SHA else None
         head_sha = _str(event.get("after")) or env.get("GITHUB_SHA")
+    elif event_name == "merge_group":
+        group = event.get("merge_group")
+        if isinstance(group, dict):
+            base_sha = _str(group.get("base_sha"))
+            head_sha = _str(group.get("head_sha"))
+        head_sha = head_sha or env.get("GITHUB_SHA")
     elif event_name == "workflow_run":
         run = event.get("workflow_run", {})
         head_sha = _str(run.get("head_sha")) if isinstance(run, dict) else None

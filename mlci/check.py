@@ -14,10 +14,13 @@ from pathlib import Path
 from mlci import __version__, dvc, gates
 from mlci.checks.tests import run_tests
 from mlci.config import CONFIG_FILE, Config, parse_config
+from mlci.errors import ConfigError
 from mlci.git import Repository, Rev, scrub_hook_env
 from mlci.metrics import diff_values
+from mlci.policy import Policy, choose_base
 from mlci.results import (
     DatasetReport,
+    GateResult,
     LoadError,
     PipelineRun,
     Plots,
@@ -35,7 +38,11 @@ def _no_group(title: str) -> AbstractContextManager[None]:
 @dataclass(frozen=True)
 class CheckOptions:
     path: Path
-    base: str | None = None
+    base: str | None = None  # --base
+    # The CI event's base commit (a pull request's base.sha, a push's `before`), and
+    # $MLCI_BASE: used, in that order, when there is no --base.
+    event_base: str | None = None
+    env_base: str | None = None
     pull: bool | None = None  # None: as mlci.yaml says (default on)
     repro: bool | None = None
     emit: Callable[[str], None] = print
@@ -69,23 +76,74 @@ def open_project(path: Path) -> Project:
     return Project(git=repo, dvc_root=dvc_root, config_relpath=relpath, head_config=head_config)
 
 
-def _base_config(project: Project, base: Rev) -> Config | None:
-    text = project.git.read_file(base.sha, project.config_relpath)
-    if text is None:
-        return None
-    return parse_config(text, f"{project.config_relpath} at base {base.short}")
+def _config_at(project: Project, rev: str, label: str) -> tuple[Config | None, str | None]:
+    """The mlci.yaml at ``rev`` (None when there is none), or why it cannot be read."""
+    source = f"{project.config_relpath} at {label}"
+    try:
+        text = project.git.read_file(rev, project.config_relpath)
+        return (None if text is None else parse_config(text, source)), None
+    except ConfigError as exc:
+        return None, str(exc)
+
+
+def resolve_base(project: Project, options: CheckOptions) -> tuple[Rev, tuple[str, ...]]:
+    """The revision to compare against, as the policy orders the candidates, and notes."""
+    default_config = None
+    default_where = ""
+    default_branch = None
+    if not (options.base or options.event_base or options.env_base):
+        default_branch = project.git.default_branch()
+        ref = project.git.branch_ref(default_branch) if default_branch else None
+        if ref is not None:
+            default_where = f"{project.config_relpath} on {default_branch}"
+            default_config, _ = _config_at(project, ref, default_branch or ref)
+    choice = choose_base(
+        explicit=options.base,
+        event_base=options.event_base,
+        env_base=options.env_base,
+        default_branch=default_branch,
+        default_config=default_config,
+        default_config_where=default_where,
+        head_config=project.head_config,
+    )
+    if choice.revision is not None:
+        return project.git.resolve(choice.revision, choice.where), choice.notes
+    assert choice.branch is not None
+    return project.git.resolve_base(choice.branch, choice.where), choice.notes
+
+
+def make_policy(project: Project, base: Rev, notes: tuple[str, ...] = ()) -> Policy:
+    """The policy of this run: the base's mlci.yaml (at the base commit) and the head's."""
+    base_config, base_error = _config_at(project, base.sha, f"base {base.short}")
+    found = list(notes)
+    if base_error is not None:
+        found.append(
+            f"The base's {CONFIG_FILE} is broken, so this branch's file gates this run "
+            f"(fix it on the base branch): {base_error}"
+        )
+    elif base_config is None and project.head_config is None:
+        found.append(f"No {CONFIG_FILE} at base or head: metrics are shown, nothing is gated.")
+    elif base_config is None:
+        found.append(f"No {CONFIG_FILE} at base: the gates come from this branch's file.")
+    return Policy(
+        base_config=base_config,
+        head_config=project.head_config,
+        base_error=base_error,
+        config_file=project.config_relpath,
+        notes=tuple(found),
+    )
 
 
 def _prepare(
-    project: Project, options: CheckOptions, config: Config, repo: dvc.DvcRepo
+    project: Project, options: CheckOptions, policy: Policy, repo: dvc.DvcRepo
 ) -> PipelineRun:
-    want_pull = config.pipeline.pull if options.pull is None else options.pull
-    want_repro = config.pipeline.repro if options.repro is None else options.repro
-    skipped: list[str] = []
+    decision = policy.pipeline(options.pull, options.repro)
+    want_pull, want_repro = decision.pull, decision.repro
+    skipped: list[str] = list(decision.notes)
     status = repo.status()
     pulled = False
     if not want_pull:
-        skipped.append("dvc pull skipped (--no-pull).")
+        skipped.append(f"dvc pull skipped ({_why_off(options.pull, policy, 'pull')}).")
     elif not status.missing_outputs:
         pass  # everything the pipeline needs is already in the workspace
     elif not repo.has_remote():
@@ -98,13 +156,22 @@ def _prepare(
         status = repo.status()  # what is still out of date after the pull
     reproduced: tuple[str, ...] = ()
     if not want_repro:
-        skipped.append("dvc repro skipped (--no-repro): metrics are the workspace's as they are.")
+        skipped.append(
+            f"dvc repro skipped ({_why_off(options.repro, policy, 'repro')}): metrics are "
+            "the workspace's as they are."
+        )
     elif status.stale_stages:
         repo.close()
         with options.group("dvc repro"):
             dvc.run_dvc(project.dvc_root, ["repro"], options.emit, what="repro")
         reproduced = status.stale_stages
     return PipelineRun(pulled=pulled, reproduced=reproduced, skipped=tuple(skipped))
+
+
+def _why_off(flag: bool | None, policy: Policy, name: str) -> str:
+    if flag is not None:
+        return f"--no-{name}"
+    return f"pipeline.{name}: false in the base's {policy.config_file}"
 
 
 @dataclass(frozen=True)
@@ -155,13 +222,13 @@ def compare(
     head: RevInfo,
     found: Measured,
     *,
-    base_config: Config | None = None,
-    head_config: Config | None = None,
+    policy: Policy | None = None,
     pipeline: PipelineRun | None = None,
     notes: tuple[str, ...] = (),
     tests: TestRun | None = None,
 ) -> Results:
-    """Diff what was measured at both revisions and apply the gates."""
+    """Diff what was measured at both revisions and apply the policy's gates."""
+    policy = policy or Policy(base_config=None, head_config=None)
     metrics = diff_values(found.base_metrics.values, found.head_metrics.values)
     params = diff_values(found.base_params.values, found.head_params.values)
     errors = tuple(
@@ -173,14 +240,26 @@ def compare(
         for snapshot in (found.base_params, found.head_params)
         for e in snapshot.errors
     )
-    results_gates = gates.evaluate(metrics, base_config, head_config, errors)
-    config = head_config or base_config or Config()
+    results_gates = gates.evaluate(metrics, policy.base_config, policy.head_config, errors)
+    if policy.base_error is not None:
+        results_gates += (
+            GateResult(
+                key="*",
+                file=policy.config_file,
+                rule=f"the base's {policy.config_file} must be valid",
+                check="readable",
+                outcome="warn",
+                reason=f"the base's {policy.config_file} is broken; this branch's file was used",
+                severity="warn",
+                source="mlci",
+            ),
+        )
     outcomes: list[str] = [g.outcome for g in results_gates]
     outcomes += [d.outcome for d in found.data]
     if tests is not None:
         outcomes.append(tests.outcome)
     return Results(
-        title=(base_config or config).report.title,
+        title=policy.report.title,
         verdict=worst(outcomes),
         base=RevInfo(name=base.name, sha=base.sha),
         head=head,
@@ -188,10 +267,10 @@ def compare(
         params=params,
         gates=results_gates,
         errors=errors,
-        notes=notes,
+        notes=(*policy.notes, *notes),
         pipeline=pipeline,
-        fold_unchanged=config.report.fold_unchanged,
-        config_file=project.config_relpath if (base_config or head_config) else None,
+        fold_unchanged=policy.report.fold_unchanged,
+        config_file=project.config_relpath if policy.gated() else None,
         mlci_version=__version__,
         tests=tests,
         plots=found.plots,
@@ -199,11 +278,9 @@ def compare(
     )
 
 
-def _run_tests(
-    project: Project, options: CheckOptions, base: Config | None, head: Config | None
-) -> TestRun | None:
-    """The base's test command if it has one (a pull request cannot swap it), else the head's."""
-    settings = (base.tests if base else None) or (head.tests if head else None)
+def _run_tests(project: Project, options: CheckOptions, policy: Policy) -> TestRun | None:
+    """The test command the policy chooses (the base's when it names one)."""
+    settings = policy.tests()
     if settings is None or not options.tests:
         return None
     with options.group(f"tests: {settings.command}"):
@@ -217,16 +294,16 @@ def _run_tests(
 
 
 def _check_data(
-    project: Project, base_config: Config | None, head_config: Config | None
+    project: Project, policy: Policy
 ) -> Callable[[dvc.Revision], tuple[DatasetReport, ...]] | None:
-    """The data checks mlci.yaml declares, to run with the base revision at hand."""
-    if not any(config and config.data for config in (base_config, head_config)):
+    """The data checks the policy declares, to run with the base revision at hand."""
+    if not policy.data_rules():
         return None
 
     def check(base: dvc.Revision) -> tuple[DatasetReport, ...]:
         from mlci.checks.run import check_data  # DuckDB: only when data checks are declared
 
-        return check_data(project.dvc_root, base, base_config, head_config)
+        return check_data(project.dvc_root, base, policy.base_config, policy.head_config)
 
     return check
 
@@ -234,34 +311,21 @@ def _check_data(
 def run_check(options: CheckOptions) -> Results:
     """`mlci check`: resolve base and head, re-run the pipeline, diff and gate."""
     project = open_project(options.path)
-    config = project.head_config or Config()
-    base = project.git.resolve_base(options.base, config.base)
+    base, notes = resolve_base(project, options)
     head = project.git.head()
-    base_config = _base_config(project, base)
-    notes: list[str] = []
-    if base_config is None and project.head_config is None:
-        notes.append(f"No {CONFIG_FILE} at base or head: metrics are shown, nothing is gated.")
-    elif base_config is None:
-        notes.append(f"No {CONFIG_FILE} at base: the gates come from this branch's file.")
+    policy = make_policy(project, base, notes)
     with dvc.DvcRepo(project.dvc_root) as repo:
-        pipeline = _prepare(project, options, config, repo)
-        found = measure(
-            repo,
-            base.sha,
-            dvc.WORKSPACE,
-            data=_check_data(project, base_config, project.head_config),
-        )
+        pipeline = _prepare(project, options, policy, repo)
+        found = measure(repo, base.sha, dvc.WORKSPACE, data=_check_data(project, policy))
     # After DVC's lock is released: the project's tests may run DVC themselves.
-    tests = _run_tests(project, options, base_config, project.head_config)
+    tests = _run_tests(project, options, policy)
     return compare(
         project,
         base,
         options.head or RevInfo(name=head.name, sha=head.sha),
         found,
-        base_config=base_config,
-        head_config=project.head_config,
+        policy=policy,
         pipeline=pipeline,
-        notes=tuple(notes),
         tests=tests,
     )
 
@@ -269,10 +333,9 @@ def run_check(options: CheckOptions) -> Results:
 def run_diff(path: Path, base: str | None, head: str | None) -> Results:
     """`mlci diff`: metrics and params between two revisions, no pipeline, no gates."""
     project = open_project(path)
-    config = project.head_config or Config()
-    base_rev = project.git.resolve(base) if base else project.git.resolve_base(None, config.base)
+    base_rev, _ = resolve_base(project, CheckOptions(path=path, base=base))
     if head:
-        head_rev = project.git.resolve(head)
+        head_rev = project.git.resolve(head, "--head")
         head_info = RevInfo(name=head_rev.name, sha=head_rev.sha)
         head_ref = head_rev.sha
     else:

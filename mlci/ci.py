@@ -142,7 +142,7 @@ def run_ci(
         ref = (pull.get("head") or {}).get("ref")
         head = RevInfo(name=str(ref or context.head_sha[:7]), sha=context.head_sha)
     check = dataclasses.replace(
-        check, base=check.base or context.base_sha, head=head, group=_grouper(write)
+        check, event_base=context.base_sha, head=head, group=_grouper(write)
     )
     results = run_check(check)
     if options.title:

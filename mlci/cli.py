@@ -74,6 +74,7 @@ class PipelineFlags:
         return CheckOptions(
             path=Path.cwd(),
             base=self.base,
+            env_base=os.environ.get("MLCI_BASE") or None,
             pull=self.pull,
             repro=self.repro,
             tests=self.run_tests,
@@ -95,8 +96,9 @@ def pipeline_options(func: F) -> F:
         click.option(
             "--base",
             metavar="REV",
-            help="Revision to compare against. Default: merge-base of HEAD with "
-            "origin/<base branch>, else <base branch> (`base:` in mlci.yaml, default main).",
+            help="Revision to compare against. Default: the CI event's base commit, else "
+            "$MLCI_BASE, else the merge-base of HEAD with the base branch: `base:` in the "
+            "mlci.yaml of the default branch (origin/HEAD), else that branch itself.",
         ),
         click.option(
             "--pull/--no-pull",

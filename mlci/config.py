@@ -82,7 +82,7 @@ class DataRule:
 
 @dataclass(frozen=True)
 class Config:
-    base: str = "main"
+    base: str | None = None  # the branch to compare against; see mlci.policy
     pipeline: PipelineConfig = PipelineConfig()
     metrics: tuple[MetricRule, ...] = ()
     report: ReportConfig = ReportConfig()
@@ -436,7 +436,7 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
         raise check.error(("metrics",), f"expected a list of rules, got {_describe(rules_raw)}")
 
     return Config(
-        base=check.string(top.get("base"), ("base",), "main") or "main",
+        base=check.string(top.get("base"), ("base",)),
         pipeline=PipelineConfig(
             pull=check.boolean(pipeline_raw.get("pull"), ("pipeline", "pull"), True),
             repro=check.boolean(pipeline_raw.get("repro"), ("pipeline", "repro"), True),

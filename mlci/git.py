@@ -6,14 +6,15 @@ GitPython errors become :class:`GitError` here and nowhere else.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import git
-from git.exc import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
-from mlci.errors import GitError
+from mlci.errors import GitError, UsageError
 
 # Deepening steps for a shallow clone whose history stops before the fork point.
 _DEEPEN_STEPS = (50, 500)
@@ -74,6 +75,30 @@ def scrub_hook_env() -> None:
             del os.environ[key]
 
 
+# A revision mlci hands to git: a branch, tag, sha or `HEAD~2`-style expression.
+# Never an option (`-…`), a refspec (`+src:dst`, `a:b`), a range (`a..b`), a
+# `rev:path`, or anything with whitespace or control characters.
+_BAD_REVISION = re.compile(r"\A[-+]|:|\.\.|[\x00-\x20\x7f]|\A\Z")
+_MAX_REVISION = 256
+
+
+def checked_revision(rev: str, where: str) -> str:
+    """``rev`` when it is safe to hand to git as a revision; else a usage error (exit 2)
+    naming ``where`` it came from (``--base``, ``$MLCI_BASE``, ``base: in main:mlci.yaml``).
+
+    Every revision reaches git through :meth:`Repository.resolve` or
+    :meth:`Repository.resolve_base`, which call this before any git command, and
+    then after ``--end-of-options``: a revision can never be read as an option.
+    """
+    if len(rev) > _MAX_REVISION or _BAD_REVISION.search(rev):
+        shown = rev if len(rev) <= 80 else rev[:79] + "…"
+        raise UsageError(
+            f"{where}: {shown!r} is not a revision mlci accepts",
+            hint="name a branch, tag or commit (no leading '-' or '+', no ':', no '..', no spaces)",
+        )
+    return rev
+
+
 @dataclass(frozen=True)
 class Rev:
     """A resolved revision: what the user called it and the commit it is."""
@@ -109,12 +134,23 @@ class Repository:
             raise GitError(f"git {' '.join(args)} failed: {stderr or exc.status}") from None
 
     def _sha(self, rev: str) -> str | None:
+        """The commit ``rev`` names, or None. ``rev`` has been checked by the caller."""
         try:
-            return str(self._repo.commit(rev).hexsha)
-        # AssertionError: GitPython's answer to an empty ref file (FETCH_HEAD after a
-        # failed fetch).
-        except (BadName, ValueError, GitCommandError, AssertionError):
+            out = self._repo.git.execute(
+                [
+                    "git",
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    "--end-of-options",
+                    f"{rev}^{{commit}}",
+                ],
+                env=clean_env(),
+            )
+        except GitCommandError:
             return None
+        sha = str(out).strip()
+        return sha if re.fullmatch(r"[0-9a-f]{40,64}", sha) else None
 
     @property
     def is_shallow(self) -> bool:
@@ -133,8 +169,10 @@ class Repository:
             name = sha[:7]
         return Rev(name=name, sha=sha)
 
-    def resolve(self, rev: str) -> Rev:
-        """Resolve ``rev``, fetching it from origin when this clone does not have it."""
+    def resolve(self, rev: str, where: str = "--base") -> Rev:
+        """Resolve ``rev`` (given by ``where``), fetching it from origin when this clone
+        does not have it."""
+        checked_revision(rev, where)
         sha = self._sha(rev)
         if sha is None and self.has_remote() and self._fetch_quietly(rev):
             # FETCH_HEAD only when this fetch succeeded: after a failed one it is empty,
@@ -147,14 +185,10 @@ class Repository:
             )
         return Rev(name=rev, sha=sha)
 
-    def resolve_base(self, explicit: str | None, base_branch: str) -> Rev:
-        """The revision to compare against.
-
-        ``--base REV`` wins; otherwise the merge-base of HEAD with ``origin/<branch>``,
-        else with the local ``<branch>``. Missing history in a shallow clone is fetched.
-        """
-        if explicit:
-            return self.resolve(explicit)
+    def resolve_base(self, base_branch: str, where: str = "base:") -> Rev:
+        """The merge-base of HEAD with ``origin/<branch>``, else with the local
+        ``<branch>``. Missing history in a shallow clone is fetched."""
+        checked_revision(base_branch, where)
         tracking = f"origin/{base_branch}"
         ref = None
         if self.has_remote():
@@ -186,9 +220,47 @@ class Repository:
                 self._fetch_quietly(deepen=deepen)
             elif deepen < 0:
                 self._fetch_quietly("--unshallow")
-            bases = self._repo.merge_base("HEAD", ref)
-            if bases:
-                return str(bases[0].hexsha)
+            try:
+                found = self._git("merge-base", "--end-of-options", "HEAD", ref).strip()
+            except GitError:
+                found = ""
+            if found:
+                return found.splitlines()[0]
+        return None
+
+    def default_branch(self) -> str | None:
+        """The remote's default branch (``origin/HEAD``), else ``main`` or ``master``
+        where one exists, else what the remote says its HEAD is; None without any."""
+        if self.has_remote():
+            try:
+                ref = self._git("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD").strip()
+            except GitError:
+                ref = ""
+            if ref.startswith("refs/remotes/origin/"):
+                return ref.removeprefix("refs/remotes/origin/")
+        for name in ("main", "master"):
+            if self._sha(f"refs/remotes/origin/{name}") or self._sha(f"refs/heads/{name}"):
+                return name
+        if self.has_remote():
+            try:
+                listed = self._git("ls-remote", "--symref", "origin", "HEAD")
+            except GitError:
+                return None
+            match = re.match(r"ref: refs/heads/(\S+)\tHEAD", listed)
+            if match:
+                return match.group(1)
+        return None
+
+    def branch_ref(self, branch: str) -> str | None:
+        """Where ``branch`` can be read here: ``origin/<branch>`` (fetched when missing),
+        else the local branch; None when neither exists."""
+        checked_revision(branch, "branch")
+        tracking = f"refs/remotes/origin/{branch}"
+        if self.has_remote() and self._sha(tracking) is None:
+            self._fetch_quietly(f"+refs/heads/{branch}:{tracking}", depth=1)
+        for ref in (tracking, f"refs/heads/{branch}"):
+            if self._sha(ref) is not None:
+                return ref
         return None
 
     def _fetch_quietly(
@@ -203,16 +275,22 @@ class Repository:
             args.append("--unshallow")
             refspecs = ()
         try:
-            self._git(*args, "origin", *refspecs)
+            self._git(*args, "--end-of-options", "origin", *refspecs)
         except GitError:
             return False
         return True
 
-    def read_file(self, sha: str, relpath: str) -> str | None:
-        """The text of ``relpath`` at commit ``sha``, or None when it is not there."""
+    def read_file(self, rev: str, relpath: str, *, limit: int = 1 << 20) -> str | None:
+        """The text of ``relpath`` at ``rev`` (a sha or ref this module resolved), or None
+        when it is not there as a regular file (a symlink or a folder is not a file)."""
+        sha = self._sha(rev)
+        if sha is None:
+            return None
         try:
             blob = self._repo.commit(sha).tree / relpath
         except KeyError:
+            return None
+        if blob.type != "blob" or blob.mode & 0o170000 != 0o100000 or blob.size > limit:
             return None
         data: bytes = blob.data_stream.read()
         return data.decode("utf-8", errors="replace")

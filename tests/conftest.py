@@ -85,11 +85,17 @@ class Repo:
             os.chdir(cwd)
 
 
+def bare_origin(repo: Repo, origin: Path) -> Path:
+    """A bare copy of ``repo`` whose HEAD (the default branch, as on a forge) is main."""
+    run(origin.parent, "git", "clone", "--quiet", "--bare", str(repo.root), str(origin))
+    run(origin, "git", "symbolic-ref", "HEAD", "refs/heads/main")
+    return origin
+
+
 def publish_and_clone(repo: Repo, tmp_path: Path, branch: str, *, depth: int | None = 1) -> Repo:
     """Push ``repo`` to a bare origin and clone ``branch`` from it, shallow by default,
     as a CI runner's checkout is."""
-    origin = tmp_path / "origin.git"
-    run(tmp_path, "git", "clone", "--quiet", "--bare", str(repo.root), str(origin))
+    origin = bare_origin(repo, tmp_path / "origin.git")
     clone = tmp_path / "clone"
     shallow = ["--depth", str(depth)] if depth else []
     run(

@@ -196,7 +196,9 @@ def test_not_a_dvc_repository(tmp_path: Path) -> None:
 
 
 def test_base_branch_that_does_not_exist(repo: Repo) -> None:
-    repo.gen({"mlci.yaml": "base: develop\n"})
+    repo.git("checkout", "--quiet", "main")
+    repo.commit("compare with develop", {"mlci.yaml": "base: develop\n"})
+    repo.git("checkout", "--quiet", "-B", "feature", "main")
     result = repo.mlci("check")
     assert result.exit_code == 3
     assert result.output == (
@@ -235,14 +237,17 @@ def test_wrong_type_in_config_names_the_key_path(repo: Repo) -> None:
 
 
 def test_invalid_config_at_base_names_the_revision(repo: Repo) -> None:
+    """...and does not stop the pull request that repairs it (see test_policy.py)."""
     repo.git("checkout", "--quiet", "main")
     sha = repo.commit("bad gates", {"mlci.yaml": "metrics: 3\n"})
     repo.git("checkout", "--quiet", "-B", "feature")
     repo.commit("fix gates", {"mlci.yaml": GATES})
     result = repo.mlci("check")
-    assert result.exit_code == 2
-    assert result.output == (
-        f"mlci: error: mlci.yaml at base {sha[:7]}:1: metrics: expected a list of rules, got 3\n"
+    assert result.exit_code == 0, result.output
+    notes = json.loads((repo.root / "mlci-results.json").read_text())["notes"]
+    assert notes[0] == (
+        "The base's mlci.yaml is broken, so this branch's file gates this run (fix it on the "
+        f"base branch): mlci.yaml at base {sha[:7]}:1: metrics: expected a list of rules, got 3"
     )
 
 

@@ -39,7 +39,7 @@ def error_of(text: str, source: str = "mlci.yaml") -> ConfigError:
 def test_empty_config_gives_defaults(text: str) -> None:
     config = parse_config(text, "mlci.yaml")
     assert config == Config(
-        base="main",
+        base=None,
         pipeline=PipelineConfig(pull=True, repro=True),
         metrics=(),
         report=ReportConfig(title="Model report", fold_unchanged=True),
@@ -71,7 +71,7 @@ def test_empty_sections_keep_their_defaults() -> None:
     config = parse("pipeline:\nreport:\nbase:\n")
     assert config.pipeline == PipelineConfig()
     assert config.report == ReportConfig()
-    assert config.base == "main"
+    assert config.base is None
 
 
 # --- a full valid config -----------------------------------------------------------------

@@ -114,7 +114,7 @@ def test_unknown_head_revision(repo: Repo) -> None:
 def test_dvc_cached_metrics_are_read_at_base_from_the_remote(repo: Repo, tmp_path) -> None:
     """A metrics file DVC caches (cache: true) is read at base through DVC, even in a
     fresh clone whose cache has only the head's version (DVC streams it from the remote)."""
-    from conftest import run
+    from conftest import bare_origin, run
 
     storage = tmp_path / "storage"
     repo.git("checkout", "--quiet", "main")
@@ -136,8 +136,7 @@ def test_dvc_cached_metrics_are_read_at_base_from_the_remote(repo: Repo, tmp_pat
     repo.dvc("repro")
     repo.commit("better")
     repo.dvc("push")
-    origin = tmp_path / "origin.git"
-    run(tmp_path, "git", "clone", "--quiet", "--bare", str(repo.root), str(origin))
+    origin = bare_origin(repo, tmp_path / "origin.git")
     clone = tmp_path / "clone"
     run(tmp_path, "git", "clone", "--quiet", "--branch", "feature", str(origin), str(clone))
     fresh = Repo(clone)
