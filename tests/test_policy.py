@@ -291,3 +291,37 @@ def test_a_broken_base_config_does_not_lock_the_repository(repo: Repo) -> None:
     )
     repo.commit("and drop accuracy", {"metrics.json": {"accuracy": 0.5}})
     assert repo.mlci("check", "--no-tests").exit_code == 1  # the head's gate still judges
+
+
+@pytest.mark.parametrize("event_name", ["workflow_dispatch", "merge_group", "push", "schedule"])
+def test_ci_events_without_a_pr_base_never_take_the_heads_base(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, event_name: str
+) -> None:
+    """`mlci ci` on events that carry no pull request: the base is the event's own base
+    commit where it has one (merge_group's base_sha, push's before), else the default
+    branch's choice; never the branch's own `base:`."""
+    repo.git("checkout", "--quiet", "main")
+    main_sha = repo.commit("gate", {"mlci.yaml": GATE})
+    repo.git("checkout", "--quiet", "-B", "feature", "main")
+    head_sha = repo.commit(
+        "worse, compare me with myself",
+        {"mlci.yaml": "base: feature\n" + GATE, "metrics.json": {"accuracy": 0.5}},
+    )
+    event: dict[str, object] = {}
+    if event_name == "merge_group":
+        event = {"merge_group": {"base_sha": main_sha, "head_sha": head_sha}}
+    elif event_name == "push":
+        event = {"before": main_sha, "after": head_sha}
+    event_path = tmp_path / "event.json"
+    event_path.write_text(json.dumps(event))
+    for name, value in {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": "owner/repo",
+        "GITHUB_EVENT_NAME": event_name,
+        "GITHUB_EVENT_PATH": str(event_path),
+        "GITHUB_SHA": head_sha,
+    }.items():
+        monkeypatch.setenv(name, value)
+    result = repo.mlci("ci", "--no-publish", "--no-tests")
+    assert result.exit_code == 1, result.output
+    assert results_of(repo)["base"]["sha"] == main_sha  # type: ignore[index]
