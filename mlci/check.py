@@ -6,6 +6,7 @@ here knows about GitHub or click.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -134,6 +135,11 @@ def make_policy(project: Project, base: Rev, notes: tuple[str, ...] = ()) -> Pol
     )
 
 
+# What `dvc repro` prints for each stage it runs, or restores from the run-cache.
+_RAN_STAGE = re.compile(r"^Running stage '([^']+)'")
+_RESTORED_STAGE = re.compile(r"^Stage '([^']+)' is cached - skipping run")
+
+
 def _prepare(
     project: Project, options: CheckOptions, policy: Policy, repo: dvc.DvcRepo
 ) -> PipelineRun:
@@ -141,6 +147,7 @@ def _prepare(
     want_pull, want_repro = decision.pull, decision.repro
     skipped: list[str] = list(decision.notes)
     status = repo.status()
+    skipped += [f"DVC cannot tell whether {entry}" for entry in status.unknown]
     pulled = False
     if not want_pull:
         skipped.append(f"dvc pull skipped ({_why_off(options.pull, policy, 'pull')}).")
@@ -151,9 +158,17 @@ def _prepare(
     else:
         repo.close()  # DVC's lock is the child's now; reopened (and re-read) after it
         with options.group("dvc pull"):
-            dvc.run_dvc(project.dvc_root, ["pull"], options.emit, what="pull")
+            # An output nobody pushed is no reason to stop: `dvc repro` rebuilds it.
+            dvc.run_dvc(project.dvc_root, ["pull", "--allow-missing"], options.emit, what="pull")
         pulled = True
         status = repo.status()  # what is still out of date after the pull
+        if status.missing_outputs:
+            missing = ", ".join(status.missing_outputs)
+            skipped.append(
+                f"Not in the DVC remote, so rebuilt by dvc repro: {missing}."
+                if want_repro
+                else f"Not in the DVC remote and not rebuilt (dvc repro is off): {missing}."
+            )
     reproduced: tuple[str, ...] = ()
     if not want_repro:
         skipped.append(
@@ -162,9 +177,27 @@ def _prepare(
         )
     elif status.stale_stages:
         repo.close()
+        ran: list[str] = []
+        restored: list[str] = []
+
+        def watch(line: str) -> None:
+            for pattern, found in ((_RAN_STAGE, ran), (_RESTORED_STAGE, restored)):
+                if match := pattern.match(line):
+                    found.append(match.group(1))
+            options.emit(line)
+
+        before = project.git.changed_files()
         with options.group("dvc repro"):
-            dvc.run_dvc(project.dvc_root, ["repro"], options.emit, what="repro")
-        reproduced = status.stale_stages
+            dvc.run_dvc(project.dvc_root, ["repro"], watch, what="repro")
+        reproduced = tuple(ran) or status.stale_stages
+        if restored:
+            skipped.append(f"Restored from DVC's run-cache, not re-run: {', '.join(restored)}.")
+        changed = sorted(set(project.git.changed_files()) - set(before))
+        if changed:
+            skipped.append(
+                f"dvc repro changed {', '.join(changed)}: commit them (and `dvc push` the "
+                "outputs) so the branch holds what was measured."
+            )
     return PipelineRun(pulled=pulled, reproduced=reproduced, skipped=tuple(skipped))
 
 

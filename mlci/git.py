@@ -280,6 +280,14 @@ class Repository:
             return False
         return True
 
+    def changed_files(self) -> list[str]:
+        """Tracked files that differ from HEAD in the work tree, relative to the root."""
+        try:
+            out = self._git("diff", "--name-only", "-z", "HEAD")
+        except GitError:
+            return []
+        return [name for name in out.split("\0") if name]
+
     def read_file(self, rev: str, relpath: str, *, limit: int = 1 << 20) -> str | None:
         """The text of ``relpath`` at ``rev`` (a sha or ref this module resolved), or None
         when it is not there as a regular file (a symlink or a folder is not a file)."""

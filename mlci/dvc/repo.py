@@ -62,6 +62,9 @@ class Snapshot:
 class PipelineStatus:
     stale_stages: tuple[str, ...]
     missing_outputs: tuple[str, ...]
+    # Stages whose status DVC could not tell (an import whose source repository is out
+    # of reach), each with DVC's reason: reported, never fatal.
+    unknown: tuple[str, ...] = ()
 
 
 def find_root(start: Path, stop: Path) -> Path:
@@ -198,13 +201,30 @@ def _silence_dvc_logger() -> None:
 
 
 def pipeline_status(repo: Repo) -> PipelineStatus:
-    """Stages that are out of date, and outputs missing from the workspace."""
+    """Stages that are out of date, and outputs missing from the workspace.
+
+    Imports are not checked for updates at their source (``dvc repro`` does not update
+    them either), so a frozen ``dvc import`` needs no network. A stage whose status
+    DVC cannot tell at all (an unfrozen import of an unreachable repository) is listed
+    in ``unknown`` with DVC's reason, and the others are still checked.
+    """
     from dvc.exceptions import DvcException
 
+    unknown: list[str] = []
     try:
-        status: dict[str, list[Any]] = repo.status()
+        status: dict[str, list[Any]] = repo.status(check_updates=False)
     except DvcException as exc:
-        raise DvcError(f"`dvc status` failed in {repo.root_dir}: {exc}") from None
+        status = {}
+        try:
+            stages = list(repo.index.stages)
+        except DvcException:
+            raise DvcError(f"`dvc status` failed in {repo.root_dir}: {error_text(exc)}") from None
+        for stage in stages:
+            try:
+                status.update(stage.status(check_updates=False))
+            except DvcException as stage_exc:
+                name = _stage_name(repo.root_dir, stage.addressing)
+                unknown.append(f"{name}: {error_text(stage_exc)}")
     missing: list[str] = []
     for changes in status.values():
         for change in changes:
@@ -214,6 +234,7 @@ def pipeline_status(repo: Repo) -> PipelineStatus:
     return PipelineStatus(
         stale_stages=tuple(_stage_name(repo.root_dir, name) for name in status),
         missing_outputs=tuple(missing),
+        unknown=tuple(unknown),
     )
 
 
