@@ -290,7 +290,7 @@ def write_files(results: Results, results_path: Path, report_path: Path) -> Path
 
     html_path = report_path.with_name("report.html")
     html_path.write_text(
-        render_html(results.plots, results.title, results.metrics), encoding="utf-8"
+        render_html(results), encoding="utf-8"
     )
     return html_path
 

@@ -10,12 +10,14 @@ The curves and colours are the ones :mod:`mlci.plots` draws for the PR comment.
 from __future__ import annotations
 
 import functools
-import html
 import json
 import os
 import re
 from collections.abc import Sequence
 from typing import Any
+
+import jinja2
+from markupsafe import Markup
 
 from mlci import resources
 from mlci.errors import MlciError
@@ -27,8 +29,8 @@ from mlci.plots import (
     numeric_changes,
     present,
 )
-from mlci.report import fmt_change, fmt_value
-from mlci.results import Change, Confusion, Curve, ImagePlot, Plots
+from mlci.report import VERDICT_ICON, fmt_change, fmt_value
+from mlci.results import Change, Confusion, Curve, DatasetReport, ImagePlot, Plots, Results
 
 # Most points kept per revision and curve in report.html: enough for any ROC curve
 # at screen resolution, while a 1,000,000-row log cannot blow up the page.
@@ -49,6 +51,9 @@ figure { margin: 0; max-width: calc(50% - .5rem); }
 figure img { max-width: 100%; border: 1px solid #d1d9e0; }
 figcaption { color: #59636e; font-size: .85rem; }
 .failed { color: #d1242f; } .note { color: #59636e; }
+header.fail h1 { color: #d1242f; } header.warn h1 { color: #9a6700; }
+header.pass h1 { color: #1a7f37; } tr.fail td { background: #ffebe9; }
+tr.warn td { background: #fff8c5; }
 """
 
 # No network: scripts and styles inline only, images as data: URIs, nothing to connect to.
@@ -110,10 +115,6 @@ def script_json(value: Any) -> str:
     """JSON that is safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` in it."""
     text = json.dumps(value, ensure_ascii=True, allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def curve_spec(curve: Curve, max_points: int = HTML_MAX_POINTS) -> dict[str, Any]:
@@ -265,95 +266,46 @@ def metrics_spec(changes: Sequence[Change], max_bars: int = 30) -> dict[str, Any
     }
 
 
-def _metrics_table(changes: Sequence[Change]) -> str:
-    rows = "".join(
-        f"<tr><td>{_esc(c.file)}</td><td>{_esc(c.key)}</td>"
-        f'<td class="num">{_esc(fmt_value(c.base))}</td>'
-        f'<td class="num">{_esc(fmt_value(c.head))}</td>'
-        f'<td class="num">{_esc(fmt_change(c))}</td></tr>\n'
-        for c in changes
-    )
-    return (
-        "<table><thead><tr><th>File</th><th>Metric</th><th>Base</th><th>Head</th>"
-        f"<th>Change</th></tr></thead>\n<tbody>\n{rows}</tbody></table>"
-    )
-
-
-def _confusion_table(conf: Confusion) -> str:
+def _confusion_table(conf: Confusion) -> dict[str, Any] | None:
     found = confusion_cells(conf)
     if found is None:
-        return ""
+        return None
     cells, caption = found
-    head_cells = "".join(f"<th>{_esc(label)}</th>" for label in conf.labels)
-    corner = _esc(f"{conf.x_label} ↓ / {conf.y_label} →")
-    body = []
-    for i, label in enumerate(conf.labels):
-        row = "".join(
-            f'<td class="{"num diag" if i == j else "num"}">{_esc(text)}</td>'
-            for j, text in enumerate(cells[i])
-        )
-        body.append(f"<tr><th>{_esc(label)}</th>{row}</tr>")
-    return (
-        f"<table><thead><tr><th>{corner}</th>{head_cells}</tr></thead>\n<tbody>\n"
-        + "\n".join(body)
-        + f'</tbody></table>\n<p class="note">{_esc(caption)}</p>'
-    )
+    return {
+        "corner": f"{conf.x_label} ↓ / {conf.y_label} →",
+        "labels": conf.labels,
+        "rows": [
+            (label, [(text, i == j) for j, text in enumerate(cells[i])])
+            for i, label in enumerate(conf.labels)
+        ],
+        "caption": caption,
+    }
 
 
 # What an image plot may be inlined as: the data: URIs mlci.dvc.plotdata writes. A
-# results file is rendered only by the run that wrote it, but check anyway.
+# results file from another job is validated before it gets here; check anyway.
 _IMAGE_URI = re.compile(r"data:image/(png|jpeg|gif|svg\+xml);base64,[A-Za-z0-9+/]*={0,2}")
 
 
-def _figure(label: str, present: bool, uri: str | None, path: str) -> str:
-    if uri is not None and _IMAGE_URI.fullmatch(uri):
-        body = f'<img src="{uri}" alt="{_esc(path)} at {label}">'
-    elif present:
-        body = '<p class="note">not inlined</p>'
-    else:
-        body = f'<p class="note">not at {label}</p>'
-    return f"<figure><figcaption>{label}</figcaption>{body}</figure>"
-
-
-def _image_section(image: ImagePlot) -> str:
+def _image(image: ImagePlot) -> dict[str, Any]:
     """Base and head side by side. An ``<img>`` runs no script, SVG included."""
-    figures = _figure("base", image.in_base, image.base_uri, image.path) + _figure(
-        "head", image.in_head, image.head_uri, image.path
-    )
-    note = f'<p class="note">{_esc(image.note)}</p>' if image.note else ""
-    return (
-        f'<section class="plot"><p class="id">{_esc(image.path)}</p>'
-        f'<div class="pair">{figures}</div>{note}</section>'
-    )
+    figures = [
+        {
+            "label": label,
+            "present": present_here,
+            "uri": uri if uri is not None and _IMAGE_URI.fullmatch(uri) else None,
+        }
+        for label, present_here, uri in (
+            ("base", image.in_base, image.base_uri),
+            ("head", image.in_head, image.head_uri),
+        )
+    ]
+    return {"path": image.path, "figures": figures, "note": image.note}
 
 
-def _section(chart_id: str | None, *html_parts: str) -> str:
-    chart = f'<div class="chart" id="{chart_id}"></div>' if chart_id else ""
-    return '<section class="plot">' + chart + "".join(html_parts) + "</section>"
-
-
-def render_html(plots: Plots, title: str, metrics: Sequence[Change] = ()) -> str:
-    """``report.html``: one page with every plot and the metrics, opening with no network.
-
-    Curves are Vega-Lite charts with base and head overlaid; confusion matrices are
-    heatmaps side by side plus a table of changes; the metrics are a bar chart of
-    relative changes and a table. The JavaScript that draws the charts (about 0.9 MB)
-    is inlined, only when there is a chart to draw.
-    """
-    specs: dict[str, dict[str, Any]] = {}
-    parts = [f"<h1>{_esc(title)}</h1>"]
-
-    if metrics:
-        parts.append("<h2>Metrics</h2>")
-        chart = metrics_spec(metrics)
-        if chart is not None:
-            specs["mlci-metrics"] = chart
-        parts.append(_section("mlci-metrics" if chart else None, _metrics_table(metrics)))
-
-    if plots.curves or plots.confusions or plots.images:
-        parts.append("<h2>Plots</h2>")
-    elif not plots.errors:
-        parts.append('<p class="note">No DVC plots at base or head.</p>')
+def _plot_sections(plots: Plots, specs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One section per curve and confusion matrix; their Vega-Lite specs go to ``specs``."""
+    sections: list[dict[str, Any]] = []
     for i, curve in enumerate(plots.curves):
         notes = []
         if curve.base is None:
@@ -366,35 +318,108 @@ def render_html(plots: Plots, title: str, metrics: Sequence[Change] = ()) -> str
             specs[chart_id] = curve_spec(curve)
         else:
             notes.insert(0, f"{curve.title or curve.id}: no data at base or head.")
-        note = f'<p class="note">{_esc(" ".join(notes))}</p>' if notes else ""
-        parts.append(_section(chart_id, note))
+        sections.append({"chart_id": chart_id, "table": None, "note": " ".join(notes)})
     for i, conf in enumerate(plots.confusions):
         if conf.labels and (conf.base is not None or conf.head is not None):
             chart_id = f"mlci-confusion-{i}"
             specs[chart_id] = confusion_spec(conf)
-            parts.append(_section(chart_id, _confusion_table(conf)))
+            sections.append({"chart_id": chart_id, "table": _confusion_table(conf), "note": ""})
         else:
             note = f"{conf.title or conf.id}: no data at base or head."
-            parts.append(_section(None, f'<p class="note">{_esc(note)}</p>'))
-    if plots.images:
-        parts.append("<h3>Image plots</h3>")
-        parts.extend(_image_section(image) for image in plots.images)
-    if plots.errors:
-        items = "".join(f"<li>{_esc(error)}</li>" for error in plots.errors)
-        parts.append(f"<h2>Plots that could not be read</h2><ul>{items}</ul>")
+            sections.append({"chart_id": None, "table": None, "note": note})
+    return sections
 
-    scripts = ""
-    if specs:
-        scripts = (
-            f"<script>{vega_javascript()}</script>\n"
-            f"<script>const MLCI_SPECS = {script_json(specs)};\n{_EMBED_JS}</script>\n"
+
+def dataset_summary(ds: DatasetReport) -> str:
+    """One line that names what failed: the checks, the drift, or nothing."""
+    failed = [c for c in ds.checks if c.outcome == "fail"]
+    parts = []
+    if failed:
+        parts.append(f"{len(failed)} of {len(ds.checks)} checks failed")
+    elif ds.checks:
+        parts.append(
+            "the check passes" if len(ds.checks) == 1 else f"all {len(ds.checks)} checks pass"
         )
-    body = "\n".join(parts)
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_esc(title)}</title>\n<style>{_PAGE_CSS}</style>\n</head>\n<body>\n"
-        f"{body}\n<noscript><p>Turn on JavaScript to see the charts.</p></noscript>\n"
-        f"{scripts}</body>\n</html>\n"
+    if ds.drift is not None and ds.drift.outcome != "pass":
+        parts.append(
+            f"drift {'failed' if ds.drift.outcome == 'fail' else 'warns'}: {ds.drift.reason}"
+        )
+    text = "; ".join(parts) or "nothing checked"
+    if ds.severity == "warn" and ds.outcome != "pass":
+        text += " (severity: warn)"
+    return text + "."
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resources.templates_dir())),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
+    env.filters.update(
+        value=fmt_value,
+        change=fmt_change,
+        number=lambda value: f"{value:.4g}",
+        icon=lambda outcome: VERDICT_ICON.get(outcome, ""),
+        dataset_summary=dataset_summary,
+    )
+    return env
+
+
+def _summary(results: Results) -> str:
+    counts = results.counts()
+    if counts["fail"]:
+        text = f"{counts['fail']} of {sum(counts.values())} judgements failed"
+        return text + (f", {counts['warn']} warned." if counts["warn"] else ".")
+    if counts["warn"]:
+        return f"Nothing failed; {counts['warn']} warning{'s' if counts['warn'] != 1 else ''}."
+    if counts["pass"]:
+        return f"All {counts['pass']} judgements pass."
+    return "Nothing is gated."
+
+
+def render_html(results: Results) -> str:
+    """``report.html``: the verdict and why (failing gates, tests, data and drift), then
+    the metrics and every plot, on one page that opens with no network.
+
+    Curves are Vega-Lite charts with base and head overlaid; confusion matrices are
+    heatmaps side by side plus a table of changes; the metrics are a bar chart of
+    relative changes and a table. The JavaScript that draws the charts (about 0.9 MB)
+    is inlined, only when there is a chart to draw.
+    """
+    plots = results.plots or Plots()
+    specs: dict[str, dict[str, Any]] = {}
+    chart = metrics_spec(results.metrics) if results.metrics else None
+    if chart is not None:
+        specs["mlci-metrics"] = chart
+    sections = _plot_sections(plots, specs)
+    problems = sorted(
+        (gate for gate in results.gates if gate.outcome != "pass"),
+        key=lambda gate: (gate.outcome != "fail", gate.file, gate.key),
+    )
+    notes = [f"Could not read {e.file} at {e.rev}: {e.message}" for e in results.errors]
+    notes += list(results.notes)
+    if results.pipeline is not None:
+        if results.pipeline.reproduced:
+            notes.append(f"Re-ran the DVC pipeline: {', '.join(results.pipeline.reproduced)}.")
+        notes += list(results.pipeline.skipped)
+    context = {
+        "r": results,
+        "icon": VERDICT_ICON[results.verdict],
+        "summary": _summary(results),
+        "problems": problems,
+        "notes": notes,
+        "plots": plots,
+        "sections": sections,
+        "images": [_image(image) for image in plots.images],
+        "specs": specs,
+        "csp": Markup(_CSP),
+        "css": Markup(_PAGE_CSS),
+        "vega": Markup(vega_javascript()) if specs else "",
+        "specs_json": Markup(script_json(specs)),
+        "embed": Markup(_EMBED_JS),
+    }
+    return _environment().get_template("report.html.j2").render(context)

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mlci.cli import cli
+from mlci.results import Plots, Results, RevInfo
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -158,3 +159,21 @@ def demo_ws(demo_template: Path, tmp_path: Path) -> Path:
     target = tmp_path / "ws"
     shutil.copytree(demo_template, target, symlinks=True)
     return target
+
+
+def make_results(**fields: Any) -> Results:
+    """A Results with quiet defaults (pass, nothing measured) and ``fields`` set."""
+    defaults: dict[str, Any] = {
+        "title": "Report",
+        "verdict": "pass",
+        "base": RevInfo(name="main", sha="a" * 40),
+        "head": RevInfo(name="feature", sha="b" * 40),
+        "metrics": (),
+        "params": (),
+        "gates": (),
+        "errors": (),
+        "notes": (),
+        "pipeline": None,
+        "plots": Plots(),
+    }
+    return Results(**{**defaults, **fields})

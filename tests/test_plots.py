@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from conftest import Repo, make_results
 
 from mlci import dvc, report_html
 from mlci.plots import (
@@ -270,7 +270,7 @@ def test_normalized_confusion_shows_shares_of_each_actual_class() -> None:
         "*Head shares of each actual class (row), in %, with the change against base in "
         "percentage points.*\n"
     )
-    page = render_html(Plots(confusions=(conf,)), "Report")
+    page = render_html(make_results(plots=Plots(confusions=(conf,))))
     assert '<td class="num diag">90.0%</td><td class="num">10.0%</td>' in page
     spec = report_html.confusion_spec(conf)
     head_dog = [
@@ -380,35 +380,37 @@ def test_html_escapes_every_string_from_the_pull_request(no_bundle: None) -> Non
     curve = Curve(evil, evil, evil, evil, "x", "y", LOSS.base, LOSS.head)
     conf = Confusion(evil, evil, evil, evil, (evil, "b"), ((1, 0), (0, 1)), ((2, 0), (0, 1)))
     page = render_html(
-        Plots(
-            curves=(curve,),
-            confusions=(conf,),
-            images=(
-                ImagePlot(evil, evil, True, False, note=evil),
-                # a results file cannot smuggle markup or another kind of URI into <img>
-                ImagePlot(
-                    "a.png",
-                    "a.png",
-                    True,
-                    True,
-                    base_uri="data:text/html;base64,PHNjcmlwdD4=",
-                    head_uri='data:image/png;base64,AAAA" onerror="alert(1)',
+        make_results(
+            plots=Plots(
+                curves=(curve,),
+                confusions=(conf,),
+                images=(
+                    ImagePlot(evil, evil, True, False, note=evil),
+                    # a results file cannot smuggle markup or another kind of URI into <img>
+                    ImagePlot(
+                        "a.png",
+                        "a.png",
+                        True,
+                        True,
+                        base_uri="data:text/html;base64,PHNjcmlwdD4=",
+                        head_uri='data:image/png;base64,AAAA" onerror="alert(1)',
+                    ),
                 ),
+                errors=(f"{evil} at base: boom",),
             ),
-            errors=(f"{evil} at base: boom",),
-        ),
-        title=evil,
-        metrics=[Change(evil, evil, 1.0, 2.0, 1.0, 100.0, "changed")],
+            title=evil,
+            metrics=(Change(evil, evil, 1.0, 2.0, 1.0, 100.0, "changed"),),
+        )
     )
     assert "<script>alert" not in page
     assert "<img" not in page
     assert page.count("<script>") == 2  # the bundle and the specs: nothing else
     assert page.count("</script>") == 2
-    assert "&lt;/script&gt;&lt;script&gt;alert(&quot;x&quot;)" in page
+    assert "&lt;/script&gt;&lt;script&gt;alert(&#34;x&#34;)" in page
 
 
 def test_html_needs_no_network(no_bundle: None) -> None:
-    page = render_html(Plots(curves=(LOSS,)), "Report")
+    page = render_html(make_results(plots=Plots(curves=(LOSS,))))
     assert not re.search(r"<(script|img|iframe)[^>]*\bsrc=", page)
     assert "<link" not in page
     assert "@import" not in page
@@ -416,7 +418,7 @@ def test_html_needs_no_network(no_bundle: None) -> None:
 
 
 def test_html_without_charts_has_no_javascript(no_bundle: None) -> None:
-    page = render_html(Plots(), "Report")
+    page = render_html(make_results(plots=Plots()))
     assert "<script" not in page
     assert "No DVC plots at base or head." in page
 
@@ -437,7 +439,7 @@ def test_real_bundle_is_inlined_once_and_is_safe() -> None:
     assert 300_000 < len(js) < 3_000_000
     assert "</script" not in js.lower()
     assert "window.vegaEmbed" in js
-    page = render_html(Plots(curves=(LOSS,)), "Report")
+    page = render_html(make_results(plots=Plots(curves=(LOSS,))))
     assert page.count(js) == 1
 
 
@@ -632,22 +634,27 @@ def test_image_plots_are_inlined_side_by_side(no_bundle: None) -> None:
     png = base64.b64encode(b"\x89PNG\r\n\x1a\nbase").decode()
     svg = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg"/>').decode()
     page = render_html(
-        Plots(
-            images=(
-                ImagePlot(
-                    "plots/cm.png",
-                    "plots/cm.png",
-                    True,
-                    True,
-                    base_uri=f"data:image/png;base64,{png}",
-                    head_uri=f"data:image/png;base64,{png}",
-                ),
-                ImagePlot(
-                    "new.svg", "new.svg", False, True, head_uri=f"data:image/svg+xml;base64,{svg}"
-                ),
+        make_results(
+            plots=Plots(
+                images=(
+                    ImagePlot(
+                        "plots/cm.png",
+                        "plots/cm.png",
+                        True,
+                        True,
+                        base_uri=f"data:image/png;base64,{png}",
+                        head_uri=f"data:image/png;base64,{png}",
+                    ),
+                    ImagePlot(
+                        "new.svg",
+                        "new.svg",
+                        False,
+                        True,
+                        head_uri=f"data:image/svg+xml;base64,{svg}",
+                    ),
+                )
             )
-        ),
-        "Report",
+        )
     )
     assert page.count(f'<img src="data:image/png;base64,{png}" alt="plots/cm.png at ') == 2
     assert f'<img src="data:image/svg+xml;base64,{svg}" alt="new.svg at head">' in page
@@ -673,7 +680,7 @@ def test_image_plots_past_the_size_limits_are_listed_not_inlined() -> None:
     image, left = _image("plots/big.png", rev(1000), rev(1000), 1500)
     assert (image.base_uri is not None, image.head_uri is None, left) == (True, True, 500)
     assert "head (0.0 MB)" in image.note
-    page = render_html(Plots(images=(image,)), "Report")
+    page = render_html(make_results(plots=Plots(images=(image,))))
     assert '<figcaption>head</figcaption><p class="note">not inlined</p>' in page
     assert "images are inlined up to 2 MB each" in page
 
@@ -693,3 +700,76 @@ def test_confusion_normalized_is_read_as_normalized(repo: Repo) -> None:
     assert conf.normalized is True
     assert conf.head == ((3, 1), (0, 0))  # counts are kept; shares are computed to show
     assert "| **cat** | **75.0%** | 25.0% |" in confusion_markdown(conf)
+
+
+def test_html_opens_with_the_verdict_and_why_before_the_charts(no_bundle: None) -> None:
+    """Someone opening the CI artifact sees what failed and why first: gates, tests,
+    data and drift, then the charts."""
+    from mlci.results import (
+        ColumnDrift,
+        DatasetReport,
+        DriftResult,
+        GateResult,
+        TestFailure,
+        TestRun,
+    )
+
+    gate = GateResult(
+        "accuracy",
+        "metrics.json",
+        "accuracy: drop ≤ 0.01",
+        "max_drop",
+        "fail",
+        "dropped by 0.05 (0.95 → 0.9), allowed 0.01",
+        "fail",
+        "base",
+    )
+    tests = TestRun(
+        "pytest tests",
+        1,
+        3,
+        2,
+        1,
+        0,
+        0,
+        1.5,
+        (TestFailure("tests/test_model.py::test_auc", "failure", "assert 0.7 > 0.8"),),
+        (),
+        "fail",
+        "1 of 3 tests failed",
+    )
+    column = ColumnDrift(
+        "age",
+        "numeric",
+        0.4,
+        None,
+        None,
+        None,
+        None,
+        "psi",
+        0.4,
+        0.25,
+        "fail",
+        "PSI 0.4 ≥ 0.25",
+    )
+    drift = DriftResult("data/raw.csv", (column,), 1.0, "fail", "1 of 1 columns drifted")
+    dataset = DatasetReport("data/raw.csv", "fail", "fail", (), drift, None, "base")
+    page = render_html(
+        make_results(
+            verdict="fail",
+            gates=(gate,),
+            tests=tests,
+            data=(dataset,),
+            plots=Plots(curves=(LOSS,)),
+        )
+    )
+    order = [
+        page.index("❌ Report: FAIL"),
+        page.index("dropped by 0.05 (0.95 → 0.9), allowed 0.01"),
+        page.index("tests/test_model.py::test_auc"),
+        page.index("drift failed: 1 of 1 columns drifted."),
+        page.index("PSI 0.4 ≥ 0.25"),
+        page.index('id="mlci-curve-0"'),
+    ]
+    assert order == sorted(order)
+    assert "3 of 3 judgements failed." in page

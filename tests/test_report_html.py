@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import make_results
 
 from mlci import dvc
 from mlci.check import measure
@@ -140,7 +141,8 @@ def report(demo_ws: Path, tmp_path: Path) -> tuple[Path, Plots]:
     metrics = list(diff_values(found.base_metrics.values, found.head_metrics.values))
     metrics.append(Change("metrics.json", HOSTILE, 0.5, 0.6, 0.1, 20.0, "changed"))
     page = tmp_path / "report.html"
-    page.write_text(render_html(plots, f"Model report {HOSTILE}", metrics), encoding="utf-8")
+    results = make_results(plots=plots, title=f"Model report {HOSTILE}", metrics=tuple(metrics))
+    page.write_text(render_html(results), encoding="utf-8")
     return page, plots
 
 
