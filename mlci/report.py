@@ -279,19 +279,22 @@ def render_terminal(results: Results, template: str = "check.txt.j2") -> str:
 
 def write_files(results: Results, results_path: Path, report_path: Path) -> Path | None:
     """Write mlci-results.json, report.md and, when there is anything to chart,
-    report.html beside report.md. Returns the HTML file's path, if written."""
+    report.html beside report.md. Returns the HTML file's path, if written.
+
+    Each file replaces whatever is at its name, a symlink included, without following
+    it (:func:`mlci.safefs.write_text`): a pull request may commit ``report.md`` as a
+    link to a file outside the checkout."""
+    from mlci.safefs import write_text
+
     results.write(results_path)
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(render_markdown(results), encoding="utf-8")
+    write_text(report_path, render_markdown(results))
     changed = any(c.change for c in results.metrics)
     if results.plots is None or not (changed or _has_charts(results.plots)):
         return None
     from mlci.report_html import render_html
 
     html_path = report_path.with_name("report.html")
-    html_path.write_text(
-        render_html(results.plots, results.title, results.metrics), encoding="utf-8"
-    )
+    write_text(html_path, render_html(results.plots, results.title, results.metrics))
     return html_path
 
 
