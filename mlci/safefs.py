@@ -114,8 +114,8 @@ def _kind(mode: int) -> str | None:
     return "not a regular file"
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1e6:.1f} MB" if size < 1e9 else f"{size / 1e9:.1f} GB"
+def _size(size: int) -> str:
+    return f"{size:,} bytes"
 
 
 def _check_stat(path: Path | str, info: os.stat_result, max_bytes: int | None) -> None:
@@ -125,8 +125,7 @@ def _check_stat(path: Path | str, info: os.stat_result, max_bytes: int | None) -
     if max_bytes is not None and info.st_size > max_bytes:
         raise UnsafePathError(
             path,
-            f"it is too large to read ({_megabytes(info.st_size)}; the limit is "
-            f"{_megabytes(max_bytes)})",
+            f"it is too large to read ({_size(info.st_size)}; the limit is {_size(max_bytes)})",
         )
 
 
@@ -170,7 +169,7 @@ def read_bytes(
         data = handle.read(limit + 1)
     if max_bytes is not None and len(data) > max_bytes:
         raise UnsafePathError(
-            path, f"it grew past the limit of {_megabytes(max_bytes)} while it was read"
+            path, f"it grew past the limit of {_size(max_bytes)} while it was read"
         )
     return data
 
