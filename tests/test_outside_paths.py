@@ -165,6 +165,34 @@ def test_base_revision_symlink_is_not_followed(repo: Repo, outside: Path) -> Non
     assert_no_secret(diff.output)
 
 
+def test_base_dvc_cache_object_planted_as_a_symlink_is_refused(repo: Repo, outside: Path) -> None:
+    """The DVC cache lies in the work tree: a pull request can put a symlink there named
+    like the base's object of a DVC-tracked metrics file."""
+    repo.git("checkout", "--quiet", "main")
+    (repo.root / "metrics.json").unlink()
+    repo.git("rm", "--quiet", "--cached", "metrics.json")
+    repo.gen({"metrics.json": {"accuracy": 0.9}})
+    repo.dvc("add", "--quiet", "metrics.json")
+    repo.commit("metrics tracked by DVC")
+    repo.git("checkout", "--quiet", "-B", "feature")
+    [obj] = [p for p in (repo.root / ".dvc" / "cache").rglob("*") if p.is_file()]
+    obj.chmod(0o644)
+    obj.unlink()
+    obj.symlink_to(outside / "metrics.json")
+    repo.gen({"metrics.json": {"accuracy": 0.95}})  # not the base's content: read from cache
+    code, output = check(repo)
+    assert code == 0, output  # the base cannot be read: a warning
+    [error] = results(repo)["errors"]
+    assert (error["rev"], error["file"]) == ("base", "metrics.json")
+    # mlci's refusal when DVC asks for the object; DVC's own when its index check
+    # already finds the object unusable (this DVC version, for this layout).
+    assert error["message"] in (
+        f"its object in the DVC cache is refused: {OUTSIDE}",
+        "[Errno 2] No storage files available: 'metrics.json'",
+    )
+    assert_no_secret(everything(repo, output))
+
+
 # --- FIFOs and devices: the run finishes ------------------------------------------------
 
 

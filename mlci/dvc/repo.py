@@ -185,12 +185,14 @@ class DvcRepo:
         # Index read to skip that check; were it ever dropped, only the time returns.
         repo._skip_graph_checks = True
 
-        def guard(dvcfs: Any) -> _WorkspaceGuard:
-            return _WorkspaceGuard(dvcfs, self.root, self.boundary, self.max_bytes)
+        def guard(dvcfs: Any) -> _WorkspaceGuard | _CacheGuard:
+            if rev == WORKSPACE:
+                return _WorkspaceGuard(dvcfs, self.root, self.boundary, self.max_bytes)
+            return _CacheGuard(dvcfs, repo, self.max_bytes)
 
         try:
             with _cwd(self.root):
-                return read_plots(repo, rev, guard if rev == WORKSPACE else None)
+                return read_plots(repo, rev, guard)
         finally:
             repo._skip_graph_checks = False
 
@@ -354,15 +356,18 @@ class Revision:
         DVC's collection, parsing and flattening are untouched, so the values stay
         those of ``dvc metrics diff``; a refused file is DVC's per-file error.
         A base revision is read from git objects and the DVC cache, not the work
-        tree: git gives a committed symlink's target text, never the file it names.
+        tree: git gives a committed symlink's target text, never the file it names;
+        the DVC cache is the work tree's, so its objects are read through a
+        :class:`_CacheGuard`.
         """
         repo = self.repo
         assert repo is not None
+        guard: _WorkspaceGuard | _CacheGuard
         if self.rev != WORKSPACE:
-            yield repo
-            return
-        boundary = self.boundary or safefs.work_tree_root(Path(repo.root_dir))
-        guard = _WorkspaceGuard(repo.dvcfs, Path(repo.root_dir), boundary, self.max_bytes)
+            guard = _CacheGuard(repo.dvcfs, repo, self.max_bytes)
+        else:
+            boundary = self.boundary or safefs.work_tree_root(Path(repo.root_dir))
+            guard = _WorkspaceGuard(repo.dvcfs, Path(repo.root_dir), boundary, self.max_bytes)
         repo.__dict__["dvcfs"] = guard
         try:
             yield repo
@@ -430,6 +435,8 @@ class Revision:
             target = dest / file.path
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
+                if self.repo is not None and file.md5:
+                    _check_cache_object(self.repo, file.md5, None)
                 fs.get_file(file.path, str(target))
             except Exception as exc:
                 raise DvcError(
@@ -499,3 +506,54 @@ class _WorkspaceGuard:
             if name not in seen:
                 seen.add(name)
                 yield name
+
+
+def _check_cache_object(repo: Repo, md5: str, max_bytes: int | None) -> Path | None:
+    """The local DVC cache object of ``md5`` when it is a regular file inside the cache
+    (:mod:`mlci.safefs`'s rule), None when it is not in the local cache; else
+    :class:`safefs.UnsafePathError`.
+
+    The cache folder lies in the work tree (``.dvc/cache``), where a pull request can
+    commit a symlink named like the base's object that points at any file.
+    """
+    cache_root = Path(repo.cache.local.path).resolve()
+    obj = Path(repo.cache.local.oid_to_path(md5))
+    if not os.path.lexists(obj):
+        return None
+    try:
+        safefs.check_file(cache_root, obj, max_bytes=max_bytes)
+    except safefs.UnsafePathError as exc:
+        raise safefs.UnsafePathError(
+            obj, f"its object in the DVC cache is refused: {exc.reason}"
+        ) from None
+    return obj
+
+
+class _CacheGuard:
+    """DVC's filesystem at a git revision, with every DVC-tracked file whose object is
+    in the local cache read from that object under :mod:`mlci.safefs`'s rule (inside
+    the cache folder, a regular file); git-tracked files and objects DVC must fetch
+    from the remote are DVC's own (``__getattr__``)."""
+
+    def __init__(self, inner: Any, repo: Repo, max_bytes: int | None) -> None:
+        self.inner = inner
+        self.repo = repo
+        self.max_bytes = max_bytes
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def open(self, path: str, mode: str = "r", **kwargs: Any) -> Any:
+        try:
+            info = self.inner.info(path)
+        except (OSError, ValueError):
+            info = {}
+        md5 = (info.get("dvc_info") or {}).get("md5")
+        obj = _check_cache_object(self.repo, md5, self.max_bytes) if isinstance(md5, str) else None
+        if obj is None:
+            return self.inner.open(path, mode, **kwargs)
+        cache_root = Path(self.repo.cache.local.path).resolve()
+        content = safefs.read_bytes(cache_root, obj, max_bytes=self.max_bytes)
+        if "b" in mode:
+            return io.BytesIO(content)
+        return io.TextIOWrapper(io.BytesIO(content), encoding=kwargs.get("encoding") or "utf-8")
