@@ -72,8 +72,20 @@ def open_project(path: Path) -> Project:
     config_path = dvc_root / CONFIG_FILE
     relpath = config_path.relative_to(repo.root.resolve()).as_posix()
     head_config = None
-    if config_path.is_file():
-        head_config = parse_config(config_path.read_text(encoding="utf-8"), relpath)
+    if config_path.is_symlink() or config_path.exists():
+        from mlci import safefs
+        from mlci.errors import ConfigError
+
+        try:
+            text = safefs.read_text(repo.root.resolve(), config_path)
+        except safefs.UnsafePathError as exc:
+            raise ConfigError(
+                f"cannot read {relpath}: {exc.reason}",
+                hint=f"commit {CONFIG_FILE} as a regular file in the repository",
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {relpath}: {exc}") from None
+        head_config = parse_config(text, relpath)
     return Project(git=repo, dvc_root=dvc_root, config_relpath=relpath, head_config=head_config)
 
 

@@ -198,7 +198,7 @@ def _check_and_report(
     results = run_check(options)
     html = write_files(results, results_path, report_path)
     click.echo(render_terminal(results), nl=False)
-    charts = f"   Charts: {html}" if html else ""
+    charts = f"   Page: {html}" if html else ""
     click.echo(f"\nReport: {report_path}   Results: {results_path}{charts}")
     return verdict_exit_code(results.verdict, fail_on)
 

@@ -82,9 +82,10 @@ def run_init(path: Path, *, fork_safe: bool, force: bool) -> list[Written]:
     if existing and not force:
         names = ", ".join(str(p.relative_to(project.git.root)) for p in existing)
         raise UsageError(f"{names} already exist(s)", hint="pass --force to overwrite")
+    from mlci import safefs
+
     written = []
     for target, text, description in targets:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        safefs.write_text(target, text)  # a symlink at the name is replaced, not followed
         written.append(Written(target, description))
     return written

@@ -22,7 +22,7 @@ import jinja2
 from tabulate import tabulate
 
 from mlci import resources
-from mlci.results import Change, Confusion, Curve, GateResult, Plots, Results, Value, worst
+from mlci.results import Change, Confusion, Curve, GateResult, Results, Value, worst
 
 _MAX_CELL = 300
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!{}])")
@@ -278,25 +278,24 @@ def render_terminal(results: Results, template: str = "check.txt.j2") -> str:
 
 
 def write_files(results: Results, results_path: Path, report_path: Path) -> Path | None:
-    """Write mlci-results.json, report.md and, when there is anything to chart,
-    report.html beside report.md. Returns the HTML file's path, if written."""
+    """Write mlci-results.json, report.md and, for a check (which reads plots),
+    report.html beside report.md: the verdict and why, then the charts. Returns the
+    HTML file's path, if written.
+
+    Each file replaces whatever is at its name, a symlink included, without following
+    it (:func:`mlci.safefs.write_text`): a pull request may commit ``report.md`` as a
+    link to a file outside the checkout."""
+    from mlci.safefs import write_text
+
     results.write(results_path)
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(render_markdown(results), encoding="utf-8")
-    changed = any(c.change for c in results.metrics)
-    if results.plots is None or not (changed or _has_charts(results.plots)):
+    write_text(report_path, render_markdown(results))
+    if results.plots is None:
         return None
     from mlci.report_html import render_html
 
     html_path = report_path.with_name("report.html")
-    html_path.write_text(
-        render_html(results), encoding="utf-8"
-    )
+    write_text(html_path, render_html(results))
     return html_path
-
-
-def _has_charts(plots: Plots) -> bool:
-    return bool(plots.curves or plots.confusions or plots.images)
 
 
 def render_diff(results: Results, output_format: str) -> str:

@@ -261,8 +261,10 @@ class Results:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=False) + "\n"
 
     def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.to_json(), encoding="utf-8")
+        """Write the JSON to ``path``, replacing (never following) a symlink there."""
+        from mlci.safefs import write_text
+
+        write_text(path, self.to_json())
 
     @classmethod
     def read(cls, path: Path) -> Results:

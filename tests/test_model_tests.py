@@ -123,5 +123,8 @@ def test_junit_from_another_runner(tmp_path: Path) -> None:
     assert cases == [("Suite::a", 1.5), ("Suite::b", 0.25), ("Suite::c", 0.0)]
     assert [(f.id, f.kind, f.message) for f in failures] == [("Suite::b", "failure", "boom")]
     assert (skipped, total) == (1, 3)
-    run = run_tests("python -c pass", tmp_path, print, junit="report.xml")
+    # The runner writes its report during the run (here: a copy of the one above).
+    xml.rename(tmp_path / "prepared.xml")
+    copy = "import shutil; shutil.copy('prepared.xml', 'report.xml')"
+    run = run_tests(f'python -c "{copy}"', tmp_path, print, junit="report.xml")
     assert (run.outcome, run.reason, run.total) == ("fail", "1 of 3 tests failed", 3)

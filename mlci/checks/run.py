@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlci import dvc
+from mlci import dvc, safefs
 from mlci.checks.data import check_dataset
-from mlci.checks.io import connect, resolve_files
+from mlci.checks.io import FileProblem, connect, display, find_data_files
 from mlci.config import Config, DataRule
 from mlci.results import CheckResult, DatasetReport, DriftResult, Outcome, worst
 
@@ -82,10 +82,15 @@ def _check_rule(
     con: duckdb.DuckDBPyConnection,
 ) -> DatasetReport:
     spec = rule.spec
-    head_files = resolve_files(root, spec.path)
-    checks = check_dataset(head_files, spec, root=root, connection=con)
+    boundary = at_base.boundary or safefs.work_tree_root(root)
+    head_files, refused = find_data_files(root, spec.path, boundary=boundary)
+    checks = _refused(spec.path, refused, root)
+    if head_files or not refused:
+        checks += check_dataset(head_files, spec, root=root, connection=con)
     drift = skipped = None
-    if rule.drift is not None:
+    if rule.drift is not None and refused and not head_files:
+        skipped = "no readable files at head"
+    elif rule.drift is not None:
         drift, skipped = _drift(root, at_base, rule, head_files)
     return DatasetReport(
         path=spec.path,
@@ -95,6 +100,17 @@ def _check_rule(
         drift=drift,
         drift_skipped=skipped,
         source=source,
+    )
+
+
+def _refused(dataset: str, refused: Sequence[FileProblem], root: Path) -> tuple[CheckResult, ...]:
+    """A failed check per file mlci will not read (outside the repository, not a
+    regular file), naming the file and why, never its content."""
+    return tuple(
+        CheckResult(
+            dataset, None, "readable", "fail", f"cannot read {display(p.file, root)}: {p.message}"
+        )
+        for p in refused
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import tempfile
@@ -9,6 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
+from mlci import safefs
 from mlci.git import clean_env
 from mlci.results import TestFailure, TestRun
 
@@ -46,9 +48,15 @@ def _first_line(text: str | None) -> str:
     return ""
 
 
-def parse_junit(path: Path) -> tuple[list[tuple[str, float]], list[TestFailure], int, int]:
+_Parsed = tuple[list[tuple[str, float]], list[TestFailure], int, int]
+
+
+def parse_junit(path: Path) -> _Parsed:
     """(cases with durations, failures, skipped count, total) from a JUnit XML file."""
-    root = ET.parse(path).getroot()
+    return _parse_junit_root(ET.parse(path).getroot())
+
+
+def _parse_junit_root(root: ET.Element) -> _Parsed:
     cases: list[tuple[str, float]] = []
     failures: list[TestFailure] = []
     skipped = 0
@@ -78,13 +86,27 @@ def run_tests(
     *,
     junit: str | None = None,
     severity: str = "fail",
+    boundary: Path | None = None,
+    max_bytes: int | None = safefs.DEFAULT_MAX_BYTES,
 ) -> TestRun:
-    """Run ``command`` in ``cwd`` (no tokens in its environment) and parse its JUnit XML."""
+    """Run ``command`` in ``cwd`` (no tokens in its environment) and parse its JUnit XML.
+
+    pytest writes its XML into a fresh temporary folder outside the repository, so no
+    file of the pull request's (a symlink, a stale report) is ever read for it. A
+    ``junit`` file another runner writes is read under :mod:`mlci.safefs`'s rule
+    (inside ``boundary``, default the git work tree holding ``cwd``; a regular file
+    of at most ``max_bytes``), and only when this run wrote it: a file the run left
+    as it found it is stale, and not read.
+    """
     argv = shlex.split(command)
     with tempfile.TemporaryDirectory(prefix="mlci-tests-") as tmp:
         junit_path = Path(tmp) / "junit.xml"
+        read_boundary = Path(tmp).resolve()
+        before: tuple[int, int, int] | None = None
         if junit:
             junit_path = cwd / junit
+            read_boundary = boundary or safefs.work_tree_root(cwd)
+            before = _identity(junit_path)
         elif _is_pytest(argv):
             argv = [*argv, f"--junitxml={junit_path}"]
         else:
@@ -111,13 +133,23 @@ def run_tests(
                 emit(line.rstrip())
                 last = line.strip() or last
         code = proc.returncode
-        if not junit_path.exists():
+        if not os.path.lexists(junit_path):
             if _is_pytest(argv) and code == _PYTEST_NO_TESTS:
                 return _broken(command, code, "no tests were collected", outcome="warn")
             said = f"; its last line: {last[:200]}" if last else ""
             return _broken(command, code, f"exited {code} without writing {junit_path.name}{said}")
+        if before is not None and before == _identity(junit_path):
+            return _broken(
+                command,
+                code,
+                f"{junit} is stale: the command did not write it (it is as it was before "
+                "the run), so it was not read",
+            )
         try:
-            cases, failures, skipped, total = parse_junit(junit_path)
+            content = safefs.read_bytes(read_boundary, junit_path, max_bytes=max_bytes)
+            cases, failures, skipped, total = _parse_junit_root(ET.fromstring(content))
+        except safefs.UnsafePathError as exc:
+            return _broken(command, code, f"cannot read {junit or junit_path.name}: {exc.reason}")
         except (ET.ParseError, OSError) as exc:
             return _broken(command, code, f"unreadable JUnit XML ({exc})")
     failed = sum(1 for f in failures if f.kind == "failure")
@@ -146,6 +178,17 @@ def run_tests(
         outcome=outcome,
         reason=reason,
     )
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """What tells a file rewritten by the run from the one found before it: inode,
+    size and modification time (ns); None when nothing is there. Not followed: a
+    symlink is judged itself."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 def _broken(command: str, code: int, reason: str, outcome: str = "fail") -> TestRun:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import redirect_stderr
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -135,10 +136,39 @@ def _image(
     return image, budget
 
 
-def read_plots(repo: Repo, rev: str) -> RevPlots:
+def _show(repo: Repo, rev: str, guard: Callable[[Any], Any] | None) -> dict[str, Any]:
+    """``repo.plots.show(revs=[rev])``, each data file read through ``guard(repo.dvcfs)``.
+
+    ``Plots.show`` is ``collect`` (plot definitions, and a loader per data file bound
+    to ``repo.dvcfs``) then ``_resolve_data_sources`` (run the loaders); in between,
+    each loader is bound to the guarded filesystem instead, so a workspace plot file
+    is read under :mod:`mlci.safefs`'s rule (DVC switches the repository to the
+    workspace for plots, which drops any filesystem set on it beforehand).
+    """
+    if guard is None:
+        return dict(repo.plots.show(revs=[rev]))
+    from dvc.repo.plots import _resolve_data_sources, onerror_collect, parse
+
+    result: dict[str, Any] = {}
+    for data in repo.plots.collect(revs=[rev], onerror=onerror_collect):
+        guarded = guard(repo.dvcfs)  # the workspace's filesystem, while switched to it
+        for rev_data in data.values():
+            sources = rev_data.get("sources", {}).get("data", {})
+            for fs_path, source in sources.items():
+                if "data_source" in source:
+                    source["data_source"] = partial(
+                        parse, guarded, fs_path, props=source.get("props"), onerror=onerror_collect
+                    )
+        _resolve_data_sources(data, rev, cache=True)
+        result.update(data)
+    return result
+
+
+def read_plots(repo: Repo, rev: str, guard: Callable[[Any], Any] | None = None) -> RevPlots:
     """Every plot at ``rev`` (a git revision or "workspace"), read as ``dvc plots diff``
     reads it: ``repo.plots.show`` and DVC's own converter (the x/y inference, field
-    joins and multi-file plots of ``dvc plots``)."""
+    joins and multi-file plots of ``dvc plots``). ``guard`` wraps DVC's filesystem for
+    the reads of data files (the workspace's: see :class:`mlci.dvc.repo.DvcRepo`)."""
     from dvc.render.converter.vega import VegaConverter
     from dvc.repo.plots import SUPPORTED_IMAGE_EXTENSIONS, infer_data_sources
     from dvc.utils.plots import group_definitions_by_id
@@ -147,7 +177,7 @@ def read_plots(repo: Repo, rev: str) -> RevPlots:
         # DVC also prints "failed to load some plots" (when its CLI ran in this process)
         # and progress bars; mlci reports each error itself, with the file and revision.
         with redirect_stderr(io.StringIO()):
-            raw = repo.plots.show(revs=[rev])
+            raw = _show(repo, rev, guard)
     except Exception as exc:  # an unknown revision, a broken dvc.yaml: this revision only
         return RevPlots(found={}, errors=(("plots", error_text(exc)),))
     content: dict[str, Any] = next(iter(raw.values()), {})

@@ -13,6 +13,7 @@ be quoted in the error.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlci import safefs
 from mlci.errors import DvcError
 from mlci.git import clean_env
 from mlci.results import Value
@@ -87,10 +89,22 @@ class DvcRepo:
     (metrics, params, data files) and :meth:`plots`. While open it holds DVC's lock:
     :meth:`close` it before a ``dvc`` child process (pull, repro); the next use
     opens it again and reads the changed workspace afresh.
+
+    Every file DVC reads from the workspace (metrics, params, plots) is read under
+    :mod:`mlci.safefs`'s rule: inside ``boundary`` (default: the git work tree holding
+    ``root``), a regular file, at most ``max_bytes`` long.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        boundary: Path | None = None,
+        max_bytes: int | None = safefs.DEFAULT_MAX_BYTES,
+    ) -> None:
         self.root = root
+        self.boundary = boundary or safefs.work_tree_root(root)
+        self.max_bytes = max_bytes
         self._repo: Repo | None = None
         self._held = ExitStack()
 
@@ -159,7 +173,7 @@ class DvcRepo:
                     repo = None
                 except SCMError as exc:
                     raise DvcError(f"DVC cannot read {label} revision {rev[:7]}: {exc}") from None
-            yield Revision(repo, rev, label)
+            yield Revision(repo, rev, label, boundary=self.boundary, max_bytes=self.max_bytes)
 
     def plots(self, rev: str) -> RevPlots:
         """The plots at ``rev``. Call it outside :meth:`at`: DVC switches revisions for
@@ -173,9 +187,15 @@ class DvcRepo:
         # read needs no graph. `_skip_graph_checks` is the attribute DVC's Repo and
         # Index read to skip that check; were it ever dropped, only the time returns.
         repo._skip_graph_checks = True
+
+        def guard(dvcfs: Any) -> _WorkspaceGuard | _CacheGuard:
+            if rev == WORKSPACE:
+                return _WorkspaceGuard(dvcfs, self.root, self.boundary, self.max_bytes)
+            return _CacheGuard(dvcfs, repo, self.max_bytes)
+
         try:
             with _cwd(self.root):
-                return read_plots(repo, rev)
+                return read_plots(repo, rev, guard)
         finally:
             repo._skip_graph_checks = False
 
@@ -330,17 +350,51 @@ class Revision:
     repo: Repo | None  # None: no DVC project at this revision
     rev: str
     label: str  # "base" / "head", as errors name the revision
+    boundary: Path | None = None  # reads of the workspace stay inside it (see DvcRepo)
+    max_bytes: int | None = safefs.DEFAULT_MAX_BYTES
 
     def metrics(self) -> Snapshot:
         if self.repo is None:
             return Snapshot(values={})
         # No revs: DVC reads the revision the repo is switched to, with its index.
-        return _snapshot(self.repo.metrics.show(hide_workspace=False), self.label)
+        with self._guarded() as repo:
+            return _snapshot(repo.metrics.show(hide_workspace=False), self.label)
 
     def params(self) -> Snapshot:
         if self.repo is None:
             return Snapshot(values={})
-        return _snapshot(self.repo.params.show(hide_workspace=False), self.label)
+        with self._guarded() as repo:
+            return _snapshot(repo.params.show(hide_workspace=False), self.label)
+
+    @contextmanager
+    def _guarded(self) -> Iterator[Repo]:
+        """The repo, its workspace reads under :mod:`mlci.safefs`'s rule.
+
+        ``metrics.show`` / ``params.show`` without revisions collect the files from
+        the index and read each through ``repo.dvcfs`` (a cached property DVC drops
+        only when it switches revisions, which it does not here); for the length of
+        the call that is a :class:`_WorkspaceGuard` around DVC's own filesystem.
+        DVC's collection, parsing and flattening are untouched, so the values stay
+        those of ``dvc metrics diff``; a refused file is DVC's per-file error.
+        A base revision is read from git objects and the DVC cache, not the work
+        tree: git gives a committed symlink's target text, never the file it names;
+        the DVC cache is the work tree's, so its objects are read through a
+        :class:`_CacheGuard`.
+        """
+        repo = self.repo
+        assert repo is not None
+        guard: _WorkspaceGuard | _CacheGuard
+        if self.rev != WORKSPACE:
+            guard = _CacheGuard(repo.dvcfs, repo, self.max_bytes)
+        else:
+            boundary = self.boundary or safefs.work_tree_root(Path(repo.root_dir))
+            guard = _WorkspaceGuard(repo.dvcfs, Path(repo.root_dir), boundary, self.max_bytes)
+        repo.__dict__["dvcfs"] = guard
+        try:
+            yield repo
+        finally:
+            if repo.__dict__.get("dvcfs") is guard:
+                repo.__dict__["dvcfs"] = guard.inner
 
     def _fs(self) -> Any:
         from dvc.exceptions import DvcException
@@ -402,6 +456,8 @@ class Revision:
             target = dest / file.path
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
+                if self.repo is not None and file.md5:
+                    _check_cache_object(self.repo, file.md5, None)
                 fs.get_file(file.path, str(target))
             except Exception as exc:
                 raise DvcError(
@@ -410,3 +466,115 @@ class Revision:
                 ) from None
             local.append(target)
         return local
+
+
+class _WorkspaceGuard:
+    """DVC's filesystem for the workspace, with every workspace file read under
+    :mod:`mlci.safefs`'s rule; everything else is DVC's own (``__getattr__``).
+
+    A path that exists in the work tree is read by :func:`safefs.read_bytes` (inside
+    the repository, a regular file, size-limited, never blocking); one that does not
+    (a DVC-tracked output not checked out) is DVC's to read from the cache or remote.
+    A folder that leads outside is not listed: it reads as a file, and is refused.
+    """
+
+    def __init__(self, inner: Any, root: Path, boundary: Path, max_bytes: int | None) -> None:
+        self.inner = inner
+        self.root = root
+        self.boundary = boundary
+        self.max_bytes = max_bytes
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def _local(self, path: str) -> Path:
+        return self.root / str(path).lstrip("/")
+
+    def check(self, path: str) -> None:
+        """Raise :class:`safefs.UnsafePathError` when the workspace's ``path`` may not be read."""
+        local = self._local(path)
+        if os.path.lexists(local):
+            safefs.check_file(self.boundary, local, max_bytes=self.max_bytes)
+
+    def open(self, path: str, mode: str = "r", **kwargs: Any) -> Any:
+        local = self._local(path)
+        if not os.path.lexists(local):
+            return self.inner.open(path, mode, **kwargs)
+        content = safefs.read_bytes(self.boundary, local, max_bytes=self.max_bytes)
+        if "b" in mode:
+            return io.BytesIO(content)
+        return io.TextIOWrapper(io.BytesIO(content), encoding=kwargs.get("encoding") or "utf-8")
+
+    def isdir(self, path: str) -> bool:
+        local = self._local(path)
+        if os.path.lexists(local) and not safefs.is_inside(self.boundary, local):
+            return False
+        return bool(self.inner.isdir(path))
+
+    def find(self, path: str, **kwargs: Any) -> Iterator[str]:
+        """DVC's listing, with whatever lies under a folder that leads outside the
+        repository replaced by that folder (so it is refused by name, not listed)."""
+        seen = set()
+        for found in self.inner.find(path, **kwargs):
+            escape = safefs.escape_point(self.boundary, self._local(found))
+            if escape is None:
+                yield found
+                continue
+            try:
+                name = "/" + escape.relative_to(self.root).as_posix()
+            except ValueError:  # the project folder itself leads out: refuse what was found
+                name = found
+            if name not in seen:
+                seen.add(name)
+                yield name
+
+
+def _check_cache_object(repo: Repo, md5: str, max_bytes: int | None) -> Path | None:
+    """The local DVC cache object of ``md5`` when it is a regular file inside the cache
+    (:mod:`mlci.safefs`'s rule), None when it is not in the local cache; else
+    :class:`safefs.UnsafePathError`.
+
+    The cache folder lies in the work tree (``.dvc/cache``), where a pull request can
+    commit a symlink named like the base's object that points at any file.
+    """
+    cache_root = Path(repo.cache.local.path).resolve()
+    obj = Path(repo.cache.local.oid_to_path(md5))
+    if not os.path.lexists(obj):
+        return None
+    try:
+        safefs.check_file(cache_root, obj, max_bytes=max_bytes)
+    except safefs.UnsafePathError as exc:
+        raise safefs.UnsafePathError(
+            obj, f"its object in the DVC cache is refused: {exc.reason}"
+        ) from None
+    return obj
+
+
+class _CacheGuard:
+    """DVC's filesystem at a git revision, with every DVC-tracked file whose object is
+    in the local cache read from that object under :mod:`mlci.safefs`'s rule (inside
+    the cache folder, a regular file); git-tracked files and objects DVC must fetch
+    from the remote are DVC's own (``__getattr__``)."""
+
+    def __init__(self, inner: Any, repo: Repo, max_bytes: int | None) -> None:
+        self.inner = inner
+        self.repo = repo
+        self.max_bytes = max_bytes
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def open(self, path: str, mode: str = "r", **kwargs: Any) -> Any:
+        try:
+            info = self.inner.info(path)
+        except (OSError, ValueError):
+            info = {}
+        md5 = (info.get("dvc_info") or {}).get("md5")
+        obj = _check_cache_object(self.repo, md5, self.max_bytes) if isinstance(md5, str) else None
+        if obj is None:
+            return self.inner.open(path, mode, **kwargs)
+        cache_root = Path(self.repo.cache.local.path).resolve()
+        content = safefs.read_bytes(cache_root, obj, max_bytes=self.max_bytes)
+        if "b" in mode:
+            return io.BytesIO(content)
+        return io.TextIOWrapper(io.BytesIO(content), encoding=kwargs.get("encoding") or "utf-8")
