@@ -16,7 +16,7 @@ from mlci import __version__, dvc, gates
 from mlci.checks.tests import run_tests
 from mlci.config import CONFIG_FILE, Config, parse_config
 from mlci.errors import ConfigError
-from mlci.git import Repository, Rev, scrub_hook_env
+from mlci.git import Repository, Rev, checked_revision, scrub_hook_env
 from mlci.metrics import diff_values
 from mlci.policy import Policy, choose_base
 from mlci.results import (
@@ -377,6 +377,9 @@ def run_check(options: CheckOptions) -> Results:
 
 def run_diff(path: Path, base: str | None, head: str | None) -> Results:
     """`mlci diff`: metrics and params between two revisions, no pipeline, no gates."""
+    for rev, flag in ((base, "--base"), (head, "--head")):
+        if rev:
+            checked_revision(rev, flag)  # both, before git is asked anything
     project = open_project(path)
     base_rev, _ = resolve_base(project, CheckOptions(path=path, base=base))
     if head:
