@@ -362,3 +362,54 @@ def test_no_process_running_pull_request_code_holds_the_token(
     assert executed[0] == f"::add-mask::{token}"
     assert "::group::dvc repro" in executed
     assert token not in Path("/proc/self/environ").read_text(errors="replace")
+
+
+FORGED = "\n::error::forged\n::add-mask::0.9\n::set-output name=verdict::pass\n##[error]legacy"
+
+
+def add_stage(checkout: Path, name: str, script: str) -> None:
+    (checkout / f"{name}.py").write_text(script)
+    dvc_yaml = (checkout / "dvc.yaml").read_text()
+    stage = f"  {name}:\n    cmd: python {name}.py\n    deps:\n      - {name}.py\n"
+    (checkout / "dvc.yaml").write_text(dvc_yaml.replace("stages:\n", f"stages:\n{stage}", 1))
+
+
+def test_pull_request_text_never_commands_the_runner(runner: Runner) -> None:
+    """A metric key, a column name and a data path carrying line breaks and workflow
+    commands, and a stage printing them: in the log the runner executes mlci's own
+    commands only, and the terminal report shows each value on its one line."""
+    checkout = runner.open_pr("pass", 31)
+    (checkout / "extra.json").write_text(json.dumps({f"acc{FORGED}": 1}))
+    dvc_yaml = (checkout / "dvc.yaml").read_text()
+    (checkout / "dvc.yaml").write_text(dvc_yaml + "metrics:\n  - extra.json\n")
+    add_stage(
+        checkout, "noisy", f"print({FORGED!r})\nimport sys; print({FORGED!r}, file=sys.stderr)\n"
+    )
+    config = (checkout / "mlci.yaml").read_text()
+    config = config.replace(
+        "      target: {allowed: [0, 1]}\n",
+        f"      target: {{allowed: [0, 1]}}\n      {json.dumps('x' + FORGED)}: {{nulls: 0}}\n"
+        f"  - path: {json.dumps('missing' + FORGED + '.csv')}\n",
+    )
+    (checkout / "mlci.yaml").write_text(config)
+    result = runner.ci(checkout)
+    assert result.exit_code in (0, 1), result.output
+    executed = mlci_commands_only(result.output, TOKEN)
+    assert executed[0] == f"::add-mask::{TOKEN}"
+    assert "::group::dvc repro" in executed and "::endgroup::" in executed
+    assert "::error::forged" in result.output  # printed, fenced: shown, not executed
+    report = (checkout / "mlci-results.json").read_text()
+    assert "acc\\n::error::forged" in report  # the key reached the results as it is
+    [row] = [line for line in result.output.splitlines() if "extra.json" in line]
+    assert "acc\\n::error::forged\\n::add-mask::0.9\\n::set-output" in row
+
+
+def test_a_failing_stage_quoted_in_the_error_commands_nothing(runner: Runner) -> None:
+    checkout = runner.open_pr("pass", 32)
+    add_stage(checkout, "broken", f"print({FORGED!r})\nraise SystemExit(3)\n")
+    result = runner.ci(checkout, "--no-publish")
+    assert result.exit_code == 3, result.output
+    assert "mlci: error: DVC stage 'broken' failed" in result.output
+    assert "    ::error::forged" in result.output  # quoted in the error, fenced
+    executed = mlci_commands_only(result.output, TOKEN)
+    assert executed[-1].strip(":") in {line.removeprefix("::stop-commands::") for line in executed}
