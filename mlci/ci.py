@@ -142,8 +142,8 @@ def run_ci(
     if do_publish and not token:
         raise UsageError(
             f"no GitHub token in ${options.token_env}",
-            hint="add `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` to the step, "
-            "or pass --no-publish",
+            hint="run `mlci ci --no-publish` here and `mlci publish` with the token in "
+            "a later step or job (`mlci init` writes such a workflow)",
         )
     for pid, name in tokens.ancestors_holding(token):
         log.command(

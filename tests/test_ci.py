@@ -413,3 +413,27 @@ def test_a_failing_stage_quoted_in_the_error_commands_nothing(runner: Runner) ->
     assert "    ::error::forged" in result.output  # quoted in the error, fenced
     executed = mlci_commands_only(result.output, TOKEN)
     assert executed[-1].strip(":") in {line.removeprefix("::stop-commands::") for line in executed}
+
+
+def test_mlci_check_restarts_without_any_token(runner: Runner) -> None:
+    """`mlci check` needs no token at all: started with some, it drops them all before
+    any stage runs (the stage reads mlci's environment, and finds only the decoy)."""
+    token, decoy = f"ghs_{secrets.token_hex(20)}", f"ghs_decoy_{secrets.token_hex(8)}"
+    checkout = runner.open_pr("pass", 33, setenv=False)
+    add_snoop_stage(checkout)
+    env = {**os.environ, "GITHUB_TOKEN": token, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": token}
+    env["DECOY"] = decoy
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "mlci"), "check"],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    dump = json.loads((checkout / "snoop-dump.json").read_text())
+    assert len(dump["read"]) >= 4  # itself, `dvc repro`, mlci, this test: both files each
+    assert decoy in dump["found"] and token not in dump["found"]
+    assert token not in proc.stdout + proc.stderr
