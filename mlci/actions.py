@@ -138,27 +138,93 @@ def _int(value: Any) -> int | None:
 # PR-controlled string cannot end the command early or start a new one.
 
 
-def _escape_data(text: str) -> str:
+def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def mask(value: str, write: Callable[[str], None]) -> None:
     """Ask the runner to hide ``value`` in every log line from now on."""
     if value:
-        write(f"::add-mask::{_escape_data(value)}")
+        write(f"::add-mask::{escape_data(value)}")
 
 
-@contextmanager
-def group(title: str, write: Callable[[str], None]) -> Iterator[None]:
-    write(f"::group::{_escape_data(title)}")
-    try:
-        yield
-    finally:
-        write("::endgroup::")
+class ActionsLog:
+    """The step log as the runner reads it: mlci's own workflow commands, and stretches
+    of text that may hold anything a pull request wrote.
+
+    The runner executes any log line that starts with ``::`` (``::add-mask::``,
+    ``::error::``, ``::stop-commands::``...), whoever printed it. So every stretch that
+    can carry PR-controlled text (DVC's and the tests' streamed output, the terminal
+    report, error messages) goes through :meth:`untrusted`, which pauses command
+    processing with ``::stop-commands::<random token>`` and resumes it with
+    ``::<token>::``, a fresh token each time: the pull request never sees it before its
+    text is printed, so it cannot resume processing early. mlci's own commands go
+    through :meth:`command`, which refuses to run inside such a stretch (they would be
+    ignored there). Outside GitHub Actions (``active`` false) nothing is paused and no
+    command is written: a local terminal would only show them, ``::add-mask::`` with
+    the token in it.
+
+    Everything goes through the one ``write`` callable, one stream: the runner reads
+    stdout and stderr on separate threads, so a pause on one does not cover the other.
+    """
+
+    def __init__(self, write: Callable[[str], None], *, active: bool) -> None:
+        self._write = write
+        self.active = active
+        self._paused = False
+
+    @classmethod
+    def from_env(
+        cls, write: Callable[[str], None], env: Mapping[str, str] | None = None
+    ) -> ActionsLog:
+        return cls(write, active=in_actions(env))
+
+    def command(self, line: str) -> None:
+        """Write one of mlci's own workflow commands (built with this module's escaping)."""
+        if self._paused:
+            raise RuntimeError(f"workflow command inside an untrusted stretch: {line[:40]}")
+        if self.active:
+            self._write(line)
+
+    def mask(self, value: str) -> None:
+        """Ask the runner to hide ``value`` in every log line from now on."""
+        mask(value, self.command)
+
+    @contextmanager
+    def untrusted(self) -> Iterator[None]:
+        """A stretch of output in which the runner executes no workflow command."""
+        if self._paused or not self.active:
+            yield
+            return
+        token = secrets.token_hex(16)
+        self._write(f"::stop-commands::{token}")
+        self._paused = True
+        try:
+            yield
+        finally:
+            self._paused = False
+            self._write(f"::{token}::")
+
+    def text(self, text: str) -> None:
+        """Write text that may hold PR-controlled strings (in a stretch of its own, unless
+        one is open already)."""
+        with self.untrusted():
+            self._write(text)
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        """A folded group of untrusted output: ``::group::``, pause, output, resume,
+        ``::endgroup::`` (the runner only sees the group lines outside the pause)."""
+        self.command(f"::group::{escape_data(title)}")
+        try:
+            with self.untrusted():
+                yield
+        finally:
+            self.command("::endgroup::")
 
 
 def annotation_lines(results: Results, config_file: str | None) -> list[str]:
@@ -175,7 +241,7 @@ def _annotation(level: str, gate: GateResult, config_file: str | None) -> str:
     props = [f"title={_escape_property(f'mlci: {gate.key}')}"]
     if config_file and gate.line and gate.source in ("base", "head"):
         props.insert(0, f"file={_escape_property(config_file)},line={gate.line}")
-    return f"::{level} {','.join(props)}::{_escape_data(f'{gate.rule}: {gate.reason}')}"
+    return f"::{level} {','.join(props)}::{escape_data(f'{gate.rule}: {gate.reason}')}"
 
 
 def write_outputs(path: str | None, values: Mapping[str, str]) -> None:

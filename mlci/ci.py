@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlci import actions
+from mlci import actions, tokens
 from mlci.check import CheckOptions, run_check
 from mlci.errors import ExitCode, PublishError, UsageError
 from mlci.git import hide_from_children
@@ -33,11 +32,15 @@ class PublishOptions:
     pr_number: int | None = None
 
 
-def _token(options: PublishOptions, write: Callable[[str], None]) -> str:
-    """Read and mask the token; the pipeline's stages (the pull request's own code, run
-    by `dvc repro` as child processes) do not inherit its variable."""
+def _token(
+    options: PublishOptions, write: Callable[[str], None], handed_over: str | None = None
+) -> str:
+    """The token, masked in the log before anything else is printed. ``handed_over``: the
+    token :mod:`mlci.tokens` passed on a pipe when mlci restarted itself without it in
+    its environment; else it is read from the environment, and the pipeline's stages
+    (the pull request's own code, child processes) do not inherit its variable."""
     hide_from_children(options.token_env)
-    token = os.environ.get(options.token_env, "")
+    token = handed_over if handed_over is not None else os.environ.get(options.token_env, "")
     actions.mask(token, write)
     return token
 
@@ -106,7 +109,7 @@ def _publish_or_report(
             )
     except PublishError as exc:
         exc.message = redact(exc.message, token)
-        write(f"::error title=mlci: publishing failed::{redact(exc.message, token)}")
+        write(f"::error title=mlci%3A publishing failed::{actions.escape_data(exc.message)}")
         return None, exc
 
 
@@ -124,26 +127,37 @@ def run_ci(
     results_path: Path,
     report_path: Path,
     do_publish: bool,
-    write: Callable[[str], None],
+    log: actions.ActionsLog,
     show: Callable[[Results], None],
+    token: str | None = None,
 ) -> CiRun:
-    """Check, write everything to disk and the runner, then publish (unless told not to)."""
+    """Check, write everything to disk and the runner, then publish (unless told not to).
+
+    ``log`` carries mlci's workflow commands; DVC's and the tests' output go to
+    ``check.emit`` inside its groups, where the runner executes no command. ``token``:
+    the token handed over by :func:`mlci.tokens.receive`, else read from the environment.
+    """
     context = actions.read_context()
-    token = _token(options, write)
+    token = _token(options, log.command, token)
     if do_publish and not token:
         raise UsageError(
             f"no GitHub token in ${options.token_env}",
-            hint="add `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` to the step, "
-            "or pass --no-publish",
+            hint="run `mlci ci --no-publish` here and `mlci publish` with the token in "
+            "a later step or job (`mlci init` writes such a workflow)",
+        )
+    for pid, name in tokens.ancestors_holding(token):
+        log.command(
+            f"::warning title=mlci: the token is in another process::{name} (pid {pid}), "
+            f"which started mlci, holds ${options.token_env} in its environment, where the "
+            "pipeline's stages can read it. Run `mlci ci --no-publish` in a step without "
+            "the token and `mlci publish` in a later one (the mlci action does)."
         )
     head = None
     pull = context.event.get("pull_request")
     if isinstance(pull, dict) and context.head_sha:
         ref = (pull.get("head") or {}).get("ref")
         head = RevInfo(name=str(ref or context.head_sha[:7]), sha=context.head_sha)
-    check = dataclasses.replace(
-        check, event_base=context.base_sha, head=head, group=_grouper(write)
-    )
+    check = dataclasses.replace(check, event_base=context.base_sha, head=head)
     results = run_check(check)
     if options.title:
         results = dataclasses.replace(results, title=options.title)
@@ -152,7 +166,7 @@ def run_ci(
     actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), render_markdown(results))
     config_file = results.config_file
     for line in actions.annotation_lines(results, config_file):
-        write(line)
+        log.command(line)
     published = error = None
     if do_publish:
         published, error = _publish_or_report(
@@ -162,7 +176,7 @@ def run_ci(
             options,
             pr_number=context.pr_number,
             config_file=config_file,
-            write=write,
+            write=log.command,
         )
     actions.write_outputs(
         os.environ.get("GITHUB_OUTPUT"),
@@ -221,15 +235,6 @@ def _head_label(context: actions.Context) -> str | None:
     owner = ((run.get("head_repository") or {}).get("owner") or {}).get("login")
     branch = run.get("head_branch")
     return f"{owner}:{branch}" if owner and branch else None
-
-
-def _grouper(write: Callable[[str], None]) -> Callable[[str], AbstractContextManager[None]]:
-    @contextmanager
-    def group(title: str) -> Iterator[None]:
-        with actions.group(title, write):
-            yield
-
-    return group
 
 
 def exit_code(run: CiRun, verdict_code: ExitCode) -> ExitCode:

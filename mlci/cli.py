@@ -26,6 +26,7 @@ from mlci import __version__
 from mlci.errors import ExitCode, MlciError
 
 if TYPE_CHECKING:
+    from mlci.actions import ActionsLog
     from mlci.check import CheckOptions
     from mlci.ci import PublishOptions
 
@@ -39,21 +40,62 @@ class MlciGroup(click.Group):
         try:
             return super().invoke(ctx)
         except MlciError as exc:
-            click.secho(f"mlci: error: {exc}", err=True, fg="red")
+            _print_error(f"mlci: error: {exc}")
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # a bug: still no raw traceback unless asked for
             if os.environ.get("MLCI_DEBUG"):
                 raise
-            click.secho(
+            _print_error(
                 f"mlci: internal error: {type(exc).__name__}: {exc}\n"
                 "  hint: this is a bug in mlci; rerun with MLCI_DEBUG=1 for the traceback "
-                "and report it",
-                err=True,
-                fg="red",
+                "and report it"
             )
             ctx.exit(ExitCode.ENVIRONMENT)
+
+
+def _print_error(message: str) -> None:
+    """An error may quote what a pull request wrote (a metric key, a path, a failing
+    stage's last lines). In GitHub Actions it is printed where the runner executes no
+    workflow command, on stdout with the rest of mlci's log (the runner reads stdout
+    and stderr on separate threads: a pause on one would not cover the other)."""
+    log = _actions_log()
+    with log.untrusted():
+        click.secho(message, err=not log.active, fg="red")
+
+
+def _actions_log() -> ActionsLog:
+    from mlci.actions import ActionsLog
+
+    return ActionsLog.from_env(click.echo)
+
+
+@dataclass(frozen=True)
+class Process:
+    """What :func:`main` knows about this process: it is the real ``mlci`` (so it may
+    restart itself, which a test's in-process runner may not), and the token a restart
+    handed over, if any."""
+
+    handed_token: str | None = None
+
+
+def _restart_without_secrets(ctx: click.Context, hand_over: str | None) -> str | None:
+    """In the real ``mlci`` process, restart without any token in the environment before
+    running pull-request code (see mlci.tokens); returns the token handed over to this
+    process by such a restart. Does nothing under a test's in-process runner."""
+    from mlci import tokens
+
+    process = ctx.find_object(Process)
+    if process is None:
+        return None
+    if process.handed_token is None:
+        tokens.reexec_without_secrets(hand_over, warn=_warn)  # returns only if it could not
+    return process.handed_token
+
+
+def _warn(message: str) -> None:
+    click.secho(f"mlci: warning: {message}", err=True, fg="yellow")
 
 
 @dataclass(frozen=True)
@@ -68,7 +110,8 @@ class PipelineFlags:
     report_path: Path
     fail_on: str
 
-    def check_options(self) -> CheckOptions:
+    def check_options(self, log: ActionsLog) -> CheckOptions:
+        """DVC's and the tests' output go to ``log`` as untrusted text, in its groups."""
         from mlci.check import CheckOptions
 
         return CheckOptions(
@@ -78,8 +121,14 @@ class PipelineFlags:
             pull=self.pull,
             repro=self.repro,
             tests=self.run_tests,
-            emit=click.echo,
+            emit=log.text,
+            group=log.group,
         )
+
+    @property
+    def runs_project_code(self) -> bool:
+        """Whether the run may start the pull request's code: DVC stages or its tests."""
+        return self.pull is not False or self.repro is not False or self.run_tests
 
 
 def pipeline_options(func: F) -> F:
@@ -182,22 +231,25 @@ def check(ctx: click.Context, flags: PipelineFlags) -> None:
     Writes mlci-results.json, report.md and report.html. Needs no token and no
     network (unless DVC or git must fetch).
     """
+    if flags.runs_project_code:
+        _restart_without_secrets(ctx, None)
+    log = _actions_log()
     ctx.exit(
         _check_and_report(
-            flags.check_options(), flags.results_path, flags.report_path, flags.fail_on
+            flags.check_options(log), flags.results_path, flags.report_path, flags.fail_on, log
         )
     )
 
 
 def _check_and_report(
-    options: CheckOptions, results_path: Path, report_path: Path, fail_on: str
+    options: CheckOptions, results_path: Path, report_path: Path, fail_on: str, log: ActionsLog
 ) -> ExitCode:
     from mlci.check import run_check
     from mlci.report import render_terminal, write_files
 
     results = run_check(options)
     html = write_files(results, results_path, report_path)
-    click.echo(render_terminal(results), nl=False)
+    log.text(render_terminal(results).removesuffix("\n"))
     charts = f"   Page: {html}" if html else ""
     click.echo(f"\nReport: {report_path}   Results: {results_path}{charts}")
     return verdict_exit_code(results.verdict, fail_on)
@@ -225,7 +277,7 @@ def diff(base: str | None, head: str | None, output_format: str) -> None:
     from mlci.report import render_diff
 
     results = run_diff(Path.cwd(), base, head)
-    click.echo(render_diff(results, output_format), nl=False)
+    _actions_log().text(render_diff(results, output_format).removesuffix("\n"))
 
 
 @cli.command()
@@ -250,6 +302,7 @@ def demo(ctx: click.Context, scenario: str, workspace: Path | None) -> None:
     with the pipeline run and pushed, and a pull-request branch that changes
     params; then runs `mlci check` there. No network, no token.
     """
+    from mlci.actions import ActionsLog
     from mlci.check import CheckOptions
     from mlci.demo import SCENARIOS, build_workspace
 
@@ -259,7 +312,11 @@ def demo(ctx: click.Context, scenario: str, workspace: Path | None) -> None:
     click.secho(f"\nOn branch {ws.branch}: {SCENARIOS[scenario].summary}\n$ mlci check", bold=True)
     options = CheckOptions(path=ws.project, emit=_indent)
     code = _check_and_report(
-        options, ws.project / "mlci-results.json", ws.project / "report.md", "fail"
+        options,
+        ws.project / "mlci-results.json",
+        ws.project / "report.md",
+        "fail",
+        ActionsLog(click.echo, active=False),  # the demo's own example project only
     )
     mlci = shutil.which("mlci") or str(Path(sys.argv[0]).resolve())
     other = "pass" if scenario != "pass" else "fail"
@@ -351,16 +408,21 @@ def ci_command(
     from mlci.ci import exit_code, run_ci
     from mlci.report import render_terminal
 
+    token = None
+    if flags.runs_project_code:
+        token = _restart_without_secrets(ctx, publishing.token_env)
+    log = _actions_log()
     run = run_ci(
-        flags.check_options(),
+        flags.check_options(log),
         publishing,
         results_path=flags.results_path,
         report_path=flags.report_path,
         do_publish=do_publish,
-        write=click.echo,
-        show=lambda results: click.echo(render_terminal(results), nl=False),
+        log=log,
+        show=lambda results: log.text(render_terminal(results).removesuffix("\n")),
+        token=token,
     )
-    _say_published(run)
+    _say_published(run, log)
     ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, flags.fail_on)))
 
 
@@ -398,18 +460,21 @@ def publish_command(
     """
     from mlci.ci import exit_code, run_publish
 
-    run = run_publish(results_path, publishing, write=click.echo)
-    _say_published(run)
+    log = _actions_log()
+    run = run_publish(results_path, publishing, write=log.command)
+    _say_published(run, log)
     ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, fail_on)))
 
 
-def _say_published(run: object) -> None:
+def _say_published(run: object, log: ActionsLog) -> None:
     from mlci.ci import CiRun
 
     assert isinstance(run, CiRun)
     if run.publish_error is not None:
-        click.secho(f"mlci: error: {run.publish_error}", err=True, fg="red")
-        click.echo("  (mlci-results.json and report.md were written before publishing)", err=True)
+        _print_error(
+            f"mlci: error: {run.publish_error}\n"
+            "  (mlci-results.json and report.md were written before publishing)"
+        )
     elif run.published is not None:
         if run.published.comment_url:
             click.echo(f"Comment: {run.published.comment_url}")
@@ -451,8 +516,12 @@ def main() -> NoReturn:
     # 100,000 allocations instead took ~0.07 s off a 1 s check (measured); cyclic
     # garbage is still collected, only less often.
     gc.set_threshold(100_000, 50, 100)
+    from mlci import tokens
+
+    # First of all: a token handed over by the process this one replaced (mlci.tokens).
+    process = Process(handed_token=tokens.receive())
     try:
-        cli(prog_name="mlci")  # standalone mode: always ends in SystemExit
+        cli(prog_name="mlci", obj=process)  # standalone mode: always ends in SystemExit
     except SystemExit as exc:
         code = exc.code
     else:  # pragma: no cover

@@ -39,26 +39,40 @@ _KEEP_GIT_VARS = {
 
 
 # Credentials a runner may hold that the pipeline's stages (pull-request code) never need.
-_SECRET_VARS = {
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "ACTIONS_RUNTIME_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_URL",
-}
+SECRET_VARS = frozenset(
+    {
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "ACTIONS_RUNTIME_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+    }
+)
+
+# The runner's file commands: a line appended to one of these files sets a step output,
+# an environment variable or PATH entry for every later step, the action's saved state,
+# or the job summary. They are mlci's to write, never a stage's or a test's.
+RUNNER_FILE_VARS = frozenset(
+    {"GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY"}
+)
+
+# Further token variables named on the command line (`--token-env NAME`).
+_hidden: set[str] = set()
 
 
 def hide_from_children(name: str) -> None:
     """Never pass the variable ``name`` (a token) to child processes."""
-    _SECRET_VARS.add(name)
+    _hidden.add(name)
 
 
 def clean_env() -> dict[str, str]:
-    """The environment for child processes: no hook-local GIT_* variables, no tokens."""
+    """The environment for child processes: no hook-local GIT_* variables, no tokens, no
+    runner file commands."""
+    withheld = SECRET_VARS | RUNNER_FILE_VARS | _hidden
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in _SECRET_VARS
+        if key not in withheld
         and (not key.startswith("GIT_") or key in _KEEP_GIT_VARS or key.startswith("GIT_CONFIG_"))
     }
     if sys.prefix != sys.base_prefix and not env.get("VIRTUAL_ENV"):

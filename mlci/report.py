@@ -51,14 +51,27 @@ def escape_md(value: object) -> Md:
     return Md(text)
 
 
+class Lines(str):
+    """Terminal text already made of :func:`plain` values (a table): kept on its lines."""
+
+
+# A line break inside a value is shown, never obeyed: a PR string must not start a new
+# output line (in Actions, a line starting with `::` is a workflow command).
+_LINE_BREAKS = str.maketrans({"\n": "\\n", "\r": "\\r", "\u2028": "\\n", "\u2029": "\\n"})
+
+
 def plain(value: object) -> str:
-    """For the terminal: drop control characters (no ANSI or bidi tricks from a PR)."""
-    return _CONTROL.sub("", "" if value is None else str(value))
+    """For the terminal: one line, line breaks shown as ``\\n``, control characters
+    dropped (no ANSI or bidi tricks from a PR)."""
+    if isinstance(value, Lines):
+        return value
+    text = "" if value is None else str(value)
+    return _CONTROL.sub("", text.translate(_LINE_BREAKS))
 
 
 def _cell(value: object) -> str:
     """One terminal table cell: plain and on one line, so columns stay aligned."""
-    return plain(" ".join(str(value).splitlines()))
+    return plain(str(value))
 
 
 def fmt_value(value: Value) -> str:
@@ -269,11 +282,11 @@ def fit_comment(
 def render_terminal(results: Results, template: str = "check.txt.j2") -> str:
     env = _environment(markdown=False)
     context = _context(results)
-    context["metric_table"] = _metric_table(context["rows"])
-    context["param_table"] = _change_table(context["params"], "param")
-    context["all_metric_table"] = _change_table(results.metrics, "metric")
-    context["all_param_table"] = _change_table(results.params, "param")
-    context["delta_bars"] = delta_bars(results.metrics)
+    context["metric_table"] = Lines(_metric_table(context["rows"]))
+    context["param_table"] = Lines(_change_table(context["params"], "param"))
+    context["all_metric_table"] = Lines(_change_table(results.metrics, "metric"))
+    context["all_param_table"] = Lines(_change_table(results.params, "param"))
+    context["delta_bars"] = Lines(delta_bars(results.metrics))
     return env.get_template(template).render(context)
 
 

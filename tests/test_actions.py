@@ -83,15 +83,74 @@ def test_outputs_single_and_multi_line(tmp_path: Path) -> None:
 
 def test_workflow_commands_escape_data() -> None:
     lines: list[str] = []
-    actions.mask("s3cr%t\nx", lines.append)
-    with actions.group("dvc repro\n::error::forged", lines.append):
-        lines.append("inside")
+    log = actions.ActionsLog(lines.append, active=True)
+    log.mask("s3cr%t\nx")
+    with log.group("dvc repro\n::error::forged"):
+        log.text("inside")
+    token = lines[2].removeprefix("::stop-commands::")
     assert lines == [
         "::add-mask::s3cr%25t%0Ax",
         "::group::dvc repro%0A::error::forged",
+        f"::stop-commands::{token}",
         "inside",
+        f"::{token}::",
         "::endgroup::",
     ]
+
+
+def test_untrusted_text_is_fenced_with_a_fresh_token_each_time() -> None:
+    """PR text (here a metric key with a line break, as DVC or the report would print it)
+    goes out between ::stop-commands::<token> and ::<token>::, a new random token for
+    each stretch; nested stretches share the outer fence."""
+    lines: list[str] = []
+    log = actions.ActionsLog(lines.append, active=True)
+    log.text("acc\n::error::forged\n::add-mask::x")
+    with log.untrusted():
+        log.text("line 1")
+        with log.untrusted():
+            log.text("::set-output name=verdict::pass")
+    first = re.fullmatch(r"::stop-commands::([0-9a-f]{32})", lines[0])
+    second = re.fullmatch(r"::stop-commands::([0-9a-f]{32})", lines[3])
+    assert first and second and first[1] != second[1]
+    assert lines == [
+        lines[0],
+        "acc\n::error::forged\n::add-mask::x",
+        f"::{first[1]}::",
+        lines[3],
+        "line 1",
+        "::set-output name=verdict::pass",
+        f"::{second[1]}::",
+    ]
+
+
+def test_fence_is_closed_when_the_stretch_fails() -> None:
+    lines: list[str] = []
+    log = actions.ActionsLog(lines.append, active=True)
+    with pytest.raises(ValueError), log.group("dvc repro"):
+        log.text("stage output")
+        raise ValueError("stage failed")
+    token = lines[1].removeprefix("::stop-commands::")
+    assert lines[2:] == ["stage output", f"::{token}::", "::endgroup::"]
+    log.command("::error::after")  # commands work again
+    assert lines[-1] == "::error::after"
+
+
+def test_own_commands_are_refused_inside_an_untrusted_stretch() -> None:
+    """They would be ignored there: mlci's commands are structurally outside the fences."""
+    log = actions.ActionsLog([].append, active=True)
+    with log.untrusted(), pytest.raises(RuntimeError, match="untrusted stretch"):
+        log.command("::error::x")
+
+
+def test_outside_actions_nothing_is_fenced_and_no_command_is_written() -> None:
+    """A local terminal would only show them (`::add-mask::` with the token in it)."""
+    lines: list[str] = []
+    log = actions.ActionsLog.from_env(lines.append, {})
+    log.mask("ghs_secret")
+    with log.group("dvc repro"):
+        log.text("stage output")
+    log.command("::error::x")
+    assert lines == ["stage output"]
 
 
 def gate(key: str, outcome: str, line: int | None = 4) -> GateResult:

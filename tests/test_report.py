@@ -124,7 +124,8 @@ def test_plain_drops_ansi_and_bidi() -> None:
     assert plain("\x1b[31mred\x1b[0m") == "[31mred[0m"
     assert plain("a\u202eb") == "ab"
     assert plain(None) == ""
-    assert plain("keeps\nnewlines\tand tabs") == "keeps\nnewlines\tand tabs"
+    # A line break is shown, never obeyed: a PR value cannot start a line of its own.
+    assert plain("keeps\nnewlines\r\u2028\tand tabs") == "keeps\\nnewlines\\r\\n\tand tabs"
 
 
 def test_plain_drops_c1_controls() -> None:

@@ -406,7 +406,7 @@ def test_action_metadata() -> None:
         "publish": "true",
     }
     assert {name: out["value"] for name, out in action["outputs"].items()} == {
-        name: f"${{{{ steps.mlci.outputs.{name} }}}}"
+        name: f"${{{{ steps.{'publish' if name == 'comment-url' else 'mlci'}.outputs.{name} }}}}"
         for name in (
             "verdict",
             "failed",
@@ -420,40 +420,81 @@ def test_action_metadata() -> None:
     }
     install = run_of(action, "pip install")
     assert install["env"] == {"MLCI_ACTION_PATH": "${{ github.action_path }}"}
-    (step,) = [s for s in steps(action) if s.get("id") == "mlci"]
-    assert step["working-directory"] == "${{ inputs.working-directory }}"
-    passed = set(re.findall(r"inputs\.([\w-]+)", yaml.safe_dump(step["env"])))
+    check, publish = action_step(action, "mlci"), action_step(action, "publish")
+    for step in (check, publish):
+        assert step["working-directory"] == "${{ inputs.working-directory }}"
+        assert 'mlci "${args[@]}"' in step["run"]
+    passed = set(re.findall(r"inputs\.([\w-]+)", yaml.safe_dump([check["env"], publish["env"]])))
     assert passed == set(action["inputs"]) - {"working-directory"}
-    assert 'mlci "${args[@]}"' in step["run"]
+    assert "GITHUB_TOKEN" not in check["env"] and "--no-publish" in check["run"]
+    assert publish["env"]["GITHUB_TOKEN"] == "${{ inputs.token }}"
+    assert publish["if"] == "${{ inputs.publish == 'true' }}"
+    assert publish["env"]["MLCI_RESULTS"] == "${{ steps.mlci.outputs.results-path }}"
+    order = list(steps(action))
+    assert order.index(check) < order.index(publish) < len(order) - 1
+    assert order[-1]["env"] == {"MLCI_EXIT_CODE": "${{ steps.mlci.outputs.exit-code }}"}
+
+
+def action_step(action: dict[Any, Any], step_id: str) -> dict[str, Any]:
+    (step,) = [s for s in steps(action) if s.get("id") == step_id]
+    return step
+
+
+def script_env(
+    action: dict[Any, Any], step: dict[str, Any], inputs: dict[str, str]
+) -> dict[str, str]:
+    """The step's `env:` as the runner would fill it from the action's inputs."""
+    env = {}
+    for key, value in step["env"].items():
+        match = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", value)
+        if match:
+            name = match[1]
+            env[key] = inputs.get(name, action["inputs"][name].get("default", ""))
+    return env
+
+
+def fake_mlci(tmp_path: Path, exit_code: int = 0) -> tuple[Path, Path]:
+    """A `mlci` on PATH that records its argv (one file per call) and exits ``exit_code``."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir(exist_ok=True)
+    argv_file = tmp_path / "argv"
+    fake = fake_bin / "mlci"
+    fake.write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$@" >> "{argv_file}"\nexit {exit_code}\n', encoding="utf-8"
+    )
+    fake.chmod(0o755)
+    return fake_bin, argv_file
+
+
+TITLE = '$(touch pwned) `x` ; it\'s "quoted"'
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 @pytest.mark.parametrize(
     ("inputs", "expected"),
     [
-        ({}, ["ci", "--status", "status", "--comment", "update", "--fail-on", "fail"]),
+        (
+            {},
+            [
+                *("ci", "--no-publish", "--fail-on", "fail"),
+                *("publish", "--results", "mlci-results.json", "--status", "status"),
+                *("--comment", "update"),
+            ],
+        ),
         (
             {
                 "base": "origin/dev",
-                "title": '$(touch pwned) `x` ; it\'s "quoted"',
+                "title": TITLE,
                 "status": "check",
                 "comment": "off",
                 "fail-on": "warn",
                 "publish": "false",
             },
             [
-                "ci",
-                "--status",
-                "check",
-                "--comment",
-                "off",
-                "--fail-on",
-                "warn",
-                "--base",
-                "origin/dev",
-                "--title",
-                '$(touch pwned) `x` ; it\'s "quoted"',
-                "--no-publish",
+                *("ci", "--no-publish", "--fail-on", "warn", "--base", "origin/dev"),
+                *("--title", TITLE),
+                *("publish", "--results", "mlci-results.json", "--status", "check"),
+                *("--comment", "off", "--title", TITLE),
             ],
         ),
     ],
@@ -461,33 +502,52 @@ def test_action_metadata() -> None:
 def test_action_builds_arguments_safely(
     tmp_path: Path, inputs: dict[str, str], expected: list[str]
 ) -> None:
-    """Run the action's script with a fake `mlci` that records its argv."""
+    """Run the action's two mlci scripts with a fake `mlci` that records its argv: the
+    check never gets the token, the publish step gets only what it needs."""
     action = load(ACTION)
-    (step,) = [s for s in steps(action) if s.get("id") == "mlci"]
-    fake_bin = tmp_path / "bin"
-    fake_bin.mkdir()
-    argv_file = tmp_path / "argv"
-    fake = fake_bin / "mlci"
-    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{argv_file}"\n', encoding="utf-8")
-    fake.chmod(0o755)
-    env = {"PATH": f"{fake_bin}:/usr/bin:/bin", "GITHUB_SERVER_URL": "https://github.com"}
-    for key, value in step["env"].items():
-        match = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", value)
-        assert match, f"{key}: {value}"
-        name = match[1]
-        env[key] = inputs.get(name, action["inputs"][name].get("default", ""))
-    env["GITHUB_TOKEN"] = "t0ken"
+    fake_bin, argv_file = fake_mlci(tmp_path)
+    base_env = {"PATH": f"{fake_bin}:/usr/bin:/bin", "GITHUB_SERVER_URL": "https://github.com"}
     work = git_init(tmp_path / "work")
-    proc = run_script(step["run"], work, env)
+    output = tmp_path / "output"
+    check = action_step(action, "mlci")
+    env = {**base_env, **script_env(action, check, inputs), "GITHUB_OUTPUT": str(output)}
+    proc = run_script(check["run"], work, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert output.read_text(encoding="utf-8") == "exit-code=0\n"
+    publish = action_step(action, "publish")
+    env = {**base_env, **script_env(action, publish, inputs), "GITHUB_TOKEN": "t0ken"}
+    env["MLCI_RESULTS"] = "mlci-results.json"
+    proc = run_script(publish["run"], work, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert argv_file.read_text(encoding="utf-8").splitlines() == expected
     assert not (work / "pwned").exists()
     assert "t0ken" not in proc.stdout + proc.stderr
 
 
+@pytest.mark.parametrize(("code", "step_fails"), [(0, False), (1, False), (2, True), (4, True)])
+def test_action_publishes_a_failed_gate_then_fails(
+    tmp_path: Path, code: int, step_fails: bool
+) -> None:
+    """`mlci ci` exiting 1 (a gate failed) lets the publish step post the report; the
+    last step then fails with that code. Any other failure stops the action at once."""
+    action = load(ACTION)
+    fake_bin, _ = fake_mlci(tmp_path, code)
+    output = tmp_path / "output"
+    check = action_step(action, "mlci")
+    env = {"PATH": f"{fake_bin}:/usr/bin:/bin", "GITHUB_OUTPUT": str(output)}
+    proc = run_script(check["run"], tmp_path, {**env, **script_env(action, check, {})})
+    assert (proc.returncode != 0) is step_fails
+    assert output.read_text(encoding="utf-8") == f"exit-code={code}\n"
+    verdict = list(steps(action))[-1]
+    proc = run_script(
+        verdict["run"], tmp_path, {"PATH": "/usr/bin:/bin", "MLCI_EXIT_CODE": str(code)}
+    )
+    assert proc.returncode == code
+
+
 def test_action_rejects_bad_publish_input(tmp_path: Path) -> None:
     action = load(ACTION)
-    (step,) = [s for s in steps(action) if s.get("id") == "mlci"]
+    step = action_step(action, "mlci")
     env = dict.fromkeys(step["env"], "x")
     env |= {"PATH": "/usr/bin:/bin", "MLCI_INPUT_BASE": "", "MLCI_INPUT_TITLE": ""}
     proc = run_script(step["run"], tmp_path, env)
@@ -652,3 +712,64 @@ def test_init_refuses_to_overwrite(repo: Repo, existing: str) -> None:
         TEMPLATES / "mlci.yml"
     ).read_bytes()
     assert (repo.root / "mlci.yaml").read_text(encoding="utf-8") != "# mine\n"
+
+
+# --- no token where the pull request's code runs ----------------------------------------
+
+# A step runs the pull request's code when it runs the check (its DVC stages, its tests),
+# DVC, a test runner, make, or installs the project's requirements.
+RUNS_PR_CODE = re.compile(
+    r"\bmlci\s+(ci|check)\b|\bargs=\((ci|check)\b|\bdvc\b|\bpytest\b|\bmake\b"
+    r"|pip install (-r|\.)|requirements"
+)
+# A secret, however it is spelled: the job's token, an input carrying one, any secret.
+HOLDS_TOKEN = re.compile(r"secrets\.|github\.token|inputs\.token|env\.\w*TOKEN", re.IGNORECASE)
+
+
+def token_holding_pr_steps(document: dict[Any, Any]) -> list[str]:
+    """Names of steps that run pull-request code with a token in their environment."""
+    found = []
+    for step in steps(document):
+        if not RUNS_PR_CODE.search(step.get("run", "")):
+            continue
+        env = step.get("env") or {}
+        if any("TOKEN" in str(k).upper() or HOLDS_TOKEN.search(str(v)) for k, v in env.items()):
+            found.append(str(step.get("name") or step.get("id") or step["run"][:40]))
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(ALL_FILES))
+def test_no_token_where_pull_request_code_runs(name: str) -> None:
+    """A process the pull request starts can read the environment of every process above
+    it (/proc/<pid>/environ): the step's shell included. So no step that runs its code may
+    hold a token; the token goes to steps that fetch a commit or publish, nothing else."""
+    document = load(ALL_FILES[name])
+    assert token_holding_pr_steps(document) == []
+    if name != "fork-publish":  # it runs nothing from the pull request
+        assert any(RUNS_PR_CODE.search(step.get("run", "")) for step in steps(document)), name
+    for job in document.get("jobs", {}).values():
+        assert not HOLDS_TOKEN.search(yaml.safe_dump(job.get("env", {}))), "job-level token"
+    assert not HOLDS_TOKEN.search(yaml.safe_dump(document.get("env", {}))), "workflow token"
+
+
+def test_token_check_catches_a_token_on_a_check_step() -> None:
+    workflow = {
+        "jobs": {
+            "a": {
+                "steps": [
+                    {
+                        "name": "ok",
+                        "run": "mlci publish",
+                        "env": {"GITHUB_TOKEN": "${{ github.token }}"},
+                    },
+                    {
+                        "name": "bad",
+                        "run": "mlci ci --no-publish",
+                        "env": {"T": "${{ secrets.X }}"},
+                    },
+                    {"name": "bad too", "run": "dvc repro", "env": {"GH_TOKEN": "x"}},
+                ]
+            }
+        }
+    }
+    assert token_holding_pr_steps(workflow) == ["bad", "bad too"]
