@@ -348,7 +348,7 @@ def _check_data(
     def check(base: dvc.Revision) -> tuple[DatasetReport, ...]:
         from mlci.checks.run import check_data  # DuckDB: only when data checks are declared
 
-        return check_data(project.dvc_root, base, policy.base_config, policy.head_config)
+        return check_data(project.dvc_root, base, policy.data_rules())
 
     return check
 

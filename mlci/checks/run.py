@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from mlci import dvc, safefs
 from mlci.checks.data import check_dataset
 from mlci.checks.io import FileProblem, connect, display, find_data_files
-from mlci.config import Config, DataRule
+from mlci.config import DataRule
 from mlci.results import CheckResult, DatasetReport, DriftResult, Outcome, worst
 
 if TYPE_CHECKING:
@@ -30,16 +30,6 @@ def _outcome(checks: Sequence[CheckResult], drift: DriftResult | None, severity:
         outcomes.append(drift.outcome)
     found = worst(outcomes)
     return "warn" if found == "fail" and severity == "warn" else found
-
-
-def _rules(base: Config | None, head: Config | None) -> list[tuple[DataRule, str]]:
-    """The base's datasets always; the head's as well (a PR can add checks, not drop them)."""
-    rules: list[tuple[DataRule, str]] = []
-    for config, source in ((base, "base"), (head, "head")):
-        for rule in config.data if config else ():
-            if not any(rule == seen for seen, _ in rules):
-                rules.append((rule, source))
-    return rules
 
 
 def _md5(path: Path) -> str:
@@ -61,15 +51,16 @@ def _same_content(
 
 
 def check_data(
-    root: Path, at_base: dvc.Revision, base: Config | None, head: Config | None
+    root: Path, at_base: dvc.Revision, rules: Sequence[tuple[DataRule, str]]
 ) -> tuple[DatasetReport, ...]:
     """Check each dataset's head files (the workspace's, under ``root``); compare them
-    with the same files read at the base revision, ``at_base``, for drift."""
+    with the same files read at the base revision, ``at_base``, for drift. ``rules``
+    are the datasets the policy declares, each with whose mlci.yaml declared it."""
     reports = []
     # One DuckDB database for every dataset's checks: opening one costs ~15 ms, and
     # the checks only query files, leaving nothing behind in it.
     with connect() as con:
-        for rule, source in _rules(base, head):
+        for rule, source in rules:
             reports.append(_check_rule(root, at_base, rule, source, con))
     return tuple(reports)
 
