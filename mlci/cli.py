@@ -489,19 +489,33 @@ def _say_published(run: object, log: ActionsLog) -> None:
     help="Write the two-workflow pair for pull requests from forks "
     "(pull_request computes read-only, workflow_run publishes).",
 )
-@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-def init(fork_safe: bool, force: bool) -> None:
+@click.option(
+    "--force",
+    "force",
+    multiple=True,
+    metavar="FILE",
+    help="Replace FILE (a path from the repository root, as init prints it) even though "
+    "it exists. Repeat for several.",
+)
+def init(fork_safe: bool, force: tuple[str, ...]) -> None:
     """Write mlci.yaml and a GitHub Actions workflow.
 
-    mlci.yaml gets a starting gate for each numeric metric the project has now;
-    the workflow runs `mlci ci` on every pull request with minimal permissions.
-    Existing files are left alone unless --force.
+    mlci.yaml gets a starting gate for each numeric metric the project has now and
+    `base:` set to the default branch; the workflow runs `mlci ci` on every pull
+    request with minimal permissions and installs exactly this mlci. Each missing
+    file is written; existing ones are kept unless --force names them.
     """
     from mlci.init import run_init
 
-    for written in run_init(Path.cwd(), fork_safe=fork_safe, force=force):
-        click.echo(f"wrote {written.path} ({written.description})")
-    click.echo("Next: review mlci.yaml's thresholds, commit both, and open a pull request.")
+    report = run_init(Path.cwd(), fork_safe=fork_safe, force=force)
+    for written in report.files:
+        click.echo(f"{written.action} {written.path} ({written.description})")
+    for note in report.notes:
+        click.secho(f"note: {note}", fg="yellow")
+    if any(written.action != "kept" for written in report.files):
+        click.echo(
+            "Next: review mlci.yaml's thresholds, commit the files, and open a pull request."
+        )
 
 
 def _indent(line: str) -> None:

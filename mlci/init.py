@@ -1,13 +1,21 @@
-"""`mlci init`: write mlci.yaml (gates for the metrics the project has) and the workflows."""
+"""`mlci init`: write mlci.yaml (gates for the metrics the project has) and the workflows.
+
+Each file that is missing is written; an existing file is left alone unless
+``--force`` names it. The workflows install exactly the mlci that wrote them.
+"""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+import shlex
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
-from mlci import dvc, resources
+from mlci import __version__, dvc, resources
 from mlci.check import open_project
 from mlci.config import CONFIG_FILE
 from mlci.errors import UsageError
@@ -29,13 +37,73 @@ _MAX_RULES = 12
 class Written:
     path: Path
     description: str
+    action: str = "wrote"  # wrote | replaced | kept
 
 
-def _config_text(metrics: Mapping[str, Mapping[str, Value]]) -> str:
+@dataclass(frozen=True)
+class InitReport:
+    files: tuple[Written, ...]
+    notes: tuple[str, ...] = ()
+
+
+def install_requirement(direct_url: Mapping[str, Any] | None, version: str) -> tuple[str, str]:
+    """What a workflow should ``pip install`` to get this very mlci, and a note.
+
+    PEP 610's ``direct_url.json`` says where an installed distribution came from: a
+    VCS URL is pinned to its commit, an archive URL is kept with its hash; an index
+    install (no file) is pinned to its version. A local folder cannot be installed
+    on a runner, so the version is pinned and the note says to check it is published.
+    """
+    if direct_url is None:
+        return f"mlci=={version}", ""
+    url = direct_url.get("url")
+    vcs = direct_url.get("vcs_info")
+    if isinstance(url, str) and isinstance(vcs, Mapping):
+        commit = vcs.get("commit_id")
+        kind = vcs.get("vcs")
+        if isinstance(commit, str) and re.fullmatch(r"[0-9a-f]{40,64}", commit) and kind:
+            return f"mlci @ {kind}+{url}@{commit}", ""
+    archive = direct_url.get("archive_info")
+    if isinstance(url, str) and not url.startswith("file:") and isinstance(archive, Mapping):
+        digest = archive.get("hash")
+        return f"mlci @ {url}" + (f"#{digest}" if isinstance(digest, str) else ""), ""
+    return f"mlci=={version}", (
+        f"mlci is installed from a local folder here; the workflows install mlci=={version} "
+        "from PyPI: make sure that version is published, or edit the install lines."
+    )
+
+
+def _this_mlci() -> tuple[str, str]:
+    try:
+        dist = metadata.distribution("mlci")
+        text = dist.read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        return install_requirement(None, __version__)
+    try:
+        found = json.loads(text) if text else None
+    except ValueError:
+        found = None
+    return install_requirement(found if isinstance(found, dict) else None, __version__)
+
+
+def _workflow_text(template: str, requirement: str, branch: str) -> str:
+    """The template with the install lines pinned and the default branch filled in."""
+    text = re.sub(
+        r"(pip install )mlci$",
+        lambda m: m.group(1) + shlex.quote(requirement),
+        template,
+        flags=re.M,
+    )
+    return text.replace("branches: [main]", f"branches: [{json.dumps(branch)}]")
+
+
+def _config_text(
+    metrics: Mapping[str, Mapping[str, Value]], branch: str, unreadable: Collection[str] = ()
+) -> str:
     lines = [
         "# mlci gates: the keys are described in mlci's README, section Configuration.",
         "# The base branch's copy of this file is what gates a pull request.",
-        "base: main",
+        f"base: {json.dumps(branch)}",
     ]
     rules = [
         (file, key, value)
@@ -43,7 +111,16 @@ def _config_text(metrics: Mapping[str, Mapping[str, Value]]) -> str:
         for key, value in sorted(values.items())
         if is_number(value)
     ]
-    if not rules:
+    if not rules and unreadable:
+        lines += [
+            "metrics: []",
+            f"# Metrics files exist but could not be read: {', '.join(unreadable)}",
+            "# (`dvc pull` them and run `mlci init --force mlci.yaml`). A rule looks like:",
+            "#  - key: accuracy",
+            "#    min: 0.9",
+            "#    max_drop: 0.01",
+        ]
+    elif not rules:
         lines += [
             "metrics: []",
             "# No numeric metrics found yet (run `dvc repro` first?). A rule looks like:",
@@ -66,26 +143,54 @@ def _config_text(metrics: Mapping[str, Mapping[str, Value]]) -> str:
     return "\n".join(lines)
 
 
-def run_init(path: Path, *, fork_safe: bool, force: bool) -> list[Written]:
-    """Write mlci.yaml at the DVC root and the workflow(s) under .github/workflows/."""
+def run_init(path: Path, *, fork_safe: bool, force: Collection[str] = ()) -> InitReport:
+    """Write mlci.yaml at the DVC root and the workflow(s) under .github/workflows/.
+
+    A file that exists is kept unless ``force`` names it (its path from the
+    repository root, as init prints it); a name in ``force`` that init does not
+    write is a usage error.
+    """
     project = open_project(path)
+    root = project.git.root
+    branch = project.git.default_branch() or project.git.head().name
+    requirement, install_note = _this_mlci()
     targets: list[tuple[Path, str, str]] = []
     config_path = project.dvc_root / CONFIG_FILE
     with dvc.DvcRepo(project.dvc_root) as repo, repo.at(dvc.WORKSPACE, "head") as head:
         snapshot = head.metrics()
-    targets.append((config_path, _config_text(snapshot.values), "gates"))
-    workflows = project.git.root / ".github" / "workflows"
+    unreadable = sorted({f"{e.file} ({e.message})" for e in snapshot.errors})
+    targets.append((config_path, _config_text(snapshot.values, branch, unreadable), "gates"))
+    workflows = root / ".github" / "workflows"
     for name, template in WORKFLOWS[fork_safe].items():
         text = (resources.templates_dir() / "workflows" / template).read_text(encoding="utf-8")
-        targets.append((workflows / name, text, "GitHub Actions workflow"))
-    existing = [target for target, _, _ in targets if target.exists()]
-    if existing and not force:
-        names = ", ".join(str(p.relative_to(project.git.root)) for p in existing)
-        raise UsageError(f"{names} already exist(s)", hint="pass --force to overwrite")
+        targets.append(
+            (workflows / name, _workflow_text(text, requirement, branch), "GitHub Actions workflow")
+        )
+    names = {target.relative_to(root).as_posix() for target, _, _ in targets}
+    unknown = sorted(set(force) - names)
+    if unknown:
+        raise UsageError(
+            f"--force {unknown[0]}: mlci init does not write that file",
+            hint="name one of: " + ", ".join(sorted(names)),
+        )
     from mlci import safefs
 
-    written = []
+    files = []
     for target, text, description in targets:
+        name = target.relative_to(root).as_posix()
+        exists = target.exists() or target.is_symlink()
+        if exists and name not in force:
+            files.append(Written(target, f"exists; --force {name} replaces it", "kept"))
+            continue
         safefs.write_text(target, text)  # a symlink at the name is replaced, not followed
-        written.append(Written(target, description))
-    return written
+        files.append(Written(target, description, "replaced" if exists else "wrote"))
+    notes = [install_note] if install_note else []
+    other = WORKFLOWS[not fork_safe]
+    present = [workflows / name for name in other if (workflows / name).exists()]
+    if present:
+        shown = ", ".join(p.relative_to(root).as_posix() for p in present)
+        notes.append(
+            f"{shown} also exist{'s' if len(present) == 1 else ''}: both patterns would run "
+            "on every pull request (two comments, two statuses); delete the one you do not want."
+        )
+    return InitReport(files=tuple(files), notes=tuple(notes))

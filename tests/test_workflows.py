@@ -21,6 +21,9 @@ import pytest
 import yaml
 from conftest import Repo
 
+from mlci import __version__
+from mlci.init import _workflow_text, install_requirement
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates" / "workflows"
 ACTION = ROOT / "action.yml"
@@ -671,16 +674,68 @@ def test_example_workflow() -> None:
 # --- `mlci init` -------------------------------------------------------------------------
 
 
+def pinned(template: Path, branch: str = "main") -> str:
+    """The template as `mlci init` writes it from this checkout's editable install."""
+    text = template.read_text(encoding="utf-8")
+    text = text.replace("pip install mlci\n", f"pip install mlci=={__version__}\n")
+    return text.replace("branches: [main]", f'branches: ["{branch}"]')
+
+
 @pytest.mark.parametrize("fork_safe", [False, True], ids=["single", "fork-safe"])
-def test_init_writes_templates(repo: Repo, fork_safe: bool) -> None:
+def test_init_writes_templates_pinned_to_this_mlci(repo: Repo, fork_safe: bool) -> None:
     args = ["init", "--fork-safe"] if fork_safe else ["init"]
     result = repo.mlci(*args)
     assert result.exit_code == 0, result.output
     assert (repo.root / "mlci.yaml").is_file()
     for target, template in INIT_FILES[fork_safe].items():
-        assert (repo.root / target).read_bytes() == template.read_bytes(), target
+        written = (repo.root / target).read_text(encoding="utf-8")
+        assert written == pinned(template), target
+        assert "pip install mlci\n" not in written  # never the bare, unpinned name
     others = INIT_FILES[not fork_safe]
     assert not any((repo.root / target).exists() for target in others)
+    # This checkout is an editable install: nothing on a runner can install that.
+    assert "note: mlci is installed from a local folder here" in result.output
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "expected"),
+    [
+        (None, "mlci==1.2.3"),
+        (
+            {
+                "url": "https://github.com/acme/mlci",
+                "vcs_info": {"vcs": "git", "commit_id": "a" * 40, "requested_revision": "v1"},
+            },
+            f"mlci @ git+https://github.com/acme/mlci@{'a' * 40}",
+        ),
+        (
+            {
+                "url": "https://files.example/mlci-1.2.3-py3-none-any.whl",
+                "archive_info": {"hash": "sha256=" + "b" * 64},
+            },
+            "mlci @ https://files.example/mlci-1.2.3-py3-none-any.whl#sha256=" + "b" * 64,
+        ),
+        ({"url": "file:///home/me/mlci", "dir_info": {"editable": True}}, "mlci==1.2.3"),
+    ],
+    ids=["index", "vcs", "archive", "local-folder"],
+)
+def test_init_pins_what_pep_610_says_mlci_came_from(
+    direct_url: dict[str, object] | None, expected: str
+) -> None:
+    requirement, note = install_requirement(direct_url, "1.2.3")
+    assert requirement == expected
+    assert bool(note) == (expected == "mlci==1.2.3" and direct_url is not None)
+
+
+def test_init_pins_a_vcs_install_in_the_workflow(repo: Repo) -> None:
+    template = (TEMPLATES / "mlci.yml").read_text(encoding="utf-8")
+    text = _workflow_text(template, "mlci @ git+https://github.com/acme/mlci@" + "c" * 40, "trunk")
+    assert f"python -m pip install 'mlci @ git+https://github.com/acme/mlci@{'c' * 40}'" in text
+    assert 'branches: ["trunk"]' in text
+    target = repo.root / ".github" / "workflows" / "mlci.yml"
+    target.parent.mkdir(parents=True)
+    target.write_text(text, encoding="utf-8")
+    actionlint(repo.root, Path(".github/workflows/mlci.yml"))
 
 
 @pytest.mark.parametrize("fork_safe", [False, True], ids=["single", "fork-safe"])
@@ -695,23 +750,72 @@ def test_init_output_passes_linters(repo: Repo, fork_safe: bool) -> None:
 @pytest.mark.parametrize(
     "existing", ["mlci.yaml", ".github/workflows/mlci.yml"], ids=["config", "workflow"]
 )
-def test_init_refuses_to_overwrite(repo: Repo, existing: str) -> None:
+def test_init_writes_what_is_missing_and_keeps_what_exists(repo: Repo, existing: str) -> None:
     path = repo.root / existing
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# mine\n", encoding="utf-8")
     result = repo.mlci("init")
-    assert result.exit_code == 2, result.output
-    assert existing in result.output and "--force" in result.output
-    assert path.read_text(encoding="utf-8") == "# mine\n"
-    others = {"mlci.yaml", ".github/workflows/mlci.yml"} - {existing}
-    assert not any((repo.root / other).exists() for other in others), "wrote some files"
-
-    result = repo.mlci("init", "--force")
     assert result.exit_code == 0, result.output
-    assert (repo.root / ".github/workflows/mlci.yml").read_bytes() == (
-        TEMPLATES / "mlci.yml"
-    ).read_bytes()
-    assert (repo.root / "mlci.yaml").read_text(encoding="utf-8") != "# mine\n"
+    assert f"kept {path} (exists; --force {existing} replaces it)" in result.output
+    assert path.read_text(encoding="utf-8") == "# mine\n"
+    (other,) = {"mlci.yaml", ".github/workflows/mlci.yml"} - {existing}
+    assert (repo.root / other).is_file()
+    assert f"wrote {repo.root / other} (" in result.output
+
+    result = repo.mlci("init", "--force", existing)
+    assert result.exit_code == 0, result.output
+    assert f"replaced {path} (" in result.output
+    assert path.read_text(encoding="utf-8") != "# mine\n"
+    assert f"kept {repo.root / other} (" in result.output
+
+
+def test_init_force_names_a_file_it_writes(repo: Repo) -> None:
+    result = repo.mlci("init", "--force", "mlci.yml")
+    assert result.exit_code == 2
+    assert result.output == (
+        "mlci: error: --force mlci.yml: mlci init does not write that file\n"
+        "  hint: name one of: .github/workflows/mlci.yml, mlci.yaml\n"
+    )
+    assert not (repo.root / "mlci.yaml").exists()
+
+
+def test_init_uses_the_default_branch(tmp_path: Path) -> None:
+    project = Repo(tmp_path / "p")
+    project.root.mkdir()
+    project.git("init", "--quiet", "--initial-branch=master")
+    project.dvc("init", "--quiet")
+    project.commit("start", {"dvc.yaml": "metrics:\n  - m.json\n", "m.json": {"loss": 0.2}})
+    project.git("checkout", "--quiet", "-b", "feature")
+    result = project.mlci("init")
+    assert result.exit_code == 0, result.output
+    config = (project.root / "mlci.yaml").read_text(encoding="utf-8")
+    assert 'base: "master"\n' in config
+    assert "higher_is_better: false" in config  # a loss
+    workflow = (project.root / ".github/workflows/mlci.yml").read_text(encoding="utf-8")
+    assert 'branches: ["master"]' in workflow
+
+
+def test_init_says_when_metrics_exist_but_cannot_be_read(repo: Repo) -> None:
+    repo.gen({"dvc.yaml": "stages:\n  s:\n    cmd: 'true'\n    metrics: [scores.json]\n"})
+    repo.gen({"scores.json": {"auc": 0.9}})
+    repo.dvc("commit", "--force", "--quiet")
+    (repo.root / "scores.json").unlink()
+    shutil.rmtree(repo.root / ".dvc" / "cache")  # as in a clone before `dvc pull`
+    result = repo.mlci("init")
+    assert result.exit_code == 0, result.output
+    config = (repo.root / "mlci.yaml").read_text(encoding="utf-8")
+    assert "# Metrics files exist but could not be read: scores.json (" in config
+    assert "No numeric metrics found yet" not in config
+
+
+def test_init_fork_safe_warns_when_the_single_workflow_exists(repo: Repo) -> None:
+    assert repo.mlci("init").exit_code == 0
+    result = repo.mlci("init", "--fork-safe")
+    assert result.exit_code == 0, result.output
+    assert (
+        "note: .github/workflows/mlci.yml also exists: both patterns would run on every pull "
+        "request (two comments, two statuses); delete the one you do not want."
+    ) in result.output
 
 
 # --- no token where the pull request's code runs ----------------------------------------
