@@ -80,11 +80,15 @@ def _load_event(path: str | None) -> dict[str, Any]:
 _ZERO_SHA = "0" * 40
 
 
-def read_context(env: Mapping[str, str] | None = None) -> Context:
-    """Read the Actions context from the environment (GITHUB_* variables)."""
+def read_context(env: Mapping[str, str] | None = None, *, publishing: bool = True) -> Context:
+    """Read the Actions context from the environment (GITHUB_* variables).
+
+    Only publishing needs the repository: without it (``publishing=False``, as in
+    ``mlci ci --no-publish`` tried on a laptop) the context is whatever is there.
+    """
     env = env if env is not None else os.environ
     repository = env.get("GITHUB_REPOSITORY", "")
-    if "/" not in repository:
+    if publishing and "/" not in repository:
         raise UsageError(
             "GITHUB_REPOSITORY is not set (expected owner/name)",
             hint="run `mlci ci` as a GitHub Actions step, or use `mlci check` locally",

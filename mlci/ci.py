@@ -77,8 +77,8 @@ def _step_outputs(
         "warnings": str(counts["warn"]),
         "passed": str(counts["pass"]),
         "comment-url": (published.comment_url or "") if published else "",
-        "report-path": str(report_path),
-        "results-path": str(results_path),
+        "report-path": str(report_path.absolute()),
+        "results-path": str(results_path.absolute()),
         "report": render_markdown(results),
     }
 
@@ -137,7 +137,7 @@ def run_ci(
     ``check.emit`` inside its groups, where the runner executes no command. ``token``:
     the token handed over by :func:`mlci.tokens.receive`, else read from the environment.
     """
-    context = actions.read_context()
+    context = actions.read_context(publishing=do_publish)
     token = _token(options, log.command, token)
     if do_publish and not token:
         raise UsageError(

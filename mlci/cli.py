@@ -106,9 +106,17 @@ class PipelineFlags:
     pull: bool | None
     repro: bool | None
     run_tests: bool
-    results_path: Path
-    report_path: Path
+    results: Path | None  # None: at the project root, wherever mlci runs from
+    report: Path | None
     fail_on: str
+
+    @property
+    def results_path(self) -> Path:
+        return self.results or _project_root() / "mlci-results.json"
+
+    @property
+    def report_path(self) -> Path:
+        return self.report or _project_root() / "report.md"
 
     def check_options(self, log: ActionsLog) -> CheckOptions:
         """DVC's and the tests' output go to ``log`` as untrusted text, in its groups."""
@@ -170,19 +178,17 @@ def pipeline_options(func: F) -> F:
         ),
         click.option(
             "--results",
-            "results_path",
+            "results",
             type=click.Path(dir_okay=False, path_type=Path),
-            default="mlci-results.json",
-            show_default=True,
-            help="Where to write the results as JSON.",
+            help="Where to write the results as JSON. Default: mlci-results.json at the "
+            "project root (the folder with .dvc/), whichever folder mlci runs from.",
         ),
         click.option(
             "--report",
-            "report_path",
+            "report",
             type=click.Path(dir_okay=False, path_type=Path),
-            default="report.md",
-            show_default=True,
-            help="Where to write the Markdown report (the PR comment).",
+            help="Where to write the Markdown report (the PR comment); report.html goes "
+            "beside it. Default: report.md at the project root.",
         ),
         click.option(
             "--fail-on",
@@ -196,6 +202,18 @@ def pipeline_options(func: F) -> F:
     for decorator in reversed(decorators):
         wrapped = decorator(wrapped)
     return cast(F, wrapped)
+
+
+def _project_root() -> Path:
+    """The DVC project that holds the working folder: the nearest folder with .dvc/ up
+    to the git work tree's top; else the working folder itself."""
+    start = Path.cwd()
+    for folder in (start, *start.parents):
+        if (folder / ".dvc").is_dir():
+            return folder
+        if (folder / ".git").exists():
+            break
+    return start
 
 
 def verdict_exit_code(verdict: str, fail_on: str) -> ExitCode:
@@ -250,8 +268,11 @@ def _check_and_report(
     results = run_check(options)
     html = write_files(results, results_path, report_path)
     log.text(render_terminal(results).removesuffix("\n"))
-    charts = f"   Page: {html}" if html else ""
-    click.echo(f"\nReport: {report_path}   Results: {results_path}{charts}")
+    charts = f"   Page: {os.path.relpath(html)}" if html else ""
+    click.echo(
+        f"\nReport: {os.path.relpath(report_path)}   Results: {os.path.relpath(results_path)}"
+        + charts
+    )
     return verdict_exit_code(results.verdict, fail_on)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from conftest import Repo
 
 from mlci.cli import cli
 
@@ -115,3 +118,33 @@ def test_the_console_script_ends_as_sys_exit_would(tmp_path: Path) -> None:
     assert helped.stdout.startswith("Usage: mlci") and helped.stdout.endswith("\n")
     assert "check" in helped.stdout and "publish" in helped.stdout
     assert marker.read_text() == "yes"
+
+
+def test_files_go_to_the_project_root_whichever_folder_mlci_runs_from(repo: Repo) -> None:
+    sub = repo.root / "src" / "deep"
+    sub.mkdir(parents=True)
+    cwd = Path.cwd()
+    os.chdir(sub)
+    try:
+        result = CliRunner().invoke(cli, ["check", "--no-tests"], catch_exceptions=False)
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.output
+    for name in ("mlci-results.json", "report.md", "report.html"):
+        assert (repo.root / name).is_file(), name
+        assert not (sub / name).exists(), name
+    assert "Report: ../../report.md   Results: ../../mlci-results.json" in result.output
+
+
+def test_ci_without_publishing_needs_no_github_variables(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mlci ci --no-publish` tried on a laptop: a check with the Actions files it can write."""
+    for name in [key for key in os.environ if key.startswith("GITHUB_")]:
+        monkeypatch.delenv(name)
+    result = repo.mlci("ci", "--no-publish", "--no-tests")
+    assert result.exit_code == 0, result.output
+    assert json.loads((repo.root / "mlci-results.json").read_text())["verdict"] == "pass"
+    result = repo.mlci("ci", "--no-tests")  # publishing does need them
+    assert result.exit_code == 2
+    assert "GITHUB_REPOSITORY is not set" in result.output
