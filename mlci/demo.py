@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlci import dvc, git, resources
-from mlci.errors import DvcError, UsageError
+from mlci.errors import DvcError, MlciError, UsageError
 from mlci.git import clean_env
 
 DEMO_USER = ("mlci demo", "demo@mlci.invalid")
@@ -117,10 +117,26 @@ def _export_data(project: Path, args: tuple[str, ...], emit: Callable[[str], Non
     git.run(project, "add", "data/raw.csv.dvc", "data/.gitignore")
 
 
+def _need_demo_extra() -> None:
+    """The example pipeline trains with pandas and scikit-learn and tests with pytest."""
+    import importlib.util
+
+    missing = [
+        name for name in ("pandas", "sklearn", "pytest") if not importlib.util.find_spec(name)
+    ]
+    if missing:
+        raise MlciError(
+            f"the demo needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
+            "not installed",
+            hint="pip install 'mlci[demo]' (or run `make demo` in a clone of mlci)",
+        )
+
+
 def build_workspace(
     dest: Path, scenario: str, emit: Callable[[str], None], source: Path | None = None
 ) -> Workspace:
     """Create origin, DVC storage and a project clone with `main` pushed and a PR branch."""
+    _need_demo_extra()
     if scenario not in SCENARIOS:
         raise UsageError(
             f"unknown scenario '{scenario}'", hint="use one of: " + ", ".join(SCENARIOS)
