@@ -3,8 +3,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Coverage of mlci/ by the whole suite must not fall below this (measured: see README).
-COVERAGE_FLOOR ?= 85
+# Coverage of mlci/ by the whole suite must not fall below this (measured 93%, 2026-11-30).
+COVERAGE_FLOOR ?= 90
 
 .PHONY: demo test test-fast lint format bench clean browser
 

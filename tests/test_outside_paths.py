@@ -404,7 +404,7 @@ def test_output_that_is_a_directory_is_an_error_naming_it(repo: Repo) -> None:
     code, output = check(repo)
     assert code == 2
     assert output == (
-        "mlci: error: cannot write report.html: it is a directory\n"
+        f"mlci: error: cannot write {repo.root / 'report.html'}: it is a directory\n"
         "  hint: remove it or pass another file name\n"
     )
     # --report and --results name files: click refuses a directory before anything runs.
