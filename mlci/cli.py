@@ -118,6 +118,17 @@ class PipelineFlags:
     def report_path(self) -> Path:
         return self.report or _project_root() / "report.md"
 
+    def check_outputs(self) -> None:
+        """Refuse, before any work, output names that cannot be written."""
+        from mlci.safefs import check_writable
+
+        for path in (
+            self.results_path,
+            self.report_path,
+            self.report_path.with_name("report.html"),
+        ):
+            check_writable(path)
+
     def check_options(self, log: ActionsLog) -> CheckOptions:
         """DVC's and the tests' output go to ``log`` as untrusted text, in its groups."""
         from mlci.check import CheckOptions
@@ -249,6 +260,7 @@ def check(ctx: click.Context, flags: PipelineFlags) -> None:
     Writes mlci-results.json, report.md and report.html. Needs no token and no
     network (unless DVC or git must fetch).
     """
+    flags.check_outputs()
     if flags.runs_project_code:
         _restart_without_secrets(ctx, None)
     log = _actions_log()
@@ -429,6 +441,7 @@ def ci_command(
     from mlci.ci import exit_code, run_ci
     from mlci.report import render_terminal
 
+    flags.check_outputs()
     token = None
     if flags.runs_project_code:
         token = _restart_without_secrets(ctx, publishing.token_env)

@@ -185,6 +185,16 @@ def read_text(
     return read_bytes(boundary, path, max_bytes=max_bytes).decode(encoding)
 
 
+def check_writable(path: Path) -> None:
+    """A usage error when ``path`` cannot be an output file (a directory is there); run
+    before the work, so a run never ends in an error after its work is done."""
+    if path.is_dir() and not path.is_symlink():
+        raise UsageError(
+            f"cannot write {path}: it is a directory",
+            hint="remove it or pass another file name",
+        )
+
+
 def write_text(path: Path, text: str, *, encoding: str = "utf-8") -> None:
     """Write ``text`` to ``path`` without following a symlink already at that name.
 
@@ -192,11 +202,7 @@ def write_text(path: Path, text: str, *, encoding: str = "utf-8") -> None:
     symlink there (a pull request can commit ``report.md -> ~/.bashrc``) is replaced,
     its target untouched. A directory at ``path`` is a :class:`UsageError`.
     """
-    if path.is_dir() and not path.is_symlink():
-        raise UsageError(
-            f"cannot write {path}: it is a directory",
-            hint="remove it or pass another file name",
-        )
+    check_writable(path)
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")

@@ -407,13 +407,18 @@ def test_output_that_is_a_directory_is_an_error_naming_it(repo: Repo) -> None:
         f"mlci: error: cannot write {repo.root / 'report.html'}: it is a directory\n"
         "  hint: remove it or pass another file name\n"
     )
-    # --report and --results name files: click refuses a directory before anything runs.
+    assert not (repo.root / "mlci-results.json").exists()  # refused before any work
+    # Refused before anything runs: no results file is written, none is left half-done.
     (repo.root / "report.html").rmdir()
-    (repo.root / "mlci-results.json").unlink()
+    (repo.root / "report.md").unlink(missing_ok=True)
+    (repo.root / "mlci-results.json").unlink(missing_ok=True)
     (repo.root / "mlci-results.json").mkdir()
     code, output = check(repo)
     assert code == 2
-    assert "Invalid value for '--results': File 'mlci-results.json' is a directory." in output
+    assert output.startswith(
+        f"mlci: error: cannot write {repo.root / 'mlci-results.json'}: it is a directory\n"
+    )
+    assert not (repo.root / "report.md").exists()
 
 
 # --- JUnit XML -----------------------------------------------------------------------------
