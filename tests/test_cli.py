@@ -76,9 +76,9 @@ def test_version() -> None:
 
 
 def test_the_console_script_ends_as_sys_exit_would(tmp_path: Path) -> None:
-    # main() ends the process with os._exit (no interpreter teardown): the exit code,
+    # main() freezes the garbage collector and ends through sys.exit: the exit code,
     # buffered output (stdout is a pipe here, so block-buffered) and atexit handlers
-    # must all survive that.
+    # all survive that, and the collector's thresholds are the process's own again.
     from mlci import __version__
 
     version = subprocess.run(
@@ -107,6 +107,10 @@ def test_the_console_script_ends_as_sys_exit_would(tmp_path: Path) -> None:
     probe = (
         "import atexit, pathlib, sys\n"
         f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')\n"
+        "import gc\n"
+        "before = gc.get_threshold()\n"
+        f"atexit.register(lambda: pathlib.Path({str(marker)!r} + '.gc').write_text("
+        "str(gc.get_threshold() == before)))\n"
         "sys.argv = ['mlci', '--help']\n"
         "from mlci.cli import main\n"
         "main()\n"
@@ -118,6 +122,7 @@ def test_the_console_script_ends_as_sys_exit_would(tmp_path: Path) -> None:
     assert helped.stdout.startswith("Usage: mlci") and helped.stdout.endswith("\n")
     assert "check" in helped.stdout and "publish" in helped.stdout
     assert marker.read_text() == "yes"
+    assert Path(f"{marker}.gc").read_text() == "True"
 
 
 def test_files_go_to_the_project_root_whichever_folder_mlci_runs_from(repo: Repo) -> None:
