@@ -264,13 +264,15 @@ def _share_text(head: float, base: float | None) -> str:
 
 
 def confusion_cells(conf: Confusion) -> tuple[list[list[str]], str] | None:
-    """The cells of a confusion matrix table, ``[actual][predicted]``, and a caption:
-    what the comment's Markdown table and report.html's HTML table both show.
+    """The cells of a confusion matrix table, ``[row][column]`` (DVC's y field down, its
+    x field across, as `dvc plots show` draws them), and a caption: what the comment's
+    Markdown table and report.html's HTML table both show.
 
     Counts as ``41 (+2)``: the head count and its change against base (an unchanged
-    cell is just ``41``). A ``confusion_normalized`` plot shows each actual class's
-    row as shares, ``95.2% (+1.3)``, the change in percentage points. With only one
-    revision present its values are shown as they are. None when there is no data.
+    cell is just ``41``). A ``confusion_normalized`` plot shows each row as shares of
+    the row, ``95.2% (+1.3)``, as DVC's template does, the change in percentage points.
+    With only one revision present its values are shown as they are. None when there is
+    no data.
     """
     shown = conf.head if conf.head is not None else conf.base
     if shown is None or not conf.labels:
@@ -283,7 +285,7 @@ def confusion_cells(conf: Confusion) -> tuple[list[list[str]], str] | None:
             [_share_text(row[j], then[i][j] if then else None) for j in range(len(row))]
             for i, row in enumerate(now)
         ]
-        unit, what = "shares", "shares of each actual class (row), in %"
+        unit, what = "shares", f"shares of each {conf.y_label} class (row), in %"
         change = "in percentage points"
     else:
         cells = [
@@ -303,14 +305,15 @@ def confusion_cells(conf: Confusion) -> tuple[list[list[str]], str] | None:
 
 
 def confusion_markdown(conf: Confusion) -> str:
-    """A Markdown table: rows are actual classes, columns predicted ones, the diagonal
-    bold; cells and caption from :func:`confusion_cells`."""
+    """A Markdown table: rows are the y field's classes, columns the x field's, as `dvc
+    plots show` draws them; the diagonal bold; cells and caption from
+    :func:`confusion_cells`."""
     title = f"**{escape_md(conf.title or conf.id)}**"
     found = confusion_cells(conf)
     if found is None:
         return f"{title}: no data at base or head.\n"
     cells, caption = found
-    corner = escape_md(f"{conf.x_label} ↓ / {conf.y_label} →")
+    corner = escape_md(f"{conf.y_label} ↓ / {conf.x_label} →")
     header = "| " + " | ".join([corner, *(escape_md(label) for label in conf.labels)]) + " |"
     rule = "|---|" + "--:|" * len(conf.labels)
     rows = []

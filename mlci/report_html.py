@@ -160,24 +160,25 @@ def curve_spec(curve: Curve, max_points: int = HTML_MAX_POINTS) -> dict[str, Any
 
 def confusion_spec(conf: Confusion) -> dict[str, Any]:
     """A Vega-Lite heatmap per revision (base left, head right) with counts in the cells,
-    or, for ``confusion_normalized``, each actual class's share (its row) in percent."""
+    or, for ``confusion_normalized``, each row's shares in percent; DVC's x field across,
+    its y field down, as `dvc plots show` draws them."""
     rows: list[dict[str, Any]] = []
     field = "share" if conf.normalized else "count"
     peak = 0.0
     for rev, matrix in (("base", conf.base), ("head", conf.head)):
         if matrix is None:
             continue
-        for i, actual in enumerate(conf.labels):
+        for i, row_class in enumerate(conf.labels):
             total = sum(matrix[i])
-            for j, predicted in enumerate(conf.labels):
+            for j, column_class in enumerate(conf.labels):
                 count = matrix[i][j]
                 share = round(100 * count / total, 1) if total else 0.0
                 peak = max(peak, share if conf.normalized else count)
                 rows.append(
                     {
                         "rev": rev,
-                        "actual": actual,
-                        "predicted": predicted,
+                        "row": row_class,
+                        "column": column_class,
                         "count": count,
                         "share": share,
                     }
@@ -187,13 +188,13 @@ def confusion_spec(conf: Confusion) -> dict[str, Any]:
     size = max(120, min(480, 60 * len(labels)))
     axes = {
         "x": {
-            "field": "predicted",
+            "field": "column",
             "type": "nominal",
             "sort": labels,
-            "title": conf.y_label,
+            "title": conf.x_label,
             "axis": {"labelAngle": 0},
         },
-        "y": {"field": "actual", "type": "nominal", "sort": labels, "title": conf.x_label},
+        "y": {"field": "row", "type": "nominal", "sort": labels, "title": conf.y_label},
     }
     return {
         "title": {"text": conf.title or conf.id, "subtitle": conf.id},
@@ -212,7 +213,7 @@ def confusion_spec(conf: Confusion) -> dict[str, Any]:
                         "color": {
                             "field": field,
                             "type": "quantitative",
-                            "title": "% of actual" if conf.normalized else "Count",
+                            "title": "% of the row" if conf.normalized else "Count",
                             "scale": {"scheme": "blues"},
                         }
                     },
@@ -272,7 +273,7 @@ def _confusion_table(conf: Confusion) -> dict[str, Any] | None:
         return None
     cells, caption = found
     return {
-        "corner": f"{conf.x_label} ↓ / {conf.y_label} →",
+        "corner": f"{conf.y_label} ↓ / {conf.x_label} →",
         "labels": conf.labels,
         "rows": [
             (label, [(text, i == j) for j, text in enumerate(cells[i])])

@@ -214,8 +214,8 @@ def test_confusion_table_with_deltas_and_a_class_missing_at_base() -> None:
     conf = Confusion(
         id="plots/confusion.csv",
         title="Confusion",
-        x_label="Actual",
-        y_label="Predicted",
+        x_label="Predicted",  # across
+        y_label="Actual",  # down
         labels=("cat", "dog", "owl"),
         base=((39, 3, 0), (2, 40, 0), (0, 0, 0)),  # no owl at base
         head=((41, 1, 0), (2, 38, 2), (0, 1, 5)),
@@ -247,13 +247,13 @@ def test_confusion_missing_at_head_shows_base_counts() -> None:
     assert text.endswith("*Base counts. Not present at head.*\n")
 
 
-def test_normalized_confusion_shows_shares_of_each_actual_class() -> None:
-    # DVC's confusion_normalized template divides each cell by its row (actual class)
+def test_normalized_confusion_shows_shares_of_each_row() -> None:
+    # DVC's confusion_normalized template divides each cell by its row (its y class)
     conf = Confusion(
         "c",
         "C",
-        "Actual",
         "Predicted",
+        "Actual",
         ("cat", "dog"),
         base=((9, 1), (0, 0)),  # no dog at base: an empty row is 0%, not a division error
         head=((18, 2), (1, 3)),
@@ -267,7 +267,7 @@ def test_normalized_confusion_shows_shares_of_each_actual_class() -> None:
         "| **cat** | **90.0%** | 10.0% |\n"
         "| **dog** | 25.0% (+25.0) | **75.0% (+75.0)** |\n"
         "\n"
-        "*Head shares of each actual class (row), in %, with the change against base in "
+        "*Head shares of each Actual class (row), in %, with the change against base in "
         "percentage points.*\n"
     )
     page = render_html(make_results(plots=Plots(confusions=(conf,))))
@@ -276,11 +276,11 @@ def test_normalized_confusion_shows_shares_of_each_actual_class() -> None:
     head_dog = [
         row
         for row in spec["data"]["values"]
-        if (row["rev"], row["actual"], row["predicted"]) == ("head", "dog", "dog")
+        if (row["rev"], row["row"], row["column"]) == ("head", "dog", "dog")
     ]
-    assert head_dog == [
-        {"rev": "head", "actual": "dog", "predicted": "dog", "count": 3, "share": 75.0}
-    ]
+    assert head_dog == [{"rev": "head", "row": "dog", "column": "dog", "count": 3, "share": 75.0}]
+    assert spec["spec"]["encoding"]["x"]["title"] == "Predicted"  # across, as DVC draws x
+    assert spec["spec"]["encoding"]["y"]["title"] == "Actual"
     layers = spec["spec"]["layer"]
     assert layers[0]["encoding"]["color"]["field"] == "share"
     assert layers[1]["encoding"]["text"]["field"] == "share"
@@ -541,8 +541,9 @@ def test_plots_at_two_revisions(repo: Repo, plotted: dict[str, str]) -> None:
     )
     assert conf.labels == ("cat", "dog", "owl")
     assert conf.normalized is False
-    assert conf.base == ((3, 1, 0), (0, 2, 0), (0, 0, 0))
-    assert conf.head == ((4, 0, 0), (0, 2, 0), (1, 0, 1))
+    # As `dvc plots show` draws it: x (actual) across, y (predicted) down.
+    assert conf.base == ((3, 0, 0), (1, 2, 0), (0, 0, 0))
+    assert conf.head == ((4, 0, 1), (0, 2, 0), (0, 0, 1))
 
     png = base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
     assert found.images == (
@@ -561,7 +562,8 @@ def test_plots_at_two_revisions(repo: Repo, plotted: dict[str, str]) -> None:
     # and the pictures come out of it
     assert "line [" in mermaid_curve(roc)
     assert "**3 (+1)**" not in confusion_markdown(conf)
-    assert "| **cat** | **4 (+1)** | 0 (-1) | 0 |" in confusion_markdown(conf)
+    assert "| Predicted ↓ / Actual → | cat | dog | owl |" in confusion_markdown(conf)
+    assert "| **cat** | **4 (+1)** | 0 | 1 (+1) |" in confusion_markdown(conf)
 
 
 def test_plots_at_committed_revisions_and_from_a_subfolder(
@@ -698,8 +700,8 @@ def test_confusion_normalized_is_read_as_normalized(repo: Repo) -> None:
     )
     (conf,) = read_plots(repo, {"base": "HEAD", "head": "workspace"}).confusions
     assert conf.normalized is True
-    assert conf.head == ((3, 1), (0, 0))  # counts are kept; shares are computed to show
-    assert "| **cat** | **75.0%** | 25.0% |" in confusion_markdown(conf)
+    assert conf.head == ((3, 0), (1, 0))  # counts are kept; shares are computed to show
+    assert "| **dog** | 100.0% | **0.0%** |" in confusion_markdown(conf)
 
 
 def test_html_opens_with_the_verdict_and_why_before_the_charts(no_bundle: None) -> None:
@@ -773,3 +775,35 @@ def test_html_opens_with_the_verdict_and_why_before_the_charts(no_bundle: None) 
     ]
     assert order == sorted(order)
     assert "3 of 3 judgements failed." in page
+
+
+def test_a_confusion_plot_over_two_files_is_two_tables_never_summed(repo: Repo) -> None:
+    """example-get-started's Confusion-Matrix takes train.json and test.json: one matrix
+    per file, as `dvc plots show` draws them, not 3,000 mixed samples in one."""
+
+    def rows(pairs: dict[tuple[str, str], int]) -> list[dict[str, str]]:
+        return [{"actual": a, "predicted": p} for (a, p), n in pairs.items() for _ in range(n)]
+
+    repo.commit(
+        "two splits",
+        {
+            "dvc.yaml": "plots:\n  - Confusion-Matrix:\n      template: confusion\n"
+            "      x: actual\n      y:\n        cm/train.json: predicted\n"
+            "        cm/test.json: predicted\n",
+            "cm/train.json": rows({("0", "0"): 50, ("0", "1"): 2, ("1", "1"): 40}),
+            "cm/test.json": rows({("0", "0"): 9, ("1", "0"): 3, ("1", "1"): 7}),
+        },
+    )
+    found = read_plots(repo, {"base": "HEAD", "head": "workspace"})
+    by_id = {conf.id: conf for conf in found.confusions}
+    assert set(by_id) == {
+        "Confusion-Matrix (train.json)",
+        "Confusion-Matrix (test.json)",
+    }
+    train, test = (
+        by_id["Confusion-Matrix (train.json)"],
+        by_id["Confusion-Matrix (test.json)"],
+    )
+    assert train.head == ((50, 0), (2, 40))  # predicted down, actual across
+    assert test.head == ((9, 3), (0, 7))
+    assert sum(map(sum, train.head)) == 92 and sum(map(sum, test.head)) == 19

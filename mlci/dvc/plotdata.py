@@ -48,7 +48,8 @@ class _RevPlot:
     props: Mapping[str, Any]
     path: str
     series: Mapping[tuple[str, str], _Series] | None = None  # curve: (file, y field) -> points
-    counts: Mapping[tuple[str, str], int] | None = None  # confusion: (actual, predicted) -> n
+    # confusion: per data file, (row class, column class) -> rows of data
+    counts: Mapping[str, Mapping[tuple[str, str], int]] | None = None
     content: bytes | None = None  # image: the file
 
 
@@ -87,7 +88,7 @@ def combine_plots(base: RevPlots | None, head: RevPlots | None) -> Plots:
             image, budget = _image(plot_id, old, new, budget)
             images.append(image)
         elif kind == "confusion":
-            confusions.append(_confusion(plot_id, old, new))
+            confusions.extend(_confusions(plot_id, old, new))
         else:
             curves.extend(_curves(plot_id, old, new))
     return Plots(
@@ -231,13 +232,16 @@ def read_plots(repo: Repo, rev: str, guard: Callable[[Any], Any] | None = None) 
 
 def _counts(
     datapoints: list[dict[str, Any]], props: Mapping[str, Any]
-) -> dict[tuple[str, str], int]:
-    """(actual, predicted) -> rows: DVC's confusion templates count rows per x/y pair."""
+) -> dict[str, dict[tuple[str, str], int]]:
+    """Per data file, (y class, x class) -> rows: DVC's confusion templates count rows per
+    x/y pair, and draw x across (the columns) and y down (the rows). A plot over several
+    files (train.json and test.json) keeps one matrix per file, as `dvc plots` does."""
     x, y = str(props.get("x")), str(props.get("y"))
-    counts: dict[tuple[str, str], int] = {}
+    counts: dict[str, dict[tuple[str, str], int]] = {}
     for point in datapoints:
-        key = (str(point.get(x)), str(point.get(y)))
-        counts[key] = counts.get(key, 0) + 1
+        per_file = counts.setdefault(str(point.get("filename", "")), {})
+        key = (str(point.get(y)), str(point.get(x)))
+        per_file[key] = per_file.get(key, 0) + 1
     return counts
 
 
@@ -271,28 +275,44 @@ def _text(value: Any, default: Any) -> str:
     return str(default) if value is None else str(value)
 
 
-def _confusion(plot_id: str, old: _RevPlot | None, new: _RevPlot | None) -> Confusion:
+def _confusions(plot_id: str, old: _RevPlot | None, new: _RevPlot | None) -> list[Confusion]:
+    """One Confusion per data file; a plot over one file keeps its own id."""
     props = (new or old).props  # type: ignore[union-attr]  # one of them is there
-    base = old.counts if old is not None else None
-    head = new.counts if new is not None else None
-    classes = {label for counts in (base, head) if counts for pair in counts for label in pair}
-    labels = tuple(sorted(classes, key=_class_order))
+    base_files = old.counts if old is not None else None
+    head_files = new.counts if new is not None else None
+    files = [*(head_files or {}), *(f for f in (base_files or {}) if f not in (head_files or {}))]
+    title = _text(props.get("title"), plot_id)
+    several = len(files) > 1
+    found = []
+    for file in files:
+        base = None if base_files is None else base_files.get(file)
+        head = None if head_files is None else head_files.get(file)
+        rows = {r for counts in (base, head) if counts for r, _ in counts}
+        columns = {c for counts in (base, head) if counts for _, c in counts}
+        # One label list for rows and columns: a class only ever predicted (or only
+        # actual) still gets its row and column, and the diagonal stays the diagonal.
+        labels = tuple(sorted(rows | columns, key=_class_order))
 
-    def matrix(counts: Mapping[tuple[str, str], int] | None) -> tuple[tuple[int, ...], ...] | None:
-        if counts is None:
-            return None
-        return tuple(tuple(counts.get((a, p), 0) for p in labels) for a in labels)
+        def matrix(
+            counts: Mapping[tuple[str, str], int] | None, labels: tuple[str, ...] = labels
+        ) -> tuple[tuple[int, ...], ...] | None:
+            if counts is None:
+                return None
+            return tuple(tuple(counts.get((r, c), 0) for c in labels) for r in labels)
 
-    return Confusion(
-        id=plot_id,
-        title=_text(props.get("title"), plot_id),
-        x_label=_text(props.get("x_label"), props.get("x")),
-        y_label=_text(props.get("y_label"), props.get("y")),
-        labels=labels,
-        base=matrix(base),
-        head=matrix(head),
-        normalized=props.get("template") == "confusion_normalized",
-    )
+        found.append(
+            Confusion(
+                id=f"{plot_id} ({file})" if several else plot_id,
+                title=f"{title} ({file})" if several else title,
+                x_label=_text(props.get("x_label"), props.get("x")),
+                y_label=_text(props.get("y_label"), props.get("y")),
+                labels=labels,
+                base=matrix(base),
+                head=matrix(head),
+                normalized=props.get("template") == "confusion_normalized",
+            )
+        )
+    return found
 
 
 def _class_order(label: str) -> tuple[int, float, str]:
