@@ -24,7 +24,7 @@ from mlci.results import (
     Results,
     RevInfo,
     TestRun,
-    worst,
+    verdict_of,
 )
 
 
@@ -175,13 +175,9 @@ def compare(
     )
     results_gates = gates.evaluate(metrics, base_config, head_config, errors)
     config = head_config or base_config or Config()
-    outcomes: list[str] = [g.outcome for g in results_gates]
-    outcomes += [d.outcome for d in found.data]
-    if tests is not None:
-        outcomes.append(tests.outcome)
     return Results(
         title=(base_config or config).report.title,
-        verdict=worst(outcomes),
+        verdict=verdict_of(results_gates, found.data, tests),
         base=RevInfo(name=base.name, sha=base.sha),
         head=head,
         metrics=metrics,
