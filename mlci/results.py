@@ -362,7 +362,7 @@ def _load_json(path: Path) -> Any:
         raise UsageError(f"cannot read results file {path}: {exc.strerror or exc}") from None
     if len(data) > MAX_RESULTS_BYTES:
         raise UsageError(
-            f"results file {path} is larger than {MAX_RESULTS_BYTES // 2**20} MB; refused unread"
+            f"results file {path} is larger than {MAX_RESULTS_BYTES:,} bytes; refused unread"
         )
     try:
         return json.loads(data.decode("utf-8"), parse_constant=refuse)
@@ -382,8 +382,12 @@ def _violations(raw: Any) -> list[str]:
     """The first few places where ``raw`` breaks the schema, as ``$.path: message``."""
     if not isinstance(raw, dict) or raw.get("schema_version") != SCHEMA_VERSION:
         return [f"$.schema_version: expected {SCHEMA_VERSION}; re-create it with this mlci"]
+    from jsonschema.exceptions import best_match
+
     try:
         errors = list(itertools.islice(_validator().iter_errors(raw), _SHOWN_VIOLATIONS))
+        # "null or X" fails as a whole; name the deepest place X failed instead.
+        errors = [best_match([error]) or error for error in errors]
     except RecursionError:
         return ["$: nested too deeply"]
     return [f"{error.json_path}: {_clip(error.message)}" for error in errors]
