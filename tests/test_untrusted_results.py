@@ -33,6 +33,7 @@ from mlci.results import (
     Curve,
     DatasetReport,
     DriftResult,
+    GateResult,
     ImagePlot,
     LoadError,
     PipelineRun,
@@ -389,3 +390,30 @@ def test_the_validator_raises_nothing_but_usage_error(
     path.write_text(json.dumps(raw))
     with contextlib.suppress(UsageError):  # anything else fails the test
         Results.read(path)
+
+
+def test_the_schema_names_every_field_of_the_results_dataclasses() -> None:
+    """A field added to a results dataclass without the schema would make every file
+    mlci writes unpublishable: keep the two in step."""
+    schema = json.loads(results_module.SCHEMA_FILE.read_text())
+    defs = schema["$defs"]
+    pairs = {
+        "rev": results_module.RevInfo,
+        "change": results_module.Change,
+        "gate": GateResult,
+        "load_error": LoadError,
+        "pipeline": PipelineRun,
+        "test_failure": FailedTest,
+        "test_run": RunOfTests,
+        "curve": Curve,
+        "confusion": Confusion,
+        "image": ImagePlot,
+        "plots": Plots,
+        "check": CheckResult,
+        "column_drift": ColumnDrift,
+        "drift": DriftResult,
+        "dataset": DatasetReport,
+    }
+    for name, kind in pairs.items():
+        assert set(defs[name]["properties"]) == {f.name for f in dataclasses.fields(kind)}, name
+    assert set(schema["properties"]) == {f.name for f in dataclasses.fields(Results)}
