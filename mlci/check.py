@@ -28,7 +28,7 @@ from mlci.results import (
     Results,
     RevInfo,
     TestRun,
-    worst,
+    verdict_of,
 )
 
 
@@ -285,7 +285,7 @@ def compare(
         for snapshot in (found.base_params, found.head_params)
         for e in snapshot.errors
     )
-    results_gates = gates.evaluate(metrics, policy.base_config, policy.head_config, errors)
+    results_gates = gates.evaluate(metrics, policy.metric_rules(), errors)
     if policy.base_error is not None:
         results_gates += (
             GateResult(
@@ -299,13 +299,9 @@ def compare(
                 source="mlci",
             ),
         )
-    outcomes: list[str] = [g.outcome for g in results_gates]
-    outcomes += [d.outcome for d in found.data]
-    if tests is not None:
-        outcomes.append(tests.outcome)
     return Results(
         title=policy.report.title,
-        verdict=worst(outcomes),
+        verdict=verdict_of(results_gates, found.data, tests),
         base=RevInfo(name=base.name, sha=base.sha),
         head=head,
         metrics=metrics,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mlci import actions, tokens
 from mlci.check import CheckOptions, run_check
-from mlci.errors import ExitCode, PublishError, UsageError
+from mlci.errors import ConfigError, ExitCode, PublishError, UsageError
 from mlci.git import hide_from_children
 from mlci.github import GitHub, redact
 from mlci.publish import CommentMode, Published, StatusMode, publish
@@ -30,6 +30,7 @@ class PublishOptions:
     status: StatusMode = "status"
     title: str | None = None
     pr_number: int | None = None
+    config_path: str = "mlci.yaml"  # repo-relative; `mlci publish` reads it at the base
 
 
 def _token(
@@ -190,34 +191,41 @@ def run_publish(
 ) -> CiRun:
     """Publish saved results (the second, trusted half of the fork-safe pattern).
 
-    The results file comes from an untrusted run: it is validated on reading and
-    every string in it is escaped when rendered. The pull request is looked up from
-    the event (``workflow_run.head_sha``), never taken from the file.
+    The results file comes from an untrusted run and is trusted in nothing:
+    ``Results.read`` validates it against the schema and refuses a verdict other than
+    the worst of its outcomes; it must be for this run's head commit; the title (which
+    names the comment marker and the status context) comes from ``--title`` or the
+    base's mlci.yaml, read through the API; every string is escaped when rendered.
+    The pull request is looked up from the event, never taken from the file.
     """
+    config_path = _repo_relative(options.config_path)
     results = Results.read(results_path)
-    if options.title:
-        results = dataclasses.replace(results, title=options.title)
     context = actions.read_context()
     token = _token(options, write)
-    if context.head_sha and results.head.sha not in ("workspace", context.head_sha):
+    if context.head_sha and results.head.sha != context.head_sha:
         raise UsageError(
             f"{results_path} is for commit {results.head.short}, but this run is for "
             f"{context.head_sha[:7]}",
             hint="download the artifact of the workflow run that triggered this one",
         )
-    actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), render_markdown(results))
     published = error = None
+    pr_number = options.pr_number or context.pr_number
+    title = options.title
     try:
-        pr_number = options.pr_number or context.pr_number
-        if pr_number is None and context.head_sha:
-            with _open_github(context, token, options) as github:
+        with _open_github(context, token, options) as github:
+            if pr_number is None and context.head_sha:
                 pr_number = github.find_pull(context.head_sha, _head_label(context))
-        if pr_number is None and options.comment != "off":
-            write("::notice title=mlci::no open pull request for this commit; status only")
+            if title is None:
+                title = _base_title(github, context, pr_number, config_path, write)
     except PublishError as exc:
         exc.message = redact(exc.message, token)
-        published, error = None, exc
+        write(f"::error title=mlci: publishing failed::{exc.message}")
+        error = exc
+    results = dataclasses.replace(results, title=title or DEFAULT_TITLE)
+    actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), render_markdown(results))
     if error is None:
+        if pr_number is None and options.comment != "off":
+            write("::notice title=mlci::no open pull request for this commit; status only")
         published, error = _publish_or_report(
             results, context, token, options, pr_number=pr_number, config_file=None, write=write
         )
@@ -226,6 +234,51 @@ def run_publish(
         _step_outputs(results, published, results_path, results_path.with_name("report.md")),
     )
     return CiRun(results=results, published=published, publish_error=error)
+
+
+DEFAULT_TITLE = "Model report"
+
+
+def _repo_relative(path: str) -> str:
+    """--config as a path inside the repository: relative, no '..', no backslashes."""
+    parts = path.split("/")
+    if not path or path.startswith("/") or "\\" in path or ".." in parts or "" in parts:
+        raise UsageError(
+            f"--config {path!r} must be a path inside the repository, such as mlci.yaml "
+            "or ml/mlci.yaml (relative, without '..')"
+        )
+    return "/".join(part for part in parts if part != ".") or "mlci.yaml"
+
+
+def _base_title(
+    github: GitHub,
+    context: actions.Context,
+    pr_number: int | None,
+    config_path: str,
+    write: Callable[[str], None],
+) -> str | None:
+    """report.title of the mlci.yaml at the pull request's base commit (the event's, or
+    the PR's as GitHub reports it), else on the default branch; None when there is none.
+
+    Never the results file's title: the pull request wrote that file, and the title
+    picks the status context a branch protection rule requires."""
+    from mlci.config import parse_config
+
+    base_sha = None
+    pull = context.event.get("pull_request")
+    if isinstance(pull, dict):
+        base_sha = context.base_sha
+    elif pr_number is not None:
+        base_sha = github.pull_base_sha(pr_number)
+    text = github.file_at(config_path, base_sha)
+    if text is None:
+        return None
+    where = f"{base_sha[:7] if base_sha else 'default branch'}:{config_path}"
+    try:
+        return parse_config(text, where).report.title
+    except ConfigError as exc:  # the base's own problem: report under the default title
+        write(f"::warning title=mlci::{' '.join(str(exc).split())}")
+        return None
 
 
 def _head_label(context: actions.Context) -> str | None:

@@ -471,6 +471,15 @@ def ci_command(
 @publish_options
 @click.option("--pr", "pr_number", type=int, help="Pull request number (default: from the event).")
 @click.option(
+    "--config",
+    "config_path",
+    default="mlci.yaml",
+    show_default=True,
+    metavar="PATH",
+    help="mlci.yaml's path in the repository; its report.title is read from the pull "
+    "request's base commit (never from the results file) unless --title is given.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["fail", "warn", "never"]),
     default="never",
@@ -483,16 +492,22 @@ def publish_command(
     results_path: Path,
     publishing: PublishOptions,
     fail_on: str,
+    config_path: str,
 ) -> None:
-    """Post saved results to the pull request, recomputing nothing.
+    """Post saved results to the pull request, trusting nothing in the file.
 
     The second half of the fork-safe pattern: a `pull_request` workflow computes with
     a read-only token (`mlci ci --no-publish`) and uploads the results; a
     `workflow_run` workflow downloads them and runs `mlci publish`. The pull request
-    is found from the event's head commit, never taken from the file.
+    is found from the event's head commit, never taken from the file. The file is
+    validated against mlci's schema, its verdict recomputed from its outcomes, and
+    the title (comment marker, status context) comes from --title or the base.
     """
+    import dataclasses
+
     from mlci.ci import exit_code, run_publish
 
+    publishing = dataclasses.replace(publishing, config_path=config_path)
     log = _actions_log()
     run = run_publish(results_path, publishing, write=log.command)
     _say_published(run, log)

@@ -93,7 +93,9 @@ class Config:
 
 
 _Path = tuple[str | int, ...]
-_YAML11_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+# Unambiguous (no two quantifiers compete for the same digits), so a long string of digits
+# is matched in linear time, not quadratic.
+_YAML11_FLOAT = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+")
 
 
 def _fmt_path(path: _Path) -> str:
@@ -140,13 +142,14 @@ class _Validator:
             raise self.error(path, f"expected a mapping, got {_describe(value)}")
         for key in value:
             if not isinstance(key, str) or key not in allowed:
-                close = difflib.get_close_matches(str(key), list(allowed), n=1)
+                name = _clip(str(key))
+                close = difflib.get_close_matches(name, list(allowed), n=1)
                 hint = (
                     f"did you mean '{close[0]}'?"
                     if close
                     else "allowed keys: " + ", ".join(allowed)
                 )
-                raise self.error((*path, str(key)), f"unknown key '{key}'", hint=hint, key=True)
+                raise self.error((*path, name), f"unknown key '{name}'", hint=hint, key=True)
         return value
 
     def number(self, value: Any, path: _Path) -> float | None:
@@ -157,9 +160,13 @@ class _Validator:
             value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(path, f"expected a number, got {_describe(value)}")
-        if not math.isfinite(value):
-            raise self.error(path, f"expected a finite number, got {value}")
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int too large for a float
+            number = math.inf
+        if not math.isfinite(number):
+            raise self.error(path, f"expected a finite number, got {_describe(value, 40)}")
+        return number
 
     def boolean(self, value: Any, path: _Path, default: bool) -> bool:
         if value is None:
@@ -183,10 +190,74 @@ class _Validator:
         return str(value)
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any, limit: int = 200) -> str:
+    """A value quoted in an error, at most ``limit`` characters: it may be huge."""
     if isinstance(value, (dict, list)):
         return type(value).__name__
-    return repr(value)
+    return _clip(repr(value), limit)
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Nodes an mlci.yaml may hold once its aliases are expanded. A real one has hundreds; a
+# "billion laughs" document (aliases of aliases) is refused before anything expands it.
+_MAX_NODES = 100_000
+
+
+def _compose(text: str, source: str) -> yaml.Node | None:
+    """The document's node tree, refused when its aliases would expand it beyond
+    ``_MAX_NODES`` nodes or make it recursive. PyYAML shares an aliased node rather than
+    copying it, so composing is cheap; what costs is walking or constructing the result."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, open_nodes: set[int]) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in open_nodes:
+            raise _alias_error(source, node, "an alias refers to itself (a recursive document)")
+        open_nodes.add(id(node))
+        total = 1
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        for child in children:
+            total += size(child, open_nodes)
+            if total > _MAX_NODES:
+                raise _alias_error(
+                    source,
+                    node,
+                    f"its aliases expand it to more than {_MAX_NODES:,} values",
+                )
+        open_nodes.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    if root is not None:
+        size(root, set())
+    return root
+
+
+def _alias_error(source: str, node: yaml.Node, problem: str) -> ConfigError:
+    return ConfigError(
+        f"{source}:{node.start_mark.line + 1}: refused: {problem}",
+        hint="write the values out (or use fewer aliases); mlci.yaml needs no more",
+    )
+
+
+def _construct(root: yaml.Node | None) -> Any:
+    """Python values from the (already bounded) node tree, as ``yaml.safe_load`` makes them."""
+    if root is None:
+        return None
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
 
 
 _RULE_KEYS = {
@@ -223,7 +294,7 @@ def _integer(check: _Validator, value: Any, path: _Path, minimum: int = 0) -> in
     if number is None:
         return None
     if not number.is_integer() or number < minimum:
-        raise check.error(path, f"expected a whole number ≥ {minimum}, got {value!r}")
+        raise check.error(path, f"expected a whole number ≥ {minimum}, got {_describe(value)}")
     return int(number)
 
 
@@ -241,7 +312,9 @@ def _column_spec(check: _Validator, raw: Any, path: _Path) -> ColumnSpec:
     item = check.mapping(raw, path, _COLUMN_KEYS)
     allowed = item.get("allowed")
     if allowed is not None and (not isinstance(allowed, list) or not allowed):
-        raise check.error((*path, "allowed"), f"expected a list of values, got {allowed!r}")
+        raise check.error(
+            (*path, "allowed"), f"expected a list of values, got {_describe(allowed)}"
+        )
     if allowed is not None and any(v is None or isinstance(v, (dict, list)) for v in allowed):
         raise check.error((*path, "allowed"), "values must be strings, numbers or booleans")
     regex = check.string(item.get("regex"), (*path, "regex"))
@@ -412,14 +485,18 @@ def _rule(check: _Validator, raw: Any, path: _Path) -> MetricRule:
 def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
     """Parse and validate the text of an mlci.yaml; ``source`` names it in errors."""
     try:
-        root = yaml.compose(text)
-        raw = yaml.safe_load(text)
+        root = _compose(text, source)
+        raw = _construct(root)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(
             f"{where}: not valid YAML: {problem}", hint="fix the syntax and run again"
+        ) from None
+    except RecursionError:
+        raise ConfigError(
+            f"{source}: refused: nested too deeply", hint="mlci.yaml needs a few levels at most"
         ) from None
     check = _Validator(source, root)
     top = check.mapping(raw, (), _TOP_KEYS)

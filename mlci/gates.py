@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from mlci.config import Config, MetricRule
-from mlci.metrics import is_number
-from mlci.results import Change, GateResult, LoadError
+from mlci.config import MetricRule
+from mlci.metrics import finite_number, not_a_number, shown
+from mlci.results import Change, GateResult, LoadError, Outcome
 
 # Float noise must not fail a gate set exactly at the boundary (0.1 + 0.2 > 0.3);
 # the allowance scales with the numbers compared.
@@ -52,51 +52,63 @@ def _fmt(value: float) -> str:
     return f"{value:.6g}"
 
 
-def _check(rule: MetricRule, name: str, limit: float, change: Change) -> tuple[bool, str] | None:
-    """(passed, reason) for one threshold, or None when it does not apply."""
-    head = change.head
-    base = change.base
-    assert is_number(head)
-    head_value = float(head)  # type: ignore[arg-type]
+def _check(
+    rule: MetricRule, name: str, limit: float, head_value: float, change: Change
+) -> tuple[Outcome | None, str] | None:
+    """(outcome, reason) for one threshold: outcome None for pass, else the rule's
+    severity or, when a relative threshold has a base value that is not a number, a
+    warning. None when the threshold does not apply (a relative one to a new metric)."""
     if name == "min":
         ok = head_value >= limit - _slack(head_value, limit)
-        return ok, f"{_fmt(head_value)} {'≥' if ok else '<'} min {_fmt(limit)}"
+        return _judged(ok, rule), f"{_fmt(head_value)} {'≥' if ok else '<'} min {_fmt(limit)}"
     if name == "max":
         ok = head_value <= limit + _slack(head_value, limit)
-        return ok, f"{_fmt(head_value)} {'≤' if ok else '>'} max {_fmt(limit)}"
-    if not is_number(base) or not math.isfinite(float(base)):  # type: ignore[arg-type]
-        return None  # relative thresholds need a usable base value
-    base_value = float(base)  # type: ignore[arg-type]
+        return _judged(ok, rule), f"{_fmt(head_value)} {'≤' if ok else '>'} max {_fmt(limit)}"
+    if change.status == "new":
+        return None  # nothing to compare with; the absolute thresholds still judge it
+    base_value = finite_number(change.base)
+    if base_value is None:
+        # A base the pull request cannot have produced: warn, so a broken base does not
+        # block the PR that repairs it, but never pass silently.
+        return "warn", f"not compared: {not_a_number(change.base, 'base')}"
     drop = base_value - head_value if rule.higher_is_better else head_value - base_value
     if name == "max_drop":
         ok = drop <= limit + _slack(base_value, head_value, limit)
-        verb = "dropped" if drop > 0 else "did not drop"
-        return ok, (
-            f"{verb} by {_fmt(abs(drop))} ({_fmt(base_value)} → {_fmt(head_value)}), "
+        return _judged(ok, rule), (
+            f"dropped by {_fmt(abs(drop))} ({_fmt(base_value)} → {_fmt(head_value)}), "
             f"allowed {_fmt(limit)}"
             if drop > 0
-            else f"{verb} ({_fmt(base_value)} → {_fmt(head_value)})"
+            else f"did not drop ({_fmt(base_value)} → {_fmt(head_value)})"
         )
     # max_drop_pct
     if base_value == 0:
-        pct = 0.0 if drop <= 0 else float("inf")
+        pct = 0.0 if drop <= 0 else math.inf
     else:
         pct = drop / abs(base_value) * 100
     ok = pct <= limit + _slack(pct, limit)
     if drop <= 0:
-        return ok, f"did not drop ({_fmt(base_value)} → {_fmt(head_value)})"
-    return ok, f"dropped {pct:.2f}% ({_fmt(base_value)} → {_fmt(head_value)}), allowed {limit:g}%"
+        return _judged(ok, rule), f"did not drop ({_fmt(base_value)} → {_fmt(head_value)})"
+    return _judged(ok, rule), (
+        f"dropped {_fmt_pct(pct)} ({_fmt(base_value)} → {_fmt(head_value)}), allowed {limit:g}%"
+    )
+
+
+def _judged(ok: bool, rule: MetricRule) -> Outcome | None:
+    return None if ok else rule.severity
+
+
+def _fmt_pct(pct: float) -> str:
+    return f"{pct:.2f}%" if abs(pct) < 1e6 else f"{pct:.3g}%"
 
 
 def _apply(rule: MetricRule, change: Change, source: str) -> Iterable[GateResult]:
-    def result(check: str, ok: bool, reason: str) -> GateResult:
-        outcome = "pass" if ok else rule.severity
+    def result(check: str, outcome: Outcome | None, reason: str) -> GateResult:
         return GateResult(
             key=change.key,
             file=change.file,
             rule=f"{rule.key}: {describe(rule)}",
             check=check,
-            outcome=outcome,
+            outcome=outcome or "pass",
             reason=reason,
             severity=rule.severity,
             source=source,
@@ -104,15 +116,18 @@ def _apply(rule: MetricRule, change: Change, source: str) -> Iterable[GateResult
         )
 
     if change.status == "removed":
-        yield result("present", False, f"present at base ({change.base!r}) but missing at head")
+        yield result(
+            "present", rule.severity, f"present at base ({shown(change.base)}) but missing at head"
+        )
         return
-    if not is_number(change.head):
-        return  # not numeric: shown in the table, never gated
-    if not math.isfinite(float(change.head)):  # type: ignore[arg-type]
-        yield result("finite", False, f"head value is {change.head}, not a usable number")
+    head_value = finite_number(change.head)
+    if head_value is None:
+        # Whatever a rule covers must be a finite number at head: a string, a boolean, a
+        # list, NaN or an overflowing int fails it rather than slipping past every threshold.
+        yield result("number", rule.severity, not_a_number(change.head, "head"))
         return
     for name, limit in rule.thresholds().items():
-        checked = _check(rule, name, limit, change)
+        checked = _check(rule, name, limit, head_value, change)
         if checked is not None:
             yield result(name, *checked)
 
@@ -134,21 +149,13 @@ def _unmatched(rule: MetricRule, source: str) -> GateResult:
 
 def evaluate(
     metrics: Sequence[Change],
-    base_config: Config | None,
-    head_config: Config | None,
+    rules: Sequence[tuple[MetricRule, str]],
     errors: Sequence[LoadError] = (),
 ) -> tuple[GateResult, ...]:
-    """Apply the base's rules and the head's; where both gate a metric, both must pass.
-
-    A pull request can add or tighten rules in its own mlci.yaml but cannot loosen
-    the base's: the base's rules always apply.
+    """Apply ``rules`` (each with whose mlci.yaml it came from, as
+    :meth:`mlci.policy.Policy.metric_rules` lists them); where several gate a metric,
+    all must pass. Files that could not be read fail at head and warn at base.
     """
-    rules: list[tuple[MetricRule, str]] = []
-    for config, source in ((base_config, "base"), (head_config, "head")):
-        for rule in config.metrics if config else ():
-            if not any(rule == seen for seen, _ in rules):  # identical rules count once
-                rules.append((rule, source))
-
     gates: list[GateResult] = []
     for rule, source in rules:
         matched = [change for change in metrics if matches(rule, change)]

@@ -27,6 +27,7 @@ from mlci import __version__
 from mlci.errors import PublishError
 
 _RETRY_STATUSES = {500, 502, 503, 504}
+_SHA = re.compile(r"[0-9a-f]{40}")
 _LINK_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 FORK_HINT = (
     "on pull requests from forks GITHUB_TOKEN is read-only: compute with `mlci ci "
@@ -103,6 +104,7 @@ class GitHub:
         *,
         json: Any = None,
         params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
         what: str,
         permission: str | None = None,
         recover: Callable[[], Any] | None = None,
@@ -121,7 +123,9 @@ class GitHub:
             failure: str
             wait: float | None
             try:
-                response = self._client.request(method, path, json=json, params=params)
+                response = self._client.request(
+                    method, path, json=json, params=params, headers=headers
+                )
             except httpx.TransportError as exc:
                 failure = f"{type(exc).__name__}: {exc}"
                 wait = self._backoff(attempt)
@@ -315,6 +319,46 @@ class GitHub:
             permission="checks: write",
         )
         return str(response.json().get("html_url", ""))
+
+    def file_at(self, path: str, ref: str | None, *, limit: int = 1_000_000) -> str | None:
+        """A file's text at ``ref`` (None: the default branch) through the contents API,
+        or None when it is not there. ``mlci publish`` runs without a checkout of the
+        pull request, and must read the base's mlci.yaml, not anything the PR wrote."""
+        try:
+            response = self.request(
+                "GET",
+                f"/repos/{self.repository}/contents/{path}",
+                params={"ref": ref} if ref else None,
+                headers={"Accept": "application/vnd.github.raw+json"},
+                what=f"read {path} at {ref[:12] if ref else 'the default branch'}",
+                permission="contents: read",
+            )
+        except PublishError as exc:
+            if "answered 404" in exc.message:
+                return None
+            raise
+        if len(response.content) > limit:
+            raise PublishError(f"{path} at {ref or 'the default branch'} is over {limit} bytes")
+        return response.content.decode("utf-8", errors="replace")
+
+    def pull_base_sha(self, number: int) -> str | None:
+        """The commit the pull request's base branch is at, from ``GET /pulls/{number}``."""
+        try:
+            response = self.request(
+                "GET",
+                f"/repos/{self.repository}/pulls/{number}",
+                what=f"read pull request #{number}",
+            )
+        except PublishError as exc:
+            if "answered 404" in exc.message:
+                raise PublishError(
+                    f"pull request #{number} not found in {self.repository}",
+                    hint="check the event's pull request number and that the token can "
+                    "read this repository",
+                ) from None
+            raise
+        sha = (_json(response).get("base") or {}).get("sha")
+        return sha if isinstance(sha, str) and _SHA.fullmatch(sha) else None
 
     def find_pull(self, head_sha: str, head_label: str | None) -> int | None:
         """The open pull request whose head is ``head_sha`` (``owner:branch`` narrows it)."""

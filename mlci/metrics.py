@@ -4,12 +4,63 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import TypeGuard
 
 from mlci.results import Change, Value
 
 
-def is_number(value: Value) -> bool:
+def is_number(value: object) -> TypeGuard[int | float]:
+    """An int or float, not a bool (``True == 1`` in Python, but true is not a metric)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def finite_number(value: object) -> float | None:
+    """``value`` as a finite float, or None when it is not one: strings (even ``"0.81"``),
+    booleans, null, lists, NaN, ±inf, and ints too large for a float."""
+    if not is_number(value):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int of more than ~309 digits
+        return None
+    return number if math.isfinite(number) else None
+
+
+def not_a_number(value: object, rev: str) -> str:
+    """Why ``value`` cannot be gated: "head value '0.81' is a string, not a number"."""
+    if value is None:
+        return f"{rev} value is null, not a number"
+    if isinstance(value, float):
+        return f"{rev} value {value} is not finite, not a usable number"
+    if is_number(value):  # an int that does not fit a float
+        return f"{rev} value is an integer too large for a float, not a usable number"
+    kind = {bool: "a boolean", str: "a string", list: "a list", dict: "a mapping"}.get(
+        type(value), f"a {type(value).__name__}"
+    )
+    return f"{rev} value {shown(value)} is {kind}, not a number"
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``value`` quoted for a message, at most ``limit`` characters: a PR's value may be huge."""
+    if is_number(value) and isinstance(value, int) and finite_number(value) is None:
+        return "an integer too large for a float"
+    text = str(value).lower() if isinstance(value, bool) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _difference(old: int | float, new: int | float) -> float | int | None:
+    """head - base: exact for ints, ±inf when it overflows a float, None when it has
+    no value (NaN, or an int too large for a float against a float)."""
+    if isinstance(old, int) and isinstance(new, int):
+        exact = new - old
+        if finite_number(exact) is not None:
+            return exact
+        return math.copysign(math.inf, exact)
+    try:
+        difference = float(new) - float(old)
+    except OverflowError:
+        return None
+    return None if math.isnan(difference) else difference
 
 
 def _status(base: Value, head: Value, in_base: bool, in_head: bool) -> str:
@@ -27,8 +78,9 @@ def diff_values(
 ) -> tuple[Change, ...]:
     """Every key of every file at base or head, sorted by file then key.
 
-    ``change`` is head - base, exactly as ``dvc metrics diff`` computes it;
-    ``change_pct`` is that change relative to ``|base|`` (None when base is 0).
+    ``change`` is head - base, exactly as ``dvc metrics diff`` computes it (±inf when
+    that overflows a float); ``change_pct`` is that change relative to ``|base|`` (None
+    when base is 0 or the result is not finite).
     """
     changes = []
     for file in sorted(set(base) | set(head)):
@@ -36,12 +88,14 @@ def diff_values(
         head_values = head.get(file, {})
         for key in sorted(set(base_values) | set(head_values)):
             old, new = base_values.get(key), head_values.get(key)
-            change = change_pct = None
+            change: float | int | None = None
+            change_pct = None
             if is_number(old) and is_number(new):
-                assert isinstance(old, (int, float)) and isinstance(new, (int, float))
-                change = new - old
-                if old != 0 and math.isfinite(change):
-                    change_pct = change / abs(old) * 100
+                change = _difference(old, new)
+                base_value = finite_number(old)
+                if change is not None and base_value:  # not None, not 0
+                    pct = float(change) / abs(base_value) * 100
+                    change_pct = pct if math.isfinite(pct) else None
             changes.append(
                 Change(
                     file=file,

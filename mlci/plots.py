@@ -318,6 +318,11 @@ def confusion_markdown(conf: Confusion) -> str:
     rule = "|---|" + "--:|" * len(conf.labels)
     rows = []
     for i, label in enumerate(conf.labels):
-        row = [f"**{text}**" if i == j else text for j, text in enumerate(cells[i])]
+        # Escaped like every other cell: the counts come from the data (or, through
+        # `mlci publish`, from a results file), never trusted to be digits.
+        row = [
+            f"**{escape_md(text)}**" if i == j else escape_md(text)
+            for j, text in enumerate(cells[i])
+        ]
         rows.append("| " + " | ".join([f"**{escape_md(label)}**", *row]) + " |")
     return "\n".join([title, "", header, rule, *rows, "", f"*{caption}*"]) + "\n"

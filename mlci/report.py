@@ -70,8 +70,19 @@ def plain(value: object) -> str:
 
 
 def _cell(value: object) -> str:
-    """One terminal table cell: plain and on one line, so columns stay aligned."""
-    return plain(str(value))
+    """One terminal table cell: plain, on one line and at most ``_MAX_CELL`` characters,
+    so columns stay aligned and a PR's megabyte-long key cannot flood the log."""
+    return _clip(plain(value))
+
+
+def _terminal_field(value: object) -> str:
+    """The terminal templates' finalize: every value plain, single values cut to length;
+    :class:`Lines` (tables mlci rendered from such cells) shown whole."""
+    return value if isinstance(value, Lines) else _clip(plain(value))
+
+
+def _clip(text: str, limit: int = _MAX_CELL) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def fmt_value(value: Value) -> str:
@@ -80,7 +91,11 @@ def fmt_value(value: Value) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int):
-        return str(value)
+        if abs(value) < 10**15:
+            return str(value)
+        if value.bit_length() <= 1000:  # fits a float
+            return f"{value:.5g}"
+        return f"{'-' if value < 0 else ''}~1e{int(value.bit_length() * math.log10(2))}"
     if isinstance(value, float):
         if not math.isfinite(value):
             return str(value)
@@ -99,7 +114,8 @@ def fmt_change(change: Change) -> str:
     sign = "+" if change.change > 0 else ""
     text = f"{arrow} {sign}{fmt_value(change.change)}"
     if change.change_pct is not None:
-        text += f" ({sign}{change.change_pct:.2f}%)"
+        pct = change.change_pct
+        text += f" ({sign}{pct:.2f}%)" if abs(pct) < 1e6 else f" ({sign}{pct:.3g}%)"
     return text
 
 
@@ -175,7 +191,7 @@ def _environment(markdown: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.templates_dir())),
         autoescape=False,  # Markdown, not HTML: escaping is done by escape_md below
-        finalize=escape_md if markdown else plain,
+        finalize=escape_md if markdown else _terminal_field,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -334,13 +350,17 @@ def delta_bars(changes: Sequence[Change], width: int = 24, most: int = 12) -> st
     if not moved:
         return ""
     largest = max(abs(c.change_pct or 0.0) for c in moved[:most]) or 1.0
+    if not math.isfinite(largest):  # change_pct is finite when diff_values computes it
+        largest = 1.0
     name_width = min(40, max(len(_cell(c.key)) for c in moved[:most]))
     lines = []
     for c in moved[:most]:
         pct = c.change_pct or 0.0
-        bar = "█" * max(1, round(abs(pct) / largest * width))
+        share = abs(pct) / largest if math.isfinite(pct) else 1.0
+        bar = "█" * max(1, min(width, round(share * width)))
         arrow = "▲" if pct > 0 else "▼"
-        lines.append(f"{_cell(c.key)[:name_width]:<{name_width}}  {arrow} {pct:+7.2f}%  {bar}")
+        shown = f"{pct:+7.2f}" if abs(pct) < 1e6 else f"{pct:+.3g}"
+        lines.append(f"{_cell(c.key)[:name_width]:<{name_width}}  {arrow} {shown}%  {bar}")
     if len(moved) > most:
         lines.append(f"… {len(moved) - most} more")
     return "\n".join(lines)

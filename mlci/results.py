@@ -6,15 +6,26 @@ Templates read these; ``mlci publish`` reads them back from JSON.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import itertools
 import json
+import math
 import types
 import typing
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union
 
 from mlci.errors import UsageError
 
-SCHEMA_VERSION = 1
+# 2: non-finite floats are written as "inf", "-inf" or "nan" (json.dumps would write
+# Infinity/NaN, which is not JSON); a gate's check "finite" became "number".
+SCHEMA_VERSION = 2
+SCHEMA_FILE = Path(__file__).resolve().parent / "schema" / "results.schema.json"
+# A results file larger than this is refused before it is parsed.
+MAX_RESULTS_BYTES = 64 * 1024 * 1024
+_SHOWN_VIOLATIONS = 5
+_NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 
 Value = float | int | str | bool | None
 Point = tuple[float, float]
@@ -60,7 +71,7 @@ class GateResult:
     key: str
     file: str
     rule: str  # the rule as written: "accuracy: min 0.9"
-    check: str  # min | max | max_drop | max_drop_pct | present | finite | matched | readable
+    check: str  # min | max | max_drop | max_drop_pct | present | number | matched | readable
     outcome: Outcome
     reason: str
     severity: str  # fail | warn: what a broken threshold means
@@ -245,11 +256,7 @@ class Results:
 
     def outcomes(self) -> list[str]:
         """Every judgement of the run: each gate, the test run, each dataset."""
-        found: list[str] = [gate.outcome for gate in self.gates]
-        if self.tests is not None:
-            found.append(self.tests.outcome)
-        found.extend(dataset.outcome for dataset in self.data)
-        return found
+        return outcomes_of(self.gates, self.data, self.tests)
 
     def counts(self) -> dict[str, int]:
         tally = {"pass": 0, "warn": 0, "fail": 0}
@@ -258,7 +265,8 @@ class Results:
         return tally
 
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=False) + "\n"
+        """Valid JSON: a non-finite float is written as "inf", "-inf" or "nan"."""
+        return json.dumps(_finite(dataclasses.asdict(self)), indent=2, allow_nan=False) + "\n"
 
     def write(self, path: Path) -> None:
         """Write the JSON to ``path``, replacing (never following) a symlink there."""
@@ -268,23 +276,138 @@ class Results:
 
     @classmethod
     def read(cls, path: Path) -> Results:
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        """The one way to load a results file, which may come from an untrusted run:
+        size-bounded, validated against the shipped JSON Schema, then checked for
+        consistency (each outcome against its severity, the verdict against the
+        outcomes). Anything wrong is a UsageError naming the file and where."""
+        raw = _load_json(path)
+        violations = _violations(raw)
+        if violations:
             raise UsageError(
-                f"results file not found: {path}", hint="run `mlci check` first"
-            ) from None
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"cannot read results file {path}: {exc}") from None
-        if not isinstance(raw, dict) or raw.get("schema_version") != SCHEMA_VERSION:
-            raise UsageError(
-                f"{path} is not an mlci results file of schema version {SCHEMA_VERSION}",
-                hint="re-create it with this version of mlci",
+                f"{path} is not a valid mlci results file (schema version {SCHEMA_VERSION}): "
+                + "; ".join(violations),
+                hint="publish only what `mlci ci` of this mlci version wrote",
             )
         try:
-            return _build(cls, raw)
-        except (TypeError, ValueError, KeyError) as exc:
+            results = _build(cls, raw)
+        except (TypeError, ValueError, KeyError) as exc:  # the schema should have caught it
             raise UsageError(f"{path}: malformed results file: {exc}") from None
+        problems = inconsistencies(results)
+        if problems:
+            raise UsageError(
+                f"{path} contradicts itself: " + "; ".join(problems[:_SHOWN_VIOLATIONS]),
+                hint="the file was changed after mlci wrote it; do not publish it",
+            )
+        return results
+
+
+def outcomes_of(
+    gates: Iterable[GateResult], data: Iterable[DatasetReport], tests: TestRun | None
+) -> list[str]:
+    """Every judgement of a run, in one list: the verdict is :func:`worst` of it."""
+    found: list[str] = [gate.outcome for gate in gates]
+    if tests is not None:
+        found.append(tests.outcome)
+    found.extend(dataset.outcome for dataset in data)
+    return found
+
+
+def verdict_of(
+    gates: Iterable[GateResult], data: Iterable[DatasetReport], tests: TestRun | None
+) -> Verdict:
+    """The one rule for a verdict: the worst outcome of every gate, test run and dataset."""
+    return worst(outcomes_of(gates, data, tests))
+
+
+def inconsistencies(results: Results) -> list[str]:
+    """What no run of mlci writes: a gate failing beyond its severity, failed tests or
+    checks that passed, a confusion matrix that is not labels x labels, a verdict other
+    than the worst outcome. ``mlci publish`` refuses such a file."""
+    found: list[str] = []
+    for i, gate in enumerate(results.gates):
+        if gate.outcome == "fail" and gate.severity != "fail":
+            found.append(f"$.gates[{i}]: outcome fail for a rule of severity {gate.severity}")
+    tests = results.tests
+    if tests is not None and tests.outcome == "pass" and (tests.failed or tests.errors):
+        found.append("$.tests: outcome pass with failed tests")
+    for i, dataset in enumerate(results.data):
+        failed = any(check.outcome == "fail" for check in dataset.checks)
+        drift = dataset.drift.outcome if dataset.drift else "pass"
+        expected = worst(["fail" if failed else "pass", drift])
+        if expected == "fail" and dataset.severity == "warn":
+            expected = "warn"
+        if dataset.outcome != expected:
+            found.append(f"$.data[{i}]: outcome {dataset.outcome}, its checks say {expected}")
+    for i, conf in enumerate(results.plots.confusions if results.plots else ()):
+        size = len(conf.labels)
+        for rev, matrix in (("base", conf.base), ("head", conf.head)):
+            if matrix is not None and (
+                len(matrix) != size or any(len(row) != size for row in matrix)
+            ):
+                found.append(f"$.plots.confusions[{i}].{rev}: not {size} x {size} like its labels")
+    verdict = verdict_of(results.gates, results.data, results.tests)
+    if results.verdict != verdict:
+        found.append(f"$.verdict: {results.verdict}, but its outcomes make it {verdict}")
+    return found
+
+
+def _load_json(path: Path) -> Any:
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_RESULTS_BYTES + 1)
+    except FileNotFoundError:
+        raise UsageError(f"results file not found: {path}", hint="run `mlci check` first") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read results file {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_RESULTS_BYTES:
+        raise UsageError(
+            f"results file {path} is larger than {MAX_RESULTS_BYTES:,} bytes; refused unread"
+        )
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=refuse)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise UsageError(f"cannot read results file {path}: {str(exc)[:200]}") from None
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema  # only `mlci publish` needs it: keeps the other commands' start fast
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _violations(raw: Any) -> list[str]:
+    """The first few places where ``raw`` breaks the schema, as ``$.path: message``."""
+    if not isinstance(raw, dict) or raw.get("schema_version") != SCHEMA_VERSION:
+        return [f"$.schema_version: expected {SCHEMA_VERSION}; re-create it with this mlci"]
+    from jsonschema.exceptions import best_match
+
+    try:
+        errors = list(itertools.islice(_validator().iter_errors(raw), _SHOWN_VIOLATIONS))
+        # "null or X" fails as a whole; name the deepest place X failed instead.
+        errors = [best_match([error]) or error for error in errors]
+    except RecursionError:
+        return ["$: nested too deeply"]
+    return [f"{error.json_path}: {_clip(error.message)}" for error in errors]
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with each non-finite float replaced by its text, for valid JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _finite(entry) for key, entry in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(entry) for entry in value]
+    return value
 
 
 T = TypeVar("T")
@@ -327,4 +450,6 @@ def _coerce(hint: Any, raw: Any, name: str) -> Any:
         return tuple(_coerce(arg, entry, name) for arg, entry in zip(args, raw, strict=True))
     if dataclasses.is_dataclass(hint):
         return _build(hint, raw)  # type: ignore[arg-type]
+    if hint is float and isinstance(raw, str):
+        return _NON_FINITE[raw]  # written by to_json for inf, -inf and nan
     return raw

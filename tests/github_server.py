@@ -25,6 +25,7 @@ Choices that differ from real GitHub (kept deliberately simple or strict):
 
 from __future__ import annotations
 
+import base64
 import http
 import json
 import re
@@ -58,6 +59,7 @@ DOC_STATUS = f"{DOCS}/commits/statuses#create-a-commit-status"
 DOC_CHECK_RUN = f"{DOCS}/checks/runs#create-a-check-run"
 DOC_GET_PULL = f"{DOCS}/pulls/pulls#get-a-pull-request"
 DOC_LIST_PULLS = f"{DOCS}/pulls/pulls#list-pull-requests"
+DOC_CONTENTS = f"{DOCS}/repos/contents#get-repository-content"
 DOC_PRIMARY_LIMIT = f"{DOCS}/overview/rate-limits-for-the-rest-api#about-the-rate-limit"
 DOC_SECONDARY_LIMIT = f"{DOCS}/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
 
@@ -115,6 +117,7 @@ class _Request:
     token: str | None
     data: Any
     params: dict[str, str]
+    headers: dict[str, str] = field(default_factory=dict)
 
     def arg(self, name: str) -> str | None:
         for key, value in self.query:
@@ -225,6 +228,9 @@ class GitHubServer:
         self.statuses: list[dict[str, Any]] = []
         self.check_runs: list[dict[str, Any]] = []
         self.pulls: dict[int, dict[str, Any]] = {}
+        # (ref, path) -> content; a ref is a branch name or a commit sha
+        self.files: dict[tuple[str, str], bytes] = {}
+        self.default_branch = "main"
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.server_errors: list[str] = []
 
@@ -313,6 +319,11 @@ class GitHubServer:
         with self._lock:
             self.pulls[number] = pull
         return pull
+
+    def add_file(self, ref: str, path: str, text: str) -> None:
+        """A file of the repository at ``ref`` (a branch or a commit sha), for the contents API."""
+        with self._lock:
+            self.files[(ref, path)] = text.encode()
 
     def add_comment(self, number: int, body: str, login: str) -> dict[str, Any]:
         """Seed a comment by any user, with no validation (e.g. a human quoting the marker)."""
@@ -429,7 +440,7 @@ class GitHubServer:
         failure = self._take_failure(method, path, raw_path)
         try:
             if failure is None or failure.apply:
-                response = self._process(method, path, split.query, token, login, raw_body)
+                response = self._process(method, path, split.query, token, login, raw_body, headers)
             if failure is not None:
                 response = self._failure_response(failure, login, request_id)
         except Exception:  # a bug in the fake: report it, don't hang the client
@@ -520,6 +531,7 @@ class GitHubServer:
         token: str | None,
         login: str | None,
         raw_body: bytes,
+        headers: Mapping[str, str] | None = None,
     ) -> _Response:
         if token is not None and login is None:
             return _error(401, "Bad credentials", DOCS)
@@ -552,6 +564,7 @@ class GitHubServer:
             token=token,
             data=data,
             params=params,
+            headers=dict(headers or {}),
         )
         handler: Callable[[_Request], _Response] = getattr(self, handler_name)
         with self._lock:
@@ -857,6 +870,31 @@ class GitHubServer:
             return _error(404, "Not Found", DOC_GET_PULL)
         return _Response(200, json.loads(json.dumps(pull)))
 
+    def _get_contents(self, request: _Request) -> _Response:
+        """A file's content at ``?ref=`` (default: the default branch). With the raw media
+        type (``application/vnd.github.raw+json``) the body is the file itself; otherwise
+        a JSON object with the content in base64. 404 when there is no such file."""
+        path = unquote(request.params["path"])
+        ref = request.arg("ref") or self.default_branch
+        content = self.files.get((ref, path))
+        if content is None:
+            return _error(404, "Not Found", DOC_CONTENTS)
+        if "application/vnd.github.raw" in request.headers.get("accept", ""):
+            return _Response(
+                200, content, {"content-type": "application/vnd.github.raw; charset=utf-8"}
+            )
+        return _Response(
+            200,
+            {
+                "type": "file",
+                "encoding": "base64",
+                "size": len(content),
+                "name": path.rsplit("/", 1)[-1],
+                "path": path,
+                "content": base64.b64encode(content).decode(),
+            },
+        )
+
     def _list_pulls(self, request: _Request) -> _Response:
         state = request.arg("state") or "open"
         head = request.arg("head")
@@ -905,6 +943,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str, str]] = [
         ("POST", rf"{_REPO}/check-runs", "_create_check_run", DOC_CHECK_RUN),
         ("GET", rf"{_REPO}/pulls/(?P<number>\d+)", "_get_pull", DOC_GET_PULL),
         ("GET", rf"{_REPO}/pulls", "_list_pulls", DOC_LIST_PULLS),
+        ("GET", rf"{_REPO}/contents/(?P<path>.+)", "_get_contents", DOC_CONTENTS),
     ]
 ]
 

@@ -106,7 +106,7 @@ def test_non_numeric_metric_is_shown_never_gated(repo: Repo) -> None:
     repo.commit(
         "string metric",
         {
-            "mlci.yaml": "metrics:\n  - key: model\n    min: 1\n",
+            "mlci.yaml": "metrics:\n  - key: accuracy\n    min: 0.5\n",
             "metrics.json": {"accuracy": 0.9, "model": "logreg"},
         },
     )
@@ -166,7 +166,7 @@ def test_outputs_go_where_asked(repo: Repo, tmp_path: Path) -> None:
         "check", "--results", str(out / "r.json"), "--report", str(out / "comment.md")
     )
     assert result.exit_code == 0
-    assert json.loads((out / "r.json").read_text())["schema_version"] == 1
+    assert json.loads((out / "r.json").read_text())["schema_version"] == 2
     assert (out / "comment.md").read_text().startswith("## ✅")
 
 

@@ -10,6 +10,7 @@ import pytest
 from mlci.config import Config, MetricRule
 from mlci.gates import describe, evaluate, matches
 from mlci.metrics import diff_values
+from mlci.policy import Policy
 from mlci.results import Change, GateResult, LoadError
 
 M = "metrics.json"
@@ -27,7 +28,9 @@ def gate(
     errors: Sequence[LoadError] = (),
 ) -> tuple[GateResult, ...]:
     head_config = None if head_rules is None else Config(metrics=tuple(head_rules))
-    return evaluate(changes(base, head), Config(metrics=rules), head_config, errors)
+    return evaluate(
+        changes(base, head), Policy(Config(metrics=rules), head_config).metric_rules(), errors
+    )
 
 
 def one(base: Any, head: Any, rule: MetricRule) -> GateResult:
@@ -197,8 +200,8 @@ def test_boundary_passes_for_large_values() -> None:
 def test_nan_head_fails_absolute_and_relative_checks() -> None:
     rule = MetricRule("acc", min=0.5, max_drop=0.01)
     results = gate({"acc": 0.9}, {"acc": float("nan")}, rule)
-    assert [(r.check, r.outcome) for r in results] == [("finite", "fail")]
-    assert results[0].reason == "head value is nan, not a usable number"
+    assert [(r.check, r.outcome) for r in results] == [("number", "fail")]
+    assert results[0].reason == "head value nan is not finite, not a usable number"
 
 
 def test_nan_head_reason_does_not_say_it_did_not_drop() -> None:
@@ -209,7 +212,13 @@ def test_nan_head_reason_does_not_say_it_did_not_drop() -> None:
 
 def test_nan_base_does_not_fail_a_repaired_metric() -> None:
     results = gate({"acc": float("nan")}, {"acc": 0.9}, MetricRule("acc", max_drop=0.01))
-    assert results == ()  # like a metric with no base: relative checks do not apply
+    assert [(r.check, r.outcome, r.reason) for r in results] == [
+        (
+            "max_drop",
+            "warn",
+            "not compared: base value nan is not finite, not a usable number",
+        )
+    ]
 
 
 # --- globs -----------------------------------------------------------------------------------
@@ -263,7 +272,10 @@ def test_glob_through_evaluate() -> None:
         {M: {"per_class.a.recall": 0.8, "per_class.b.recall": 0.9, "recall": 0.1}},
         {M: {"per_class.a.recall": 0.7, "per_class.b.recall": 0.9, "recall": 0.1}},
     )
-    results = evaluate(metrics, Config(metrics=(MetricRule("per_class.*.recall", min=0.75),)), None)
+    results = evaluate(
+        metrics,
+        Policy(Config(metrics=(MetricRule("per_class.*.recall", min=0.75),)), None).metric_rules(),
+    )
     assert [(r.key, r.outcome) for r in results] == [
         ("per_class.a.recall", "fail"),
         ("per_class.b.recall", "pass"),
@@ -278,7 +290,10 @@ def test_file_restriction_through_evaluate() -> None:
             "b.json": {"acc": 0.5},
         },
     )
-    results = evaluate(metrics, Config(metrics=(MetricRule("acc", file="b.json", min=0.9),)), None)
+    results = evaluate(
+        metrics,
+        Policy(Config(metrics=(MetricRule("acc", file="b.json", min=0.9),)), None).metric_rules(),
+    )
     assert [(r.file, r.outcome) for r in results] == [("b.json", "fail")]
 
 
@@ -343,16 +358,74 @@ def test_new_metric_with_only_relative_checks_gives_nothing() -> None:
     assert gate({}, {"acc": 0.3}, MetricRule("acc", max_drop=0)) == ()
 
 
-def test_string_base_gets_only_absolute_checks() -> None:
-    results = gate({"acc": "n/a"}, {"acc": 0.3}, MetricRule("acc", min=0.5, max_drop=0))
-    assert [(r.check, r.outcome) for r in results] == [("min", "fail")]
+def test_string_base_warns_on_relative_checks_and_absolute_ones_judge_the_head() -> None:
+    rule = MetricRule("acc", min=0.5, max_drop=0, max_drop_pct=1)
+    results = gate({"acc": "n/a"}, {"acc": 0.3}, rule)
+    assert [(r.check, r.outcome, r.reason) for r in results] == [
+        ("min", "fail", "0.3 < min 0.5"),
+        ("max_drop", "warn", "not compared: base value 'n/a' is a string, not a number"),
+        ("max_drop_pct", "warn", "not compared: base value 'n/a' is a string, not a number"),
+    ]
 
 
-@pytest.mark.parametrize("head", ["n/a", True, False])
-def test_non_numeric_head_is_never_gated(head: Any) -> None:
+# Issue 10, "gate escape by type": a stage that writes its accuracy as "0.81", true or a
+# list slipped past every threshold (no rule evaluated, PASS). Whatever is not a finite
+# number at head fails every rule that covers it, with the rule's severity.
+@pytest.mark.parametrize(
+    ("head", "reason"),
+    [
+        ("0.81", "head value '0.81' is a string, not a number"),
+        ("n/a", "head value 'n/a' is a string, not a number"),
+        ("", "head value '' is a string, not a number"),
+        (True, "head value true is a boolean, not a number"),
+        (False, "head value false is a boolean, not a number"),
+        (None, "head value is null, not a number"),
+        ([0.99], "head value [0.99] is a list, not a number"),
+        ({"v": 1}, "head value {'v': 1} is a mapping, not a number"),
+        (float("nan"), "head value nan is not finite, not a usable number"),
+        (float("inf"), "head value inf is not finite, not a usable number"),
+        (float("-inf"), "head value -inf is not finite, not a usable number"),
+        (10**400, "head value is an integer too large for a float, not a usable number"),
+        (-(10**400), "head value is an integer too large for a float, not a usable number"),
+        ("x" * 500, "head value '" + "x" * 58 + "… is a string, not a number"),
+    ],
+)
+@pytest.mark.parametrize("base", [0.9, None, "0.9"])
+def test_head_value_that_is_not_a_finite_number_fails_the_rule(
+    head: Any, reason: str, base: Any
+) -> None:
     rule = MetricRule("acc", min=0.5, max=0.6, max_drop=0, max_drop_pct=0)
-    assert gate({"acc": 0.9}, {"acc": head}, rule) == ()
-    assert gate({}, {"acc": head}, rule) == ()
+    results = gate({"acc": base} if base is not None else {}, {"acc": head}, rule)
+    assert [(r.check, r.outcome, r.reason) for r in results] == [("number", "fail", reason)]
+    warned = gate({}, {"acc": head}, MetricRule("acc", max_drop=0.1, severity="warn"))
+    assert [(r.check, r.outcome) for r in warned] == [("number", "warn")]
+
+
+def test_gate_escape_by_type_fails_the_verdict() -> None:
+    """The reproduced attack end to end through evaluate: accuracy 0.95 → "0.81"."""
+    from mlci.results import verdict_of
+
+    results = gate({"accuracy": 0.95}, {"accuracy": "0.81"}, MetricRule("accuracy", max_drop=0.01))
+    assert verdict_of(results, (), None) == "fail"
+
+
+@pytest.mark.parametrize(
+    ("base", "head", "expected"),
+    [
+        (1e308, -1e308, [("min", "fail"), ("max_drop", "fail"), ("max_drop_pct", "fail")]),
+        (-1e308, 1e308, [("min", "pass"), ("max_drop", "pass"), ("max_drop_pct", "pass")]),
+        (10**300, 1, [("min", "pass"), ("max_drop", "fail"), ("max_drop_pct", "fail")]),
+        (10**400, 0.9, [("min", "pass"), ("max_drop", "warn"), ("max_drop_pct", "warn")]),
+        (5e-324, 1e308, [("min", "pass"), ("max_drop", "pass"), ("max_drop_pct", "pass")]),
+    ],
+)
+def test_extreme_numbers_are_gated_without_crashing(
+    base: Any, head: Any, expected: list[tuple[str, str]]
+) -> None:
+    rule = MetricRule("acc", min=-1e300, max_drop=0.1, max_drop_pct=1)
+    results = gate({"acc": base}, {"acc": head}, rule)
+    assert [(r.check, r.outcome) for r in results] == expected
+    assert all(len(r.reason) < 200 for r in results)
 
 
 def test_rule_matching_nothing_warns() -> None:
@@ -427,9 +500,8 @@ def test_head_cannot_downgrade_the_base_rule_to_a_warning() -> None:
 
 
 def test_head_without_mlci_yaml_keeps_the_base_rules() -> None:
-    results = evaluate(
-        changes({"acc": 0.9}, {"acc": 0.8}), Config(metrics=(MetricRule("acc", min=0.85),)), None
-    )
+    rules = Policy(Config(metrics=(MetricRule("acc", min=0.85),)), None).metric_rules()
+    results = evaluate(changes({"acc": 0.9}, {"acc": 0.8}), rules)
     assert [(r.source, r.outcome) for r in results] == [("base", "fail")]
 
 
@@ -447,9 +519,8 @@ def test_a_stricter_head_rule_also_applies() -> None:
 
 
 def test_head_rules_apply_without_a_base_config() -> None:
-    results = evaluate(
-        changes({"acc": 0.9}, {"acc": 0.8}), None, Config(metrics=(MetricRule("acc", min=0.85),))
-    )
+    rules = Policy(None, Config(metrics=(MetricRule("acc", min=0.85),))).metric_rules()
+    results = evaluate(changes({"acc": 0.9}, {"acc": 0.8}), rules)
     assert [(r.source, r.outcome) for r in results] == [("head", "fail")]
 
 
@@ -465,8 +536,8 @@ def test_identical_rules_count_once() -> None:
 
 
 def test_no_config_gates_nothing() -> None:
-    assert evaluate(changes({"acc": 0.9}, {"acc": 0.1}), None, None) == ()
-    assert evaluate((), Config(), Config()) == ()
+    assert evaluate(changes({"acc": 0.9}, {"acc": 0.1}), ()) == ()
+    assert evaluate((), Policy(Config(), Config()).metric_rules()) == ()
 
 
 # --- load errors ---------------------------------------------------------------------------
@@ -474,7 +545,7 @@ def test_no_config_gates_nothing() -> None:
 
 def test_head_load_error_fails_and_base_load_error_warns() -> None:
     errors = [LoadError("head", M, "bad json"), LoadError("base", "b.json", "missing")]
-    results = evaluate((), None, None, errors)
+    results = evaluate((), (), errors)
     assert results == (
         GateResult(
             key="*",

@@ -94,7 +94,7 @@ def test_round_trip(tmp_path: Path, pipeline: PipelineRun | None) -> None:
 
 def test_to_json_shape() -> None:
     raw = json.loads(make_results().to_json())
-    assert raw["schema_version"] == SCHEMA_VERSION == 1
+    assert raw["schema_version"] == SCHEMA_VERSION == 2
     assert raw["base"] == {"name": "main", "sha": "a" * 40}
     assert raw["pipeline"] is None
     assert raw["metrics"][2] == {
@@ -109,15 +109,17 @@ def test_to_json_shape() -> None:
     assert make_results().to_json().endswith("}\n")
 
 
-def test_missing_optional_fields_take_their_defaults(tmp_path: Path) -> None:
+def test_every_field_is_required(tmp_path: Path) -> None:
     raw = json.loads(make_results().to_json())
-    del raw["fold_unchanged"], raw["mlci_version"], raw["gates"][0]["line"]
+    del raw["fold_unchanged"], raw["gates"][0]["line"]
     path = tmp_path / "r.json"
     path.write_text(json.dumps(raw), encoding="utf-8")
-    back = Results.read(path)
-    assert back.fold_unchanged is True
-    assert back.mlci_version == ""
-    assert back.gates[0].line is None
+    assert str(read_error(path)) == (
+        f"{path} is not a valid mlci results file (schema version 2): "
+        "$: 'fold_unchanged' is a required property; "
+        "$.gates[0]: 'line' is a required property\n"
+        "  hint: publish only what `mlci ci` of this mlci version wrote"
+    )
 
 
 def read_error(path: Path) -> UsageError:
@@ -156,38 +158,33 @@ def test_read_not_utf8(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [json.dumps({"schema_version": 2}), json.dumps({"schema_version": "1"}), "[]", "{}", "3"],
+    [json.dumps({"schema_version": 1}), json.dumps({"schema_version": "2"}), "[]", "{}", "3"],
 )
 def test_read_wrong_schema(tmp_path: Path, content: str) -> None:
     path = tmp_path / "other.json"
     path.write_text(content, encoding="utf-8")
     assert str(read_error(path)) == (
-        f"{path} is not an mlci results file of schema version 1\n"
-        "  hint: re-create it with this version of mlci"
+        f"{path} is not a valid mlci results file (schema version 2): "
+        "$.schema_version: expected 2; re-create it with this mlci\n"
+        "  hint: publish only what `mlci ci` of this mlci version wrote"
     )
 
 
 def test_read_wrong_schema_from_a_newer_writer(tmp_path: Path) -> None:
     raw = json.loads(make_results().to_json())
-    raw["schema_version"] = 2
+    raw["schema_version"] = 3
     path = tmp_path / "r.json"
     path.write_text(json.dumps(raw), encoding="utf-8")
-    assert str(read_error(path)).startswith(f"{path} is not an mlci results file")
+    assert "$.schema_version: expected 2" in str(read_error(path))
 
 
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda raw: raw.update(metrics=3), "metrics: expected a list"),
-        (
-            lambda raw: raw.update(metrics=[3]),
-            "Change: expected an object, got int",
-        ),
-        (lambda raw: raw.update(base="main"), "RevInfo: expected an object, got str"),
-        (
-            lambda raw: raw["head"].pop("sha"),
-            "RevInfo.__init__() missing 1 required positional argument: 'sha'",
-        ),
+        (lambda raw: raw.update(metrics=3), "$.metrics: 3 is not of type 'array'"),
+        (lambda raw: raw.update(metrics=[3]), "$.metrics[0]: 3 is not of type 'object'"),
+        (lambda raw: raw.update(base="main"), "$.base: 'main' is not of type 'object'"),
+        (lambda raw: raw["head"].pop("sha"), "$.head: 'sha' is a required property"),
     ],
 )
 def test_read_malformed(tmp_path: Path, edit: object, message: str) -> None:
@@ -195,7 +192,10 @@ def test_read_malformed(tmp_path: Path, edit: object, message: str) -> None:
     edit(raw)  # type: ignore[operator]
     path = tmp_path / "r.json"
     path.write_text(json.dumps(raw), encoding="utf-8")
-    assert str(read_error(path)) == f"{path}: malformed results file: {message}"
+    assert str(read_error(path)) == (
+        f"{path} is not a valid mlci results file (schema version 2): {message}\n"
+        "  hint: publish only what `mlci ci` of this mlci version wrote"
+    )
 
 
 @pytest.mark.parametrize("where", ["verdict", "outcome"])

@@ -318,16 +318,59 @@ def plugin_hint(text: str) -> str | None:
     return f"install DVC's plugin for this remote: {install}"
 
 
-def _flatten(data: Any, prefix: str = "") -> dict[str, Value]:
-    """DVC's dot-flattening: nested keys joined with '.', lists kept as their str()."""
-    if isinstance(data, dict):
-        flat: dict[str, Value] = {}
-        for key, value in data.items():
-            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return flat
-    if isinstance(data, list):
-        return {prefix: str(data)}
-    return {prefix: data}
+# Values walked per metrics/params file: enough for 100,000 metrics many times over, and
+# a YAML alias bomb (a few lines that expand to billions of values) stops here.
+_MAX_VALUES = 1_000_000
+_MAX_LIST_TEXT = 1000  # characters of a list kept as its str(), as DVC keeps it
+
+
+class _TooLarge(Exception):
+    """A file that expands beyond ``_MAX_VALUES`` values."""
+
+
+def _flatten(data: Any, prefix: str = "", budget: list[int] | None = None) -> dict[str, Value]:
+    """DVC's dot-flattening: nested keys joined with '.', lists kept as their str().
+
+    Bounded: at most ``_MAX_VALUES`` values are walked, a key of n characters counting
+    as n/100 of them (raises :class:`_TooLarge`), nesting costs no recursion, and a
+    list's text is cut at ``_MAX_LIST_TEXT``.
+    """
+    budget = [_MAX_VALUES] if budget is None else budget
+    flat: dict[str, Value] = {}
+    pending: list[tuple[str, Any]] = [(prefix, data)]
+    while pending:
+        path, value = pending.pop()
+        # A long key costs in proportion: a recursive or deep document cannot make each
+        # of a million keys a megabyte of text.
+        _spend(budget, 1 + len(path) // 100)
+        if isinstance(value, dict):
+            children = [(f"{path}.{key}" if path else str(key), v) for key, v in value.items()]
+            pending.extend(reversed(children))  # in the file's order
+        elif isinstance(value, list):
+            flat[path] = _list_text(value, budget)
+        else:
+            flat[path] = value
+    return flat
+
+
+def _spend(budget: list[int], count: int) -> None:
+    budget[0] -= count
+    if budget[0] < 0:
+        raise _TooLarge(f"more than {_MAX_VALUES:,} values (a YAML alias bomb?)")
+
+
+def _list_text(values: list[Any], budget: list[int]) -> str:
+    """str(values), walked within ``budget`` first and cut at ``_MAX_LIST_TEXT``."""
+    pending: list[Any] = list(values)
+    _spend(budget, len(values))
+    while pending:
+        value = pending.pop()
+        if isinstance(value, (list, dict)):
+            inner = list(value.values()) if isinstance(value, dict) else value
+            _spend(budget, len(inner))
+            pending.extend(inner)
+    text = str(values)
+    return text if len(text) <= _MAX_LIST_TEXT else text[: _MAX_LIST_TEXT - 1] + "…"
 
 
 def error_text(exc: BaseException) -> str:
@@ -354,7 +397,10 @@ def _snapshot(raw: Mapping[str, Any], label: str) -> Snapshot:
         if "error" in file_result:
             errors.append(FileError(label, file, error_text(file_result["error"])))
         else:
-            values[file] = _flatten(file_result.get("data") or {})
+            try:
+                values[file] = _flatten(file_result.get("data") or {})
+            except _TooLarge as exc:
+                errors.append(FileError(label, file, f"refused: {exc}"))
     return Snapshot(values=values, errors=tuple(errors))
 
 

@@ -1,0 +1,135 @@
+"""Issue 10: inputs that would cost too much are refused quickly, naming the file.
+
+A "billion laughs" YAML document is a few hundred bytes whose aliases of aliases expand
+to billions of values: in mlci.yaml it made an error message expand it (94 s, then
+MemoryError); in params.yaml it produced 113 MB of results.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from mlci.config import parse_config
+from mlci.errors import ConfigError
+
+
+def laughs(levels: int = 9, indent: str = "") -> str:
+    """Anchors lol0..lol<levels>, each a list of nine aliases of the one before."""
+    lines = [f'{indent}- &lol0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, levels + 1):
+        refs = ", ".join([f"*lol{level - 1}"] * 9)
+        lines.append(f"{indent}- &lol{level} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+def mapping_laughs(levels: int = 9, indent: str = "") -> str:
+    """The same with mappings of nine keys: what DVC keeps of a metrics file."""
+    keys = [f"k{i}" for i in range(9)]
+    lines = [f"{indent}lol0: &lol0 {{{', '.join(f'{k}: 1' for k in keys)}}}"]
+    for level in range(1, levels + 1):
+        refs = ", ".join(f"{k}: *lol{level - 1}" for k in keys)
+        lines.append(f"{indent}lol{level}: &lol{level} {{{refs}}}")
+    return "\n".join(lines) + "\n"
+
+
+BOMB_UNDER_ALLOWED = (
+    "x-anchors:\n"
+    + laughs(indent="  ")
+    + "data:\n  - path: data.csv\n    columns:\n      label:\n        allowed: *lol9\n"
+)
+
+
+def config_error(text: str) -> str:
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as info:
+        parse_config(text)
+    assert time.perf_counter() - started < 1.0
+    assert info.value.exit_code == 2
+    return str(info.value)
+
+
+def test_billion_laughs_in_mlci_yaml_is_refused_in_well_under_a_second() -> None:
+    # Line 7 holds &lol5, the first anchor that alone expands beyond the budget.
+    assert config_error(BOMB_UNDER_ALLOWED).startswith(
+        "mlci.yaml:7: refused: its aliases expand it to more than 100,000 values"
+    )
+
+
+def test_billion_laughs_as_a_top_level_list_is_refused() -> None:
+    assert config_error(laughs()).startswith(
+        "mlci.yaml:6: refused: its aliases expand it to more than 100,000 values"
+    )
+
+
+def test_a_recursive_alias_is_refused() -> None:
+    assert config_error("metrics: &m\n  - *m\n").startswith(
+        "mlci.yaml:1: refused: an alias refers to itself (a recursive document)"
+    )
+
+
+def test_a_few_aliases_still_work() -> None:
+    shared = parse_config("metrics:\n  - &r {key: a, min: 0.5}\n  - *r\n")
+    assert len(shared.metrics) == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "metrics:\n  - key: acc\n    min: '" + "9" * 100_000 + "'\n",
+        "data:\n  - path: d.csv\n    columns:\n      c:\n        allowed: '"
+        + "x" * 100_000
+        + "'\n",
+        "data:\n  - path: d.csv\n    rows: '" + "x" * 100_000 + "'\n",
+        "report: '" + "x" * 100_000 + "'\n",
+        "metrics:\n  - key: acc\n    " + "k" * 100_000 + ": 1\n",
+    ],
+)
+def test_error_messages_quote_at_most_200_characters_of_a_value(text: str) -> None:
+    message = config_error(text)
+    assert len(message.splitlines()[0]) < 400, message[:500]
+
+
+def test_the_flattening_of_an_alias_bomb_is_a_load_error_naming_the_file() -> None:
+    """Not 113 MB of results: at most 1,000,000 values are walked per file.
+
+    The data is what a YAML loader makes of a billion-laughs document: shared lists and
+    mappings, each referenced nine times by the level above.
+    """
+    from mlci.dvc.repo import _snapshot
+
+    level: object = {f"k{i}": 1 for i in range(9)}
+    for _ in range(9):
+        level = {f"k{i}": level for i in range(9)}
+    listed: object = ["lol"] * 9
+    for _ in range(9):
+        listed = [listed] * 9
+    raw = {
+        "workspace": {
+            "data": {
+                "eval.yaml": {"data": {"f1": 0.5, "bomb": level}},
+                "lists.yaml": {"data": {"bomb": listed}},
+                "ok.yaml": {"data": {"f1": 0.5, "list": list(range(1000))}},
+            }
+        }
+    }
+    started = time.perf_counter()
+    snapshot = _snapshot(raw, "head")
+    assert time.perf_counter() - started < 5
+    assert [(e.rev, e.file, e.message) for e in snapshot.errors] == [
+        ("head", name, "refused: more than 1,000,000 values (a YAML alias bomb?)")
+        for name in ("eval.yaml", "lists.yaml")
+    ]
+    ok = snapshot.values["ok.yaml"]
+    assert ok["f1"] == 0.5
+    assert isinstance(ok["list"], str) and len(ok["list"]) == 1000 and ok["list"].endswith("…")
+
+
+def test_a_recursive_structure_is_refused_too() -> None:
+    from mlci.dvc.repo import _snapshot
+
+    loop: dict[str, object] = {}
+    loop["self"] = loop
+    snapshot = _snapshot({"workspace": {"data": {"m.yaml": {"data": loop}}}}, "base")
+    assert [e.file for e in snapshot.errors] == ["m.yaml"]
