@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlci import actions, tokens
 from mlci.check import CheckOptions, run_check
 from mlci.errors import ConfigError, ExitCode, PublishError, UsageError
 from mlci.git import hide_from_children
-from mlci.github import GitHub, redact
+from mlci.github import GitHub, missing_token, redact
 from mlci.publish import CommentMode, Published, StatusMode, publish
 from mlci.report import render_markdown, write_files
 from mlci.results import Results, RevInfo
@@ -31,6 +32,8 @@ class PublishOptions:
     title: str | None = None
     pr_number: int | None = None
     config_path: str = "mlci.yaml"  # repo-relative; `mlci publish` reads it at the base
+    # How the GitHub client waits between retries (tests record the waits instead).
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
 
 
 def _token(
@@ -55,6 +58,7 @@ def _open_github(context: actions.Context, token: str, options: PublishOptions) 
         context.repository,
         max_wait=_env_seconds("MLCI_GITHUB_MAX_WAIT", 120.0),
         backoff=_env_seconds("MLCI_GITHUB_BACKOFF", 1.0),
+        sleep=options.sleep,
     )
 
 
@@ -141,11 +145,7 @@ def run_ci(
     context = actions.read_context(publishing=do_publish)
     token = _token(options, log.command, token)
     if do_publish and not token:
-        raise UsageError(
-            f"no GitHub token in ${options.token_env}",
-            hint="run `mlci ci --no-publish` here and `mlci publish` with the token in "
-            "a later step or job (`mlci init` writes such a workflow)",
-        )
+        raise missing_token(options.token_env)
     for pid, name in tokens.ancestors_holding(token):
         log.command(
             f"::warning title=mlci: the token is in another process::{name} (pid {pid}), "
@@ -202,6 +202,8 @@ def run_publish(
     results = Results.read(results_path)
     context = actions.read_context()
     token = _token(options, write)
+    if not token:
+        raise missing_token(options.token_env)
     if context.head_sha and results.head.sha != context.head_sha:
         raise UsageError(
             f"{results_path} is for commit {results.head.short}, but this run is for "
@@ -219,7 +221,7 @@ def run_publish(
                 title = _base_title(github, context, pr_number, config_path, write)
     except PublishError as exc:
         exc.message = redact(exc.message, token)
-        write(f"::error title=mlci: publishing failed::{exc.message}")
+        write(f"::error title=mlci%3A publishing failed::{actions.escape_data(exc.message)}")
         error = exc
     results = dataclasses.replace(results, title=title or DEFAULT_TITLE)
     actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), render_markdown(results))

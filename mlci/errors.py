@@ -47,4 +47,19 @@ class DvcError(MlciError):
 
 
 class PublishError(MlciError):
+    """Publishing failed. ``status``: GitHub's HTTP status, None when it never answered;
+    ``operation``: what was being done ("post the PR comment")."""
+
     exit_code = ExitCode.PUBLISH
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        status: int | None = None,
+        operation: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.operation = operation

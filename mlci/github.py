@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from mlci import __version__
-from mlci.errors import PublishError
+from mlci.errors import PublishError, UsageError
 
 _RETRY_STATUSES = {500, 502, 503, 504}
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -42,6 +42,16 @@ class Comment:
     body: str
     login: str
     user_type: str
+
+
+def missing_token(variable: str) -> UsageError:
+    """The one error for "no token to publish with", whichever command meets it."""
+    return UsageError(
+        f"no GitHub token in ${variable}",
+        hint=f"give the publishing step `env: {variable}: ${{{{ github.token }}}}` (the "
+        "check itself needs none: `mlci ci --no-publish`, then `mlci publish`), or name "
+        "another variable with --token-env",
+    )
 
 
 def redact(text: str, token: str) -> str:
@@ -64,11 +74,7 @@ class GitHub:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not token:
-            raise PublishError(
-                "no GitHub token: GITHUB_TOKEN is empty or not set",
-                hint="pass `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` to the step, "
-                "or name another variable with --token-env",
-            )
+            raise missing_token("GITHUB_TOKEN")
         self.repository = repository
         self._token = token
         self._max_tries = max_tries
@@ -108,13 +114,16 @@ class GitHub:
         what: str,
         permission: str | None = None,
         recover: Callable[[], Any] | None = None,
+        accept: tuple[int, ...] = (),
     ) -> httpx.Response:
-        """Send one request, retrying what GitHub says may be retried.
+        """Send one request, retrying what GitHub says may be retried, and what never
+        reached it (connection refused, timeouts, TLS errors), within the same budget.
 
         ``what`` names the operation in errors ("post the PR comment");
         ``permission`` is the workflow permission it needs ("pull-requests: write").
         ``recover`` runs before a retry of a write whose answer was lost: if it
         returns something, the write had been applied and is not sent again.
+        ``accept``: error statuses the caller handles itself (returned, not raised).
         """
         deadline = time.monotonic() + self._max_wait
         attempt = 0
@@ -127,10 +136,13 @@ class GitHub:
                     method, path, json=json, params=params, headers=headers
                 )
             except httpx.TransportError as exc:
-                failure = f"{type(exc).__name__}: {exc}"
+                host = self._client.base_url.host or str(self._client.base_url)
+                failure = f"cannot reach {host}: {type(exc).__name__}: {exc}"
                 wait = self._backoff(attempt)
+                status: int | None = None
             else:
-                if response.status_code < 400:
+                status = response.status_code
+                if response.status_code < 400 or response.status_code in accept:
                     return response
                 wait = self._retry_wait(response, attempt)
                 if wait is None:
@@ -138,14 +150,22 @@ class GitHub:
                 failure = f"HTTP {response.status_code} {_message(response)}"
             remaining = deadline - time.monotonic()
             if attempt >= self._max_tries or wait > remaining:
+                hint = (
+                    f"GitHub asked to wait {wait:.0f} s; the report is on disk, re-run the "
+                    "job (or `mlci publish`) later"
+                    if status is not None
+                    else f"check the network and GITHUB_API_URL ({self._client.base_url}); "
+                    "the report is on disk, re-run the job (or `mlci publish`) later"
+                )
                 raise PublishError(
                     redact(
                         f"could not {what}: GitHub still failing after {attempt} "
                         f"attempt(s) ({failure})",
                         self._token,
                     ),
-                    hint=f"GitHub asked to wait {wait:.0f} s; the report is on disk, "
-                    "re-run the job (or `mlci publish`) later",
+                    hint=hint,
+                    status=status,
+                    operation=what,
                 )
             self._sleep(wait)
             if recover is not None:
@@ -213,6 +233,7 @@ class GitHub:
         else:
             error = PublishError(f"could not {what}: {method} {path} answered {status} {message}")
         error.message = redact(error.message, self._token)
+        error.status, error.operation = status, what
         return error
 
     def paginate(self, path: str, *, what: str, per_page: int = 100) -> Iterator[Any]:
@@ -228,14 +249,14 @@ class GitHub:
     # --- operations ------------------------------------------------------------------
 
     def login(self) -> str | None:
-        """The token's own login, or None for an installation token (GITHUB_TOKEN)."""
-        response = self._client.get("/user")
-        if response.status_code == 200:
-            login = _json(response).get("login")
-            return login if isinstance(login, str) else None
-        if response.status_code == 401:
-            raise self._error(response, "GET", "/user", "identify the token", None)
-        return None  # 403 for installation tokens: comments come from a [bot] account
+        """The token's own login, or None for an installation token (GITHUB_TOKEN), which
+        GitHub answers 403 here: its comments come from a [bot] account. Retried like
+        every request: a passing 5xx must not make any bot's comment look like ours."""
+        response = self.request("GET", "/user", what="identify the token", accept=(403,))
+        if response.status_code == 403:
+            return None
+        login = _json(response).get("login")
+        return login if isinstance(login, str) else None
 
     def comments(self, number: int) -> list[Comment]:
         path = f"/repos/{self.repository}/issues/{number}/comments"
@@ -245,7 +266,7 @@ class GitHub:
                 for item in self.paginate(path, what=f"list the comments of #{number}")
             ]
         except PublishError as exc:
-            if "answered 404" in exc.message:
+            if exc.status == 404:
                 raise PublishError(
                     f"pull request #{number} not found in {self.repository}",
                     hint="check the event's pull request number and that the token can "
@@ -293,7 +314,7 @@ class GitHub:
                 permission="pull-requests: write",
             )
         except PublishError as exc:
-            if "answered 404" not in exc.message:  # already gone: fine
+            if exc.status != 404:  # already gone: fine
                 raise
 
     def post_status(
@@ -334,7 +355,7 @@ class GitHub:
                 permission="contents: read",
             )
         except PublishError as exc:
-            if "answered 404" in exc.message:
+            if exc.status == 404:
                 return None
             raise
         if len(response.content) > limit:
@@ -350,7 +371,7 @@ class GitHub:
                 what=f"read pull request #{number}",
             )
         except PublishError as exc:
-            if "answered 404" in exc.message:
+            if exc.status == 404:
                 raise PublishError(
                     f"pull request #{number} not found in {self.repository}",
                     hint="check the event's pull request number and that the token can "

@@ -7,6 +7,7 @@ it through GITHUB_API_URL exactly as on a runner.
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 from github_server import GitHubServer
 
+from mlci.ci import PublishOptions, run_publish
 from mlci.cli import cli
 from mlci.report import marker
 from mlci.results import Change, GateResult, Results, RevInfo
@@ -193,12 +195,16 @@ def test_retries_5xx_and_rate_limits(gh: GitHubServer, workdir: Path, script: di
         gh.rate_limit("POST", r"/statuses/", **script["rate"])
     else:
         gh.fail("POST", r"/statuses/", script["status"], times=script["times"])
-    start = time.monotonic()
-    result = publish()
-    assert result.exit_code == 0, result.output
+    waits: list[float] = []  # recorded, not slept
+    run = run_publish(
+        workdir / "mlci-results.json", PublishOptions(sleep=waits.append), write=lambda line: None
+    )
+    assert run.publish_error is None
     assert len(gh.statuses) == 1
     if "rate" in script:
-        assert time.monotonic() - start >= 0.9  # the wait GitHub asked for was honoured
+        assert len(waits) == 1 and waits[0] >= 0.9  # the wait GitHub asked for was honoured
+    else:
+        assert len(waits) == script["times"]
 
 
 def test_gives_up_when_github_asks_to_wait_too_long(gh: GitHubServer, workdir: Path) -> None:
@@ -342,3 +348,43 @@ def test_huge_reports_fit_comment_and_check_run_limits(gh: GitHubServer, workdir
     )
     [check_run] = gh.check_runs
     assert len(check_run["output"]["summary"].encode()) <= 65535
+
+
+def test_an_unreachable_api_is_retried_then_a_publishing_failure(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Connection refused is retried like a 5xx and ends in exit 4 naming the host and
+    the cause, with the files on disk; never an internal error."""
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("GITHUB_API_URL", f"http://127.0.0.1:{port}")
+    result = publish("--title", "Model report")
+    assert result.exit_code == 4, result.output
+    assert "internal error" not in result.output
+    assert (
+        "GitHub still failing after 5 attempt(s) (cannot reach 127.0.0.1: ConnectError:"
+    ) in result.output
+    assert f"check the network and GITHUB_API_URL (http://127.0.0.1:{port}" in result.output
+    assert (workdir / "summary.md").read_text().startswith("## ")  # written before posting
+
+
+def test_a_passing_5xx_on_the_token_lookup_is_retried(gh: GitHubServer, workdir: Path) -> None:
+    """/user answering 502 once must not make mlci take any bot's comment for its own."""
+    gh.fail("GET", r"^/user$", 502, times=1)
+    result = publish()
+    assert result.exit_code == 0, result.output
+    user_lookups = [p for m, p, _ in gh.requests if m == "GET" and p == "/user"]
+    assert len(user_lookups) == 2
+
+
+def test_a_missing_token_is_the_same_usage_error_for_ci_and_publish(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN")
+    published = publish()
+    assert published.exit_code == 2, published.output
+    assert "mlci: error: no GitHub token in $GITHUB_TOKEN" in published.output
+    ci = CliRunner().invoke(cli, ["ci", "--no-tests"], prog_name="mlci")
+    assert ci.exit_code == 2, ci.output
+    assert "mlci: error: no GitHub token in $GITHUB_TOKEN" in ci.output
