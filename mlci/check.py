@@ -6,23 +6,25 @@ here knows about GitHub or click.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from mlci import __version__, dvc, gates
 from mlci.checks.tests import run_tests
-from mlci.config import CONFIG_FILE, Config, parse_config
+from mlci.config import CONFIG_FILE, Config, MetricRule, parse_config
 from mlci.errors import ConfigError
 from mlci.git import Repository, Rev, checked_revision, scrub_hook_env
-from mlci.metrics import diff_values
+from mlci.metrics import diff_values, direction
 from mlci.policy import Policy, choose_base
 from mlci.results import (
+    Change,
     DatasetReport,
     GateResult,
-    LoadError,
     PipelineRun,
     Plots,
     Results,
@@ -274,18 +276,27 @@ def compare(
 ) -> Results:
     """Diff what was measured at both revisions and apply the policy's gates."""
     policy = policy or Policy(base_config=None, head_config=None)
-    metrics = diff_values(found.base_metrics.values, found.head_metrics.values)
-    params = diff_values(found.base_params.values, found.head_params.values)
-    errors = tuple(
-        LoadError(rev=e.rev, file=e.file, message=e.message)
-        for snapshot in (found.base_metrics, found.head_metrics)
-        for e in snapshot.errors
-    ) + tuple(
-        LoadError(rev=e.rev, file=e.file, message=e.message)
-        for snapshot in (found.base_params, found.head_params)
-        for e in snapshot.errors
+    rules = policy.metric_rules()
+    metrics = tuple(
+        dataclasses.replace(change, better=_better(change, rules))
+        for change in diff_values(
+            found.base_metrics.values,
+            found.head_metrics.values,
+            unreadable_at_base={e.file for e in found.base_metrics.errors},
+        )
     )
-    results_gates = gates.evaluate(metrics, policy.metric_rules(), errors)
+    params = diff_values(
+        found.base_params.values,
+        found.head_params.values,
+        unreadable_at_base={e.file for e in found.base_params.errors},
+    )
+    errors = (
+        *found.base_metrics.errors,
+        *found.head_metrics.errors,
+        *found.base_params.errors,
+        *found.head_params.errors,
+    )
+    results_gates = gates.evaluate(metrics, rules, errors)
     if policy.base_error is not None:
         results_gates += (
             GateResult(
@@ -317,6 +328,16 @@ def compare(
         plots=found.plots,
         data=found.data,
     )
+
+
+def _better(
+    change: Change, rules: Sequence[tuple[MetricRule, str]]
+) -> Literal["higher", "lower"] | None:
+    """Which way ``change`` is better: the first rule that gates it says, else its name."""
+    for rule, _source in rules:
+        if gates.matches(rule, change):
+            return "higher" if rule.higher_is_better else "lower"
+    return direction(change.key)
 
 
 def _run_tests(project: Project, options: CheckOptions, policy: Policy) -> TestRun | None:

@@ -66,6 +66,8 @@ def _check(
         return _judged(ok, rule), f"{_fmt(head_value)} {'≤' if ok else '>'} max {_fmt(limit)}"
     if change.status == "new":
         return None  # nothing to compare with; the absolute thresholds still judge it
+    if change.status == "not compared":
+        return "warn", f"not evaluated: {change.file or 'the metrics'} could not be read at base"
     base_value = finite_number(change.base)
     if base_value is None:
         # A base the pull request cannot have produced: warn, so a broken base does not

@@ -19,7 +19,7 @@ from mlci import __version__, dvc, resources
 from mlci.check import open_project
 from mlci.config import CONFIG_FILE
 from mlci.errors import UsageError
-from mlci.metrics import is_number
+from mlci.metrics import direction, is_number
 from mlci.results import Value
 
 WORKFLOWS = {
@@ -29,7 +29,6 @@ WORKFLOWS = {
         "mlci-publish.yml": "mlci-fork-publish.yml",
     },
 }
-_LOWER_IS_BETTER = re.compile(r"(loss|error|err|mse|mae|rmse|latency|time|fpr|fnr)", re.I)
 _MAX_RULES = 12
 
 
@@ -134,7 +133,7 @@ def _config_text(
             lines.append(f'  - key: "{key}"')
             if len(metrics) > 1:
                 lines.append(f'    file: "{file}"')
-            if _LOWER_IS_BETTER.search(key.rsplit(".", 1)[-1]):
+            if direction(key) == "lower":
                 lines.append("    higher_is_better: false")
             lines.append("    max_drop_pct: 2")
         if len(rules) > _MAX_RULES:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import decimal
 import math
-from collections.abc import Mapping
-from typing import TypeGuard
+import re
+from collections.abc import Collection, Mapping
+from typing import Literal, TypeGuard
 
 from mlci.results import Change, Value
 
@@ -60,12 +62,38 @@ def _difference(old: int | float, new: int | float) -> float | int | None:
         difference = float(new) - float(old)
     except OverflowError:
         return None
-    return None if math.isnan(difference) else difference
+    if math.isnan(difference):
+        return None
+    if math.isfinite(difference):
+        # Float noise is not a change: round to the finer of the two inputs' precision.
+        places = max(_decimals(old), _decimals(new))
+        if places <= 17:
+            difference = round(difference, places)
+    return difference
 
 
-def _status(base: Value, head: Value, in_base: bool, in_head: bool) -> str:
+def _decimals(value: int | float) -> int:
+    """Digits after the decimal point in the shortest repr of ``value`` (1e-05: 5)."""
+    if isinstance(value, int) or not math.isfinite(value):
+        return 0
+    exponent = decimal.Decimal(repr(value)).as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+# Metric names that are better when lower, for changes no rule gives a direction.
+LOWER_IS_BETTER = re.compile(
+    r"(loss|error|err|mse|mae|rmse|mape|latency|time|fpr|fnr|perplexity|wer|cer)", re.I
+)
+
+
+def direction(key: str) -> Literal["lower"] | None:
+    """Lower-is-better for names such as ``loss`` or ``val.rmse``; else no opinion."""
+    return "lower" if LOWER_IS_BETTER.search(key.rsplit(".", 1)[-1]) else None
+
+
+def _status(base: Value, head: Value, in_base: bool, in_head: bool, compared: bool) -> str:
     if not in_base:
-        return "new"
+        return "new" if compared else "not compared"
     if not in_head:
         return "removed"
     # 1 == True in Python; a metric that turns from 1 into true has changed.
@@ -74,16 +102,22 @@ def _status(base: Value, head: Value, in_base: bool, in_head: bool) -> str:
 
 
 def diff_values(
-    base: Mapping[str, Mapping[str, Value]], head: Mapping[str, Mapping[str, Value]]
+    base: Mapping[str, Mapping[str, Value]],
+    head: Mapping[str, Mapping[str, Value]],
+    unreadable_at_base: Collection[str] = (),
 ) -> tuple[Change, ...]:
     """Every key of every file at base or head, sorted by file then key.
 
-    ``change`` is head - base, exactly as ``dvc metrics diff`` computes it (±inf when
-    that overflows a float); ``change_pct`` is that change relative to ``|base|`` (None
-    when base is 0 or the result is not finite).
+    ``change`` is head - base as ``dvc metrics diff`` computes it, rounded to the
+    inputs' own precision (0.9 - 0.9556 is -0.0556, not -0.05559999999999998; ±inf when
+    it overflows a float); ``change_pct`` is that change relative to ``|base|`` (None
+    when base is 0 or the result is not finite). A key missing at base from a file in
+    ``unreadable_at_base`` ("*": every file) is "not compared", never "new".
     """
     changes = []
+    everything = "*" in unreadable_at_base
     for file in sorted(set(base) | set(head)):
+        compared = not everything and file not in unreadable_at_base
         base_values = base.get(file, {})
         head_values = head.get(file, {})
         for key in sorted(set(base_values) | set(head_values)):
@@ -104,7 +138,7 @@ def diff_values(
                     head=new,
                     change=change,
                     change_pct=change_pct,
-                    status=_status(old, new, key in base_values, key in head_values),
+                    status=_status(old, new, key in base_values, key in head_values, compared),
                 )
             )
     return tuple(changes)

@@ -105,9 +105,21 @@ def fmt_value(value: Value) -> str:
     return str(value)
 
 
+_STATUS_WORDS = {"new": "new", "removed": "removed", "not compared": "not compared"}
+
+
+def judgement(change: Change) -> str | None:
+    """ "better" or "worse" for a change with a known direction (``Change.better``)."""
+    if change.better is None or not change.change:
+        return None
+    return "better" if (change.change > 0) == (change.better == "higher") else "worse"
+
+
 def fmt_change(change: Change) -> str:
+    """A metric's change: ``▼ -0.05 (-5.00%) worse``: the arrow is the sign, the word
+    whether that is good, where the direction is known (a rule's, or a loss's name)."""
     if change.change is None:
-        return {"new": "new", "removed": "removed"}.get(change.status, "")
+        return _STATUS_WORDS.get(change.status, "")
     if change.change == 0:
         return "0"
     arrow = "▲" if change.change > 0 else "▼"
@@ -116,7 +128,18 @@ def fmt_change(change: Change) -> str:
     if change.change_pct is not None:
         pct = change.change_pct
         text += f" ({sign}{pct:.2f}%)" if abs(pct) < 1e6 else f" ({sign}{pct:.3g}%)"
-    return text
+    verdict = judgement(change)
+    return f"{text} {verdict}" if verdict else text
+
+
+def fmt_param_change(change: Change) -> str:
+    """A param's change: the difference, no arrow and no judgement (a param is a choice,
+    not a score)."""
+    if change.change is None:
+        return _STATUS_WORDS.get(change.status, "changed" if change.status == "changed" else "")
+    if change.change == 0:
+        return "0"
+    return f"{'+' if change.change > 0 else ''}{fmt_value(change.change)}"
 
 
 def slug(title: str) -> str:
@@ -200,6 +223,7 @@ def _environment(markdown: bool) -> jinja2.Environment:
     env.filters.update(
         value=fmt_value,
         change=fmt_change,
+        param_change=fmt_param_change,
         icon=lambda outcome: Md(VERDICT_ICON.get(outcome, "")),
         md=escape_md,
         mermaid=_mermaid,
@@ -369,6 +393,7 @@ def delta_bars(changes: Sequence[Change], width: int = 24, most: int = 12) -> st
 def _change_table(changes: Sequence[Change], label: str) -> str:
     if not changes:
         return f"no {label}s"
+    formatter = fmt_param_change if label == "param" else fmt_change
     return tabulate(
         [
             [
@@ -376,7 +401,7 @@ def _change_table(changes: Sequence[Change], label: str) -> str:
                 _cell(c.key),
                 _cell(fmt_value(c.base)),
                 _cell(fmt_value(c.head)),
-                fmt_change(c),
+                formatter(c),
             ]
             for c in changes
         ],

@@ -23,13 +23,12 @@ from mlci import resources
 from mlci.errors import MlciError
 from mlci.plots import (
     COLOURS,
-    HEAD_COLOUR,
     confusion_cells,
     downsample,
     numeric_changes,
     present,
 )
-from mlci.report import VERDICT_ICON, fmt_change, fmt_value
+from mlci.report import VERDICT_ICON, fmt_change, fmt_value, judgement
 from mlci.results import Change, Confusion, Curve, DatasetReport, ImagePlot, Plots, Results
 
 # Most points kept per revision and curve in report.html: enough for any ROC curve
@@ -237,7 +236,9 @@ def confusion_spec(conf: Confusion) -> dict[str, Any]:
 
 
 def metrics_spec(changes: Sequence[Change], max_bars: int = 30) -> dict[str, Any] | None:
-    """A horizontal bar chart of the relative change (%) of changed numeric metrics."""
+    """A horizontal bar chart of the relative change (%) of changed numeric metrics,
+    green where the change is better, red where worse (the metric's direction), grey
+    where no direction is known."""
     bars = numeric_changes(changes, max_bars)
     if not bars:
         return None
@@ -245,7 +246,7 @@ def metrics_spec(changes: Sequence[Change], max_bars: int = 30) -> dict[str, Any
         {
             "metric": f"{c.file}: {c.key}",
             "pct": round(c.change_pct or 0.0, 4),
-            "direction": "increase" if (c.change_pct or 0.0) > 0 else "decrease",
+            "judgement": judgement(c) or "no direction",
         }
         for c in bars
     ]
@@ -258,10 +259,14 @@ def metrics_spec(changes: Sequence[Change], max_bars: int = 30) -> dict[str, Any
             "y": {"field": "metric", "type": "nominal", "sort": None, "title": None},
             "x": {"field": "pct", "type": "quantitative", "title": "Change (%)"},
             "color": {
-                "field": "direction",
+                "field": "judgement",
                 "type": "nominal",
-                "scale": {"domain": ["decrease", "increase"], "range": ["#bc4c00", HEAD_COLOUR]},
-                "legend": None,
+                "title": None,
+                "scale": {
+                    "domain": ["better", "worse", "no direction"],
+                    "range": ["#1a7f37", "#d1242f", "#8c959f"],
+                },
+                "legend": {"orient": "bottom"},
             },
         },
     }

@@ -61,7 +61,10 @@ class Change:
     head: Value
     change: float | None
     change_pct: float | None
-    status: str  # new | removed | changed | unchanged
+    status: str  # new | removed | changed | unchanged | not compared (base unreadable)
+    # Which way is better: from a rule's higher_is_better, else the name (loss, error,
+    # rmse, ... are lower-is-better), else None: a change is neither better nor worse.
+    better: Literal["higher", "lower"] | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -24,6 +24,20 @@ def as_dvc_shape(changes: list[dict[str, Any]]) -> dict[str, Any]:
     return shaped
 
 
+def without_float_noise(shaped: dict[str, Any]) -> dict[str, Any]:
+    """DVC's diffs carry subtraction noise (0.91 - 0.9 = 0.010000000000000009); mlci's are
+    rounded to the inputs' precision. Equal within 1e-12 is equal."""
+    return {
+        file: {
+            key: {**entry, "diff": pytest.approx(entry["diff"], rel=1e-12, abs=1e-12)}
+            if isinstance(entry.get("diff"), float)
+            else entry
+            for key, entry in entries.items()
+        }
+        for file, entries in shaped.items()
+    }
+
+
 @pytest.fixture
 def history(repo: Repo) -> dict[str, str]:
     """Several revisions touching metrics (incl. nested, new, removed, strings) and params."""
@@ -72,8 +86,12 @@ def test_values_equal_dvc_diff(
     result = repo.mlci(*args)
     assert result.exit_code == 0, result.output
     ours = json.loads(result.output)
-    assert as_dvc_shape(ours["metrics"]) == dvc_json(repo, "metrics", *dvc_revs)
-    assert as_dvc_shape(ours["params"]) == dvc_json(repo, "params", *dvc_revs)
+    assert as_dvc_shape(ours["metrics"]) == without_float_noise(
+        dvc_json(repo, "metrics", *dvc_revs)
+    )
+    assert as_dvc_shape(ours["params"]) == without_float_noise(dvc_json(repo, "params", *dvc_revs))
+    noisy = [m["change"] for m in ours["metrics"] if isinstance(m["change"], float)]
+    assert all(len(repr(value)) <= 8 for value in noisy), noisy  # -0.025, not -0.0250000…2
 
 
 def test_relative_change_and_statuses(repo: Repo, history: dict[str, str]) -> None:
@@ -94,7 +112,10 @@ def test_table_and_markdown_formats(repo: Repo, history: dict[str, str]) -> None
     md = repo.mlci("diff", "--base", "main", "--head", history["second"], "--format", "md")
     assert md.output.startswith(f"### Metrics: main (`{history['main'][:7]}`) → ")
     assert "| metrics.json | accuracy | 0.9 | 0.91 | ▲ +0.01 (+1.11%) |" in md.output
-    assert "| params.yaml | train.lr | 0.1 | 0.05 | ▼ -0.05 (-50.00%) |" in md.output
+    # A loss that fell is better; a param has no arrow and no judgement: it is a choice.
+    assert "| metrics.json | loss | 0.3 | 0.25 | ▼ -0.05 (-16.67%) better |" in md.output
+    assert "| params.yaml | train.lr | 0.1 | 0.05 | -0.05 |" in md.output
+    assert "loss" in table.output and "▼ -0.05 (-16.67%) better" in table.output
 
 
 def test_default_base_is_the_merge_base_with_main(repo: Repo, history: dict[str, str]) -> None:

@@ -105,6 +105,7 @@ def test_to_json_shape() -> None:
         "change": None,
         "change_pct": None,
         "status": "changed",
+        "better": None,
     }
     assert make_results().to_json().endswith("}\n")
 

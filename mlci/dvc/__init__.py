@@ -4,7 +4,6 @@ from mlci.dvc.plotdata import RevPlots, combine_plots
 from mlci.dvc.repo import (
     WORKSPACE,
     DvcRepo,
-    FileError,
     PipelineStatus,
     RevFile,
     Revision,
@@ -16,7 +15,6 @@ from mlci.dvc.repo import (
 __all__ = [
     "WORKSPACE",
     "DvcRepo",
-    "FileError",
     "PipelineStatus",
     "RevFile",
     "RevPlots",

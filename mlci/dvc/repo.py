@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from mlci import safefs
 from mlci.errors import DvcError
 from mlci.git import clean_env
-from mlci.results import Value
+from mlci.results import LoadError, Value
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -44,20 +44,11 @@ _FAILED_STAGE = re.compile(r"failed to reproduce '([^']+)'")
 
 
 @dataclass(frozen=True)
-class FileError:
-    """A metrics or params file DVC could not read at one revision."""
-
-    rev: str
-    file: str
-    message: str
-
-
-@dataclass(frozen=True)
 class Snapshot:
     """Flattened values per file at one revision, and the files that failed to load."""
 
     values: Mapping[str, Mapping[str, Value]]
-    errors: tuple[FileError, ...] = ()
+    errors: tuple[LoadError, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -389,18 +380,18 @@ def _snapshot(raw: Mapping[str, Any], label: str) -> Snapshot:
     """DVC's ``show`` answer for the current revision, flattened, errors named."""
     result: Mapping[str, Any] = next(iter(raw.values()), {})
     if "error" in result:
-        error = FileError(rev=label, file="*", message=error_text(result["error"]))
+        error = LoadError(rev=label, file="*", message=error_text(result["error"]))
         return Snapshot(values={}, errors=(error,))
     values: dict[str, Mapping[str, Value]] = {}
-    errors: list[FileError] = []
+    errors: list[LoadError] = []
     for file, file_result in result.get("data", {}).items():
         if "error" in file_result:
-            errors.append(FileError(label, file, error_text(file_result["error"])))
+            errors.append(LoadError(label, file, error_text(file_result["error"])))
         else:
             try:
                 values[file] = _flatten(file_result.get("data") or {})
             except _TooLarge as exc:
-                errors.append(FileError(label, file, f"refused: {exc}"))
+                errors.append(LoadError(label, file, f"refused: {exc}"))
     return Snapshot(values=values, errors=tuple(errors))
 
 
