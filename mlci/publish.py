@@ -11,7 +11,7 @@ from typing import Literal
 
 from mlci.actions import Context
 from mlci.github import Comment, GitHub
-from mlci.report import COMMENT_LIMIT, Md, fit_comment, marker, utf8_size
+from mlci.report import COMMENT_LIMIT, Md, fit_comment, marker, utf8_size, verdict_summary
 from mlci.results import Results
 
 CommentMode = Literal["update", "new", "delete", "off"]
@@ -45,16 +45,8 @@ def is_ours(comment: Comment, mark: str, login: str | None) -> bool:
 
 
 def summary_line(results: Results) -> str:
-    counts = results.counts()
-    if counts["fail"]:
-        text = f"{counts['fail']} gate(s) failed"
-    elif counts["warn"]:
-        text = f"passed with {counts['warn']} warning(s)"
-    elif results.gates:
-        text = f"all {counts['pass']} gates pass"
-    else:
-        text = "nothing gated"
-    return f"{results.verdict}: {text}"
+    """The commit status's description: ``fail: 1 of 9 failed (7 gate checks, ...)``."""
+    return f"{results.verdict}: {verdict_summary(results)}"
 
 
 def sync_comment(

@@ -22,7 +22,7 @@ import jinja2
 from tabulate import tabulate
 
 from mlci import resources
-from mlci.results import Change, Confusion, Curve, GateResult, Results, Value, worst
+from mlci.results import Change, Confusion, Curve, DatasetReport, GateResult, Results, Value, worst
 
 _MAX_CELL = 300
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!{}])")
@@ -142,6 +142,62 @@ def fmt_param_change(change: Change) -> str:
     return f"{'+' if change.change > 0 else ''}{fmt_value(change.change)}"
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def verdict_summary(results: Results) -> str:
+    """What was judged and how it went, in one line every output shares (the comment,
+    the terminal, report.html, the status): ``1 of 9 failed (7 gate checks, the tests,
+    1 dataset)``. Tests and datasets are counted as what they are, not as gates."""
+    counts = results.counts()
+    total = sum(counts.values())
+    judged = []
+    if results.gates:
+        judged.append(_plural(len(results.gates), "gate check"))
+    if results.tests is not None:
+        judged.append("the tests")
+    if results.data:
+        judged.append(_plural(len(results.data), "dataset"))
+    what = f" ({', '.join(judged)})" if judged else ""
+    if counts["fail"]:
+        warned = f", {counts['warn']} warned" if counts["warn"] else ""
+        return f"{counts['fail']} of {total} failed{warned}{what}"
+    if counts["warn"]:
+        return f"nothing failed, {counts['warn']} of {total} warned{what}"
+    if total:
+        return ("the only check passed" if total == 1 else f"all {total} passed") + what
+    return "nothing is gated"
+
+
+def dataset_summary(ds: DatasetReport) -> str:
+    """One line that names what failed in a dataset: the checks, the drift, or nothing."""
+    failed = [c for c in ds.checks if c.outcome == "fail"]
+    parts = []
+    if failed:
+        parts.append(f"{len(failed)} of {len(ds.checks)} checks failed")
+    elif ds.checks:
+        parts.append(
+            "the check passes" if len(ds.checks) == 1 else f"all {len(ds.checks)} checks pass"
+        )
+    if ds.drift is not None and ds.drift.outcome != "pass":
+        verb = "failed" if ds.drift.outcome == "fail" else "warns"
+        parts.append(f"drift {verb}: {ds.drift.reason}")
+    elif ds.drift is not None:
+        parts.append("no drift")
+    text = "; ".join(parts) or "nothing checked"
+    if ds.severity == "warn" and ds.outcome != "pass":
+        text += " (severity: warn)"
+    if ds.source == "head":
+        text += " (declared in this branch's mlci.yaml)"
+    return text
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter upper-cased (Jinja's ``capitalize`` lowers the rest)."""
+    return text[:1].upper() + text[1:]
+
+
 def slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "report"
 
@@ -193,6 +249,7 @@ def _context(results: Results) -> dict[str, Any]:
         "r": results,
         "icon": VERDICT_ICON[results.verdict],
         "counts": results.counts(),
+        "summary": verdict_summary(results),
         "rows": shown,
         "folded": folded,
         "problems": problems,
@@ -224,6 +281,8 @@ def _environment(markdown: bool) -> jinja2.Environment:
         value=fmt_value,
         change=fmt_change,
         param_change=fmt_param_change,
+        dataset_summary=dataset_summary,
+        sentence=sentence,
         icon=lambda outcome: Md(VERDICT_ICON.get(outcome, "")),
         md=escape_md,
         mermaid=_mermaid,

@@ -28,8 +28,16 @@ from mlci.plots import (
     numeric_changes,
     present,
 )
-from mlci.report import VERDICT_ICON, fmt_change, fmt_value, judgement
-from mlci.results import Change, Confusion, Curve, DatasetReport, ImagePlot, Plots, Results
+from mlci.report import (
+    VERDICT_ICON,
+    dataset_summary,
+    fmt_change,
+    fmt_value,
+    judgement,
+    sentence,
+    verdict_summary,
+)
+from mlci.results import Change, Confusion, Curve, ImagePlot, Plots, Results
 
 # Most points kept per revision and curve in report.html: enough for any ROC curve
 # at screen resolution, while a 1,000,000-row log cannot blow up the page.
@@ -336,26 +344,6 @@ def _plot_sections(plots: Plots, specs: dict[str, dict[str, Any]]) -> list[dict[
     return sections
 
 
-def dataset_summary(ds: DatasetReport) -> str:
-    """One line that names what failed: the checks, the drift, or nothing."""
-    failed = [c for c in ds.checks if c.outcome == "fail"]
-    parts = []
-    if failed:
-        parts.append(f"{len(failed)} of {len(ds.checks)} checks failed")
-    elif ds.checks:
-        parts.append(
-            "the check passes" if len(ds.checks) == 1 else f"all {len(ds.checks)} checks pass"
-        )
-    if ds.drift is not None and ds.drift.outcome != "pass":
-        parts.append(
-            f"drift {'failed' if ds.drift.outcome == 'fail' else 'warns'}: {ds.drift.reason}"
-        )
-    text = "; ".join(parts) or "nothing checked"
-    if ds.severity == "warn" and ds.outcome != "pass":
-        text += " (severity: warn)"
-    return text + "."
-
-
 @functools.lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -371,20 +359,9 @@ def _environment() -> jinja2.Environment:
         number=lambda value: f"{value:.4g}",
         icon=lambda outcome: VERDICT_ICON.get(outcome, ""),
         dataset_summary=dataset_summary,
+        sentence=sentence,
     )
     return env
-
-
-def _summary(results: Results) -> str:
-    counts = results.counts()
-    if counts["fail"]:
-        text = f"{counts['fail']} of {sum(counts.values())} judgements failed"
-        return text + (f", {counts['warn']} warned." if counts["warn"] else ".")
-    if counts["warn"]:
-        return f"Nothing failed; {counts['warn']} warning{'s' if counts['warn'] != 1 else ''}."
-    if counts["pass"]:
-        return f"All {counts['pass']} judgements pass."
-    return "Nothing is gated."
 
 
 def render_html(results: Results) -> str:
@@ -415,7 +392,7 @@ def render_html(results: Results) -> str:
     context = {
         "r": results,
         "icon": VERDICT_ICON[results.verdict],
-        "summary": _summary(results),
+        "summary": sentence(verdict_summary(results)) + ".",
         "problems": problems,
         "notes": notes,
         "plots": plots,

@@ -47,7 +47,7 @@ def test_gate_failure_exits_1_and_names_the_reason(repo: Repo) -> None:
     assert "Model report: FAIL" in result.output
     assert "dropped by 0.05 (0.9 → 0.85), allowed 0.01" in result.output
     report = (repo.root / "report.md").read_text()
-    assert report.startswith("## ❌ Model report: FAIL\n**1 gate failed**")
+    assert report.startswith("## ❌ Model report: FAIL\n**1 of 2 failed (2 gate checks).**")
     # the metric that disappeared is shown as removed
     assert "per\\_class.a.recall" in report and "removed" in report
 

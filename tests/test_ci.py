@@ -159,7 +159,7 @@ def test_failing_scenario_sets_failure_and_exits_1(runner: Runner) -> None:
     assert result.exit_code == 1, result.output
     [status] = runner.gh.statuses
     assert status["state"] == "failure"
-    assert status["description"] == "fail: 1 gate(s) failed"
+    assert status["description"].startswith("fail: 1 of 9 failed")
     assert (
         "::error file=mlci.yaml,line=3,title=mlci%3A accuracy::accuracy: ≥ 0.9, "
         "drop ≤ 0.01: dropped by 0.0527 (0.9825 → 0.9298), allowed 0.01"

@@ -58,7 +58,7 @@ def test_passing_tests(repo: Repo) -> None:
     )
     result = repo.mlci("check")
     assert result.exit_code == 0, result.output
-    assert results(repo)["tests"]["reason"] == "all 1 tests passed"
+    assert results(repo)["tests"]["reason"] == "the only test passed"
     assert repo.mlci("check", "--no-tests").exit_code == 0
     assert results(repo)["tests"] is None
 

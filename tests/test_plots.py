@@ -769,12 +769,12 @@ def test_html_opens_with_the_verdict_and_why_before_the_charts(no_bundle: None) 
         page.index("❌ Report: FAIL"),
         page.index("dropped by 0.05 (0.95 → 0.9), allowed 0.01"),
         page.index("tests/test_model.py::test_auc"),
-        page.index("drift failed: 1 of 1 columns drifted."),
+        page.index("Drift failed: 1 of 1 columns drifted."),
         page.index("PSI 0.4 ≥ 0.25"),
         page.index('id="mlci-curve-0"'),
     ]
     assert order == sorted(order)
-    assert "3 of 3 judgements failed." in page
+    assert "3 of 3 failed (1 gate check, the tests, 1 dataset)." in page
 
 
 def test_a_confusion_plot_over_two_files_is_two_tables_never_summed(repo: Repo) -> None:

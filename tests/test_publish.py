@@ -116,7 +116,7 @@ def test_creates_then_updates_one_sticky_comment_and_sets_the_status(
     assert status == {
         "sha": HEAD_SHA,
         "state": "success",
-        "description": "pass: all 1 gates pass",
+        "description": "pass: the only check passed (1 gate check)",
         "context": "mlci/Model report",
         "target_url": "https://github.com/octo-org/ml-project/actions/runs/4242",
         "creator": "github-actions[bot]",

@@ -347,7 +347,7 @@ def test_markdown_first_line_carries_the_verdict() -> None:
     out = render_markdown(hostile_results())
     first, second = out.splitlines()[:2]
     assert first == "## ❌ Model report: FAIL"
-    assert second == "**2 gates failed**, 1 warning."
+    assert second == "**2 of 4 failed, 1 warned (4 gate checks).**"
 
 
 def test_markdown_metrics_table_rows_keep_their_cells() -> None:
@@ -503,7 +503,10 @@ def test_markdown_passing_report() -> None:
         pipeline=None,
     )
     out = render_markdown(results)
-    assert out.splitlines()[:2] == ["## ✅ Model report: PASS", "All 1 gates pass."]
+    assert out.splitlines()[:2] == [
+        "## ✅ Model report: PASS",
+        "The only check passed (1 gate check).",
+    ]
     assert "### Gates that did not pass" not in out
     assert "### Notes" not in out
 
@@ -525,7 +528,7 @@ def test_markdown_warn_report() -> None:
     out = render_markdown(results)
     assert out.splitlines()[:2] == [
         "## ⚠️ Model report: WARN",
-        "All blocking gates pass; 1 warning.",
+        "Nothing failed, 1 of 1 warned (1 gate check).",
     ]
 
 
@@ -538,7 +541,7 @@ def test_terminal_report() -> None:
     assert lines[0] == (
         "Model report: FAIL  (feat/@octocat<script>[2J bbbbbbb vs main|<x> aaaaaaa)"
     )
-    assert lines[1] == "2 failed, 1 warning(s), 1 passed"
+    assert lines[1] == "2 of 4 failed, 1 warned (4 gate checks)"
     assert "(4 unchanged metrics not shown)" in lines
     start = lines.index("Gates that did not pass:")
     assert lines[start + 1 : start + 4] == [

@@ -158,12 +158,15 @@ def run_tests(
         outcome, reason = "warn", "no tests were collected"
     elif failures:
         outcome = "fail" if severity == "fail" else "warn"
-        reason = f"{len(failures)} of {total} tests failed"
+        reason = f"{len(failures)} of {total} test{'s' if total != 1 else ''} failed"
     elif code not in (0, _PYTEST_NO_TESTS):
         outcome, reason = "fail", f"all tests passed but the command exited {code}"
     else:
         outcome = "pass"
-        reason = f"all {total - skipped} tests passed" + (f", {skipped} skipped" if skipped else "")
+        ran = total - skipped
+        reason = ("the only test passed" if ran == 1 else f"all {ran} tests passed") + (
+            f", {skipped} skipped" if skipped else ""
+        )
     return TestRun(
         command=command,
         exit_code=code,
