@@ -86,9 +86,23 @@ LOWER_IS_BETTER = re.compile(
 )
 
 
-def direction(key: str) -> Literal["lower"] | None:
-    """Lower-is-better for names such as ``loss`` or ``val.rmse``; else no opinion."""
-    return "lower" if LOWER_IS_BETTER.search(key.rsplit(".", 1)[-1]) else None
+# ... and names that are better when higher (the whole last segment, so "f1" but not
+# "f1_loss", which the pattern above claims first).
+HIGHER_IS_BETTER = re.compile(
+    r"(accuracy|acc|balanced_accuracy|precision|recall|f1|f1_score|auc|roc_auc|pr_auc|"
+    r"average_precision|ap|map|r2|iou|miou|dice|bleu|rouge\w*|ndcg\w*|specificity|"
+    r"sensitivity|tpr|tnr)",
+    re.I,
+)
+
+
+def direction(key: str) -> Literal["higher", "lower"] | None:
+    """Which way a metric named ``key`` is better by its name: lower for ``loss`` or
+    ``val.rmse``, higher for ``accuracy`` or ``per_class.a.recall``; else no opinion."""
+    name = key.rsplit(".", 1)[-1]
+    if LOWER_IS_BETTER.search(name):
+        return "lower"
+    return "higher" if HIGHER_IS_BETTER.fullmatch(name) else None
 
 
 def _status(base: Value, head: Value, in_base: bool, in_head: bool, compared: bool) -> str:

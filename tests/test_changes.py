@@ -27,20 +27,22 @@ def test_a_rule_says_which_way_is_better(repo: Repo) -> None:
         {
             "mlci.yaml": "metrics:\n  - key: log_loss\n    higher_is_better: false\n"
             "    max_drop_pct: 50\n",
-            "metrics.json": {"accuracy": 0.95, "log_loss": 0.3958, "f1": 0.8},
+            "metrics.json": {"accuracy": 0.95, "log_loss": 0.3958, "n_trees": 120},
         },
     )
     repo.git("checkout", "--quiet", "main")
-    repo.commit("base", {"metrics.json": {"accuracy": 0.9, "log_loss": 0.3005, "f1": 0.9}})
+    repo.commit("base", {"metrics.json": {"accuracy": 0.9, "log_loss": 0.3005, "n_trees": 100}})
     repo.git("checkout", "--quiet", "feature")
     result = repo.mlci("check", "--no-tests", "--base", "main")
     assert result.exit_code == 0, result.output
     found = by_key(repo)
     assert found["log_loss"]["better"] == "lower"
-    assert found["accuracy"]["better"] is None  # no rule, no telling name: neutral
+    assert found["accuracy"]["better"] == "higher"  # no rule: its name tells
+    assert found["n_trees"]["better"] is None  # no rule, no telling name: neutral
     report = (repo.root / "report.md").read_text()
     assert "▲ +0.0953 (+31.71%) worse" in report
-    assert "▲ +0.05 (+5.56%) |" in report  # accuracy: no judgement without a direction
+    assert "▲ +0.05 (+5.56%) better" in report
+    assert "▲ +20 (+20.00%) |" in report  # no judgement without a direction
 
 
 def test_fmt_change_judges_by_direction_and_params_get_no_arrow() -> None:

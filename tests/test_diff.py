@@ -108,10 +108,10 @@ def test_relative_change_and_statuses(repo: Repo, history: dict[str, str]) -> No
 def test_table_and_markdown_formats(repo: Repo, history: dict[str, str]) -> None:
     table = repo.mlci("diff", "--base", "main", "--head", history["second"])
     assert table.exit_code == 0
-    assert "accuracy" in table.output and "▲ +0.01 (+1.11%)" in table.output
+    assert "accuracy" in table.output and "▲ +0.01 (+1.11%) better" in table.output
     md = repo.mlci("diff", "--base", "main", "--head", history["second"], "--format", "md")
     assert md.output.startswith(f"### Metrics: main (`{history['main'][:7]}`) → ")
-    assert "| metrics.json | accuracy | 0.9 | 0.91 | ▲ +0.01 (+1.11%) |" in md.output
+    assert "| metrics.json | accuracy | 0.9 | 0.91 | ▲ +0.01 (+1.11%) better |" in md.output
     # A loss that fell is better; a param has no arrow and no judgement: it is a choice.
     assert "| metrics.json | loss | 0.3 | 0.25 | ▼ -0.05 (-16.67%) better |" in md.output
     assert "| params.yaml | train.lr | 0.1 | 0.05 | -0.05 |" in md.output
