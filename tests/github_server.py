@@ -41,6 +41,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+import github_objects
+
 __all__ = ["GitHubServer"]
 
 DEFAULT_TOKENS: dict[str, str] = {
@@ -193,6 +195,19 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One request the server answered, and its answer, as bytes on the wire."""
+
+    method: str
+    path: str
+    query: str
+    request_body: bytes
+    status: int
+    response_body: bytes
+    response_headers: Mapping[str, str]
+
+
 class GitHubServer:
     """In-process fake of api.github.com for one repository.
 
@@ -232,6 +247,8 @@ class GitHubServer:
         self.files: dict[tuple[str, str], bytes] = {}
         self.default_branch = "main"
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        # Every request with its answer, for checking both against GitHub's OpenAPI.
+        self.exchanges: list[Exchange] = []
         self.server_errors: list[str] = []
 
         self._lock = threading.RLock()
@@ -467,6 +484,10 @@ class GitHubServer:
             payload = response.body
         else:
             payload = json.dumps(response.body).encode()
+        with self._lock:
+            self.exchanges.append(
+                Exchange(method, path, split.query, raw_body, response.status, payload, out)
+            )
         return response.status, payload, out
 
     def _token(self, authorization: str | None) -> tuple[str | None, bool]:
@@ -573,14 +594,7 @@ class GitHubServer:
     # ------------------------------------------------------------------ helpers
 
     def _user(self, login: str) -> dict[str, Any]:
-        return {
-            "login": login,
-            "id": _user_id(login),
-            "node_id": f"MDQ6VXNlcj{_user_id(login)}",
-            "type": "Bot" if _is_bot(login) else "User",
-            "site_admin": False,
-            "html_url": f"https://github.com/{login.removesuffix('[bot]')}",
-        }
+        return github_objects.simple_user(login, self._url or "https://api.github.com")
 
     def _comment_urls(self, number: int, comment_id: int) -> dict[str, str]:
         if self._url is None:
@@ -657,7 +671,7 @@ class GitHubServer:
         assert request.login is not None
         if _is_bot(request.login):
             return _error(403, "Resource not accessible by integration", DOC_USER)
-        return _Response(200, self._user(request.login))
+        return _Response(200, github_objects.private_user(request.login, self.url))
 
     def _list_comments(self, request: _Request) -> _Response:
         number = int(request.params["number"])
@@ -859,7 +873,7 @@ class GitHubServer:
                     "annotations_url": f"{repo_api}/check-runs/{run_id}/annotations",
                 },
                 "check_suite": {"id": 7_000_000 + run_id},
-                "app": {"id": 15368, "slug": "github-actions", "name": "GitHub Actions"},
+                "app": github_objects.github_actions_app(self.url),
                 "pull_requests": [],
             },
         )
@@ -868,7 +882,9 @@ class GitHubServer:
         pull = self.pulls.get(int(request.params["number"]))
         if pull is None:
             return _error(404, "Not Found", DOC_GET_PULL)
-        return _Response(200, json.loads(json.dumps(pull)))
+        return _Response(
+            200, github_objects.pull_request(pull, self.owner, self.repo, self.url, full=True)
+        )
 
     def _get_contents(self, request: _Request) -> _Response:
         """A file's content at ``?ref=`` (default: the default branch). With the raw media
@@ -908,7 +924,9 @@ class GitHubServer:
                 continue
             if base and pull["base"]["ref"] != base:
                 continue
-            found.append(json.loads(json.dumps(pull)))
+            found.append(
+                github_objects.pull_request(pull, self.owner, self.repo, self.url, full=False)
+            )
         return self._paginate(request, found)
 
 
