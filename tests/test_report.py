@@ -488,7 +488,7 @@ def test_markdown_params_and_notes() -> None:
     assert notes == [
         r"- Could not read x\|&lt;y&gt;.json at head: bad &lt;json&gt; \| @&#8203;x \[1m",
         r"- note &lt;b&gt;\| &lt;\!-- mlci-report: model-report --&gt;",
-        r"- Re-ran the DVC pipeline; out of date were: train\|&lt;i&gt;.",
+        r"- Re-ran the DVC pipeline: train\|&lt;i&gt;.",
         "- pull skipped: &lt;no remote&gt;",
     ]
 
