@@ -266,13 +266,15 @@ class GitHub:
                 for item in self.paginate(path, what=f"list the comments of #{number}")
             ]
         except PublishError as exc:
-            if exc.status == 404:
-                raise PublishError(
-                    f"pull request #{number} not found in {self.repository}",
-                    hint="check the event's pull request number and that the token can "
-                    "read this repository",
-                ) from None
-            raise
+            raise self._no_pull(number) if exc.status == 404 else exc from None
+
+    def _no_pull(self, number: int) -> PublishError:
+        return PublishError(
+            f"pull request #{number} not found in {self.repository}",
+            hint="check the event's pull request number and that the token can read this "
+            "repository",
+            status=404,
+        )
 
     def create_comment(self, number: int, body: str, nonce: str) -> Comment:
         """Post a comment; ``nonce`` (unique to this post, inside ``body``) lets a retry
@@ -371,13 +373,7 @@ class GitHub:
                 what=f"read pull request #{number}",
             )
         except PublishError as exc:
-            if exc.status == 404:
-                raise PublishError(
-                    f"pull request #{number} not found in {self.repository}",
-                    hint="check the event's pull request number and that the token can "
-                    "read this repository",
-                ) from None
-            raise
+            raise self._no_pull(number) if exc.status == 404 else exc from None
         sha = (_json(response).get("base") or {}).get("sha")
         return sha if isinstance(sha, str) and _SHA.fullmatch(sha) else None
 
