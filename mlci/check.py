@@ -17,7 +17,7 @@ from typing import Literal
 from mlci import __version__, dvc, gates
 from mlci.checks.tests import run_tests
 from mlci.config import CONFIG_FILE, Config, MetricRule, parse_config
-from mlci.errors import ConfigError
+from mlci.errors import ConfigError, MlciError
 from mlci.git import Repository, Rev, checked_revision, scrub_hook_env
 from mlci.metrics import diff_values, direction
 from mlci.policy import Policy, choose_base
@@ -370,9 +370,26 @@ def _check_data(
     return check
 
 
+def refuse_yaml_bombs(project: Project) -> None:
+    """Before DVC parses the pull request's YAML (dvc.yaml, dvc.lock, .dvc files,
+    params.yaml, `vars:` files, YAML metrics), refuse one whose aliases would expand it
+    past any job's time: DVC expands every alias it reads."""
+    from mlci import safefs
+    from mlci.config import check_dvc_yaml
+
+    root = project.git.root.resolve()
+    for path in project.git.tracked_files(project.dvc_root, "*.yaml", "*.yml", "*.dvc", "dvc.lock"):
+        try:
+            text = safefs.read_text(root, path)
+        except MlciError:
+            continue  # not a regular file inside the checkout: mlci's reads refuse it anyway
+        check_dvc_yaml(text, path.relative_to(root).as_posix())
+
+
 def run_check(options: CheckOptions) -> Results:
     """`mlci check`: resolve base and head, re-run the pipeline, diff and gate."""
     project = open_project(options.path)
+    refuse_yaml_bombs(project)
     base, notes = resolve_base(project, options)
     head = project.git.head()
     policy = make_policy(project, base, notes)

@@ -206,9 +206,11 @@ def _clip(text: str, limit: int = 200) -> str:
 _MAX_NODES = 100_000
 
 
-def _compose(text: str, source: str) -> yaml.Node | None:
+def _compose(
+    text: str, source: str, max_nodes: int = _MAX_NODES, hint: str | None = None
+) -> yaml.Node | None:
     """The document's node tree, refused when its aliases would expand it beyond
-    ``_MAX_NODES`` nodes or make it recursive. PyYAML shares an aliased node rather than
+    ``max_nodes`` nodes or make it recursive. PyYAML shares an aliased node rather than
     copying it, so composing is cheap; what costs is walking or constructing the result."""
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     sizes: dict[int, int] = {}
@@ -217,7 +219,9 @@ def _compose(text: str, source: str) -> yaml.Node | None:
         if id(node) in sizes:
             return sizes[id(node)]
         if id(node) in open_nodes:
-            raise _alias_error(source, node, "an alias refers to itself (a recursive document)")
+            raise _alias_error(
+                source, node, "an alias refers to itself (a recursive document)", hint
+            )
         open_nodes.add(id(node))
         total = 1
         children: list[yaml.Node] = []
@@ -227,11 +231,9 @@ def _compose(text: str, source: str) -> yaml.Node | None:
             children = [part for pair in node.value for part in pair]
         for child in children:
             total += size(child, open_nodes)
-            if total > _MAX_NODES:
+            if total > max_nodes:
                 raise _alias_error(
-                    source,
-                    node,
-                    f"its aliases expand it to more than {_MAX_NODES:,} values",
+                    source, node, f"its aliases expand it to more than {max_nodes:,} values", hint
                 )
         open_nodes.discard(id(node))
         sizes[id(node)] = total
@@ -242,11 +244,35 @@ def _compose(text: str, source: str) -> yaml.Node | None:
     return root
 
 
-def _alias_error(source: str, node: yaml.Node, problem: str) -> ConfigError:
+def _alias_error(
+    source: str, node: yaml.Node, problem: str, hint: str | None = None
+) -> ConfigError:
     return ConfigError(
         f"{source}:{node.start_mark.line + 1}: refused: {problem}",
-        hint="write the values out (or use fewer aliases); mlci.yaml needs no more",
+        hint=hint or "write the values out (or use fewer aliases); mlci.yaml needs no more",
     )
+
+
+# DVC parses dvc.yaml, dvc.lock, .dvc files, params.yaml and `vars:` files itself: a
+# document whose aliases expand past this would keep DVC busy far past any job's time.
+DVC_YAML_MAX_NODES = 2_000_000
+
+
+def check_dvc_yaml(text: str, source: str) -> None:
+    """Refuse (exit 2) a YAML file DVC would parse whose aliases expand it past
+    :data:`DVC_YAML_MAX_NODES` values, or that is recursive; a file that is not valid
+    YAML is left to DVC, which reports it."""
+    if "&" not in text:  # no anchor, no alias to expand: the common case costs nothing
+        return
+    try:
+        _compose(
+            text,
+            source,
+            DVC_YAML_MAX_NODES,
+            hint="write the values out (or use fewer aliases): DVC expands every alias",
+        )
+    except yaml.YAMLError:
+        return
 
 
 def _construct(root: yaml.Node | None) -> Any:

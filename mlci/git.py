@@ -294,6 +294,24 @@ class Repository:
             return False
         return True
 
+    def tracked_files(self, folder: Path, *patterns: str) -> list[Path]:
+        """Files git tracks under ``folder`` whose names match a glob of ``patterns``."""
+        try:
+            out = self._git(
+                "ls-files",
+                "-z",
+                "--",
+                *(
+                    f":(glob){folder.relative_to(self.root)}/**/{p}"
+                    if folder != self.root
+                    else f":(glob)**/{p}"
+                    for p in patterns
+                ),
+            )
+        except GitError:
+            return []
+        return [self.root / name for name in out.split("\0") if name]
+
     def changed_files(self) -> list[str]:
         """Tracked files that differ from HEAD in the work tree, relative to the root."""
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from conftest import Repo
 
 from mlci.config import parse_config
 from mlci.errors import ConfigError
@@ -133,3 +134,33 @@ def test_a_recursive_structure_is_refused_too() -> None:
     loop["self"] = loop
     snapshot = _snapshot({"workspace": {"data": {"m.yaml": {"data": loop}}}}, "base")
     assert [e.file for e in snapshot.errors] == ["m.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("file", "content"),
+    [
+        ("params.yaml", "train:\n  lr: 0.1\n" + mapping_laughs(12)),
+        ("metrics.yaml", mapping_laughs(12)),
+        ("vars.yaml", mapping_laughs(12)),
+        ("dvc.yaml", "metrics:\n  - metrics.json\n" + mapping_laughs(12)),
+    ],
+    ids=["params", "metrics", "vars", "dvc.yaml"],
+)
+def test_an_alias_bomb_dvc_would_parse_is_refused_before_dvc_sees_it(
+    repo: Repo, file: str, content: str
+) -> None:
+    """DVC expands every alias in the YAML it reads (params.yaml for interpolation, the
+    `vars:` files, YAML metrics, dvc.yaml itself): the pull request's bomb is refused,
+    quickly, naming the file."""
+    files = {file: content}
+    if file == "vars.yaml":
+        files["dvc.yaml"] = "vars:\n  - vars.yaml\nmetrics:\n  - metrics.json\n"
+    if file == "metrics.yaml":
+        files["dvc.yaml"] = "metrics:\n  - metrics.yaml\n"
+    repo.commit("a bomb", files)
+    start = time.monotonic()
+    result = repo.mlci("check", "--no-tests")
+    assert time.monotonic() - start < 10
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"mlci: error: {file}:")
+    assert "refused: its aliases expand it to more than 2,000,000 values" in result.output
