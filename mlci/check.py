@@ -352,6 +352,7 @@ def _run_tests(project: Project, options: CheckOptions, policy: Policy) -> TestR
             options.emit,
             junit=settings.junit,
             severity=settings.severity,
+            max_bytes=policy.max_file_bytes,
         )
 
 
@@ -393,7 +394,7 @@ def run_check(options: CheckOptions) -> Results:
     base, notes = resolve_base(project, options)
     head = project.git.head()
     policy = make_policy(project, base, notes)
-    with dvc.DvcRepo(project.dvc_root) as repo:
+    with dvc.DvcRepo(project.dvc_root, max_bytes=policy.max_file_bytes) as repo:
         pipeline = _prepare(project, options, policy, repo)
         found = measure(repo, base.sha, dvc.WORKSPACE, data=_check_data(project, policy))
     # After DVC's lock is released: the project's tests may run DVC themselves.

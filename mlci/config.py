@@ -81,6 +81,13 @@ class DataRule:
 
 
 @dataclass(frozen=True)
+class LimitsConfig:
+    """How large a metrics, params, plot or JUnit file mlci reads may be, in MB."""
+
+    max_file_mb: float = 50.0
+
+
+@dataclass(frozen=True)
 class Config:
     base: str | None = None  # the branch to compare against; see mlci.policy
     pipeline: PipelineConfig = PipelineConfig()
@@ -88,6 +95,7 @@ class Config:
     report: ReportConfig = ReportConfig()
     tests: TestsConfig | None = None
     data: tuple[DataRule, ...] = ()
+    limits: LimitsConfig = LimitsConfig()
     # Where it was read from ("mlci.yaml", "main:mlci.yaml"); None for defaults.
     source: str | None = None
 
@@ -296,7 +304,7 @@ _RULE_KEYS = {
     "max_drop_pct": "largest allowed drop vs base, in percent",
     "severity": "fail or warn",
 }
-_TOP_KEYS = ("base", "pipeline", "metrics", "report", "tests", "data")
+_TOP_KEYS = ("base", "pipeline", "metrics", "report", "tests", "data", "limits")
 _COLUMN_KEYS = ("type", "nulls", "null_fraction", "min", "max", "allowed", "regex", "unique")
 _COLUMN_TYPES = ("int", "float", "number", "string", "bool", "datetime")
 _DATA_KEYS = ("path", "format", "rows", "unique", "columns", "drift", "severity")
@@ -554,8 +562,19 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
         ),
         tests=_tests(check, top.get("tests")),
         data=tuple(_data_rule(check, item, ("data", i)) for i, item in enumerate(data_raw)),
+        limits=_limits(check, top.get("limits")),
         source=source,
     )
+
+
+def _limits(check: _Validator, raw: Any) -> LimitsConfig:
+    item = check.mapping(raw, ("limits",), ("max_file_mb",))
+    size = check.number(item.get("max_file_mb"), ("limits", "max_file_mb"))
+    if size is None:
+        return LimitsConfig()
+    if size <= 0:
+        raise check.error(("limits", "max_file_mb"), f"must be more than 0, got {size:g}")
+    return LimitsConfig(max_file_mb=size)
 
 
 def load_config(read: Callable[[], str | None], source: str) -> Config | None:

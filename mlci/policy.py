@@ -167,6 +167,13 @@ class Policy:
         return PipelineDecision(pull=decided["pull"], repro=decided["repro"], notes=tuple(notes))
 
     @property
+    def max_file_bytes(self) -> int:
+        """The size limit of a metrics, params, plot or JUnit file: the base's, which the
+        head may lower (a limit protects the run: only a lower one is stricter)."""
+        configs = [c for c in (self.base_config, self.head_config) if c is not None]
+        return int(min(c.limits.max_file_mb for c in configs or [Config()]) * 1_000_000)
+
+    @property
     def report(self) -> ReportConfig:
         """Title (which names the sticky comment and status context) and folding."""
         trusted = self._trusted

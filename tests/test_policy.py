@@ -325,3 +325,29 @@ def test_ci_events_without_a_pr_base_never_take_the_heads_base(
     result = repo.mlci("ci", "--no-publish", "--no-tests")
     assert result.exit_code == 1, result.output
     assert results_of(repo)["base"]["sha"] == main_sha  # type: ignore[index]
+
+
+def test_the_file_size_limit_comes_from_the_base_and_the_head_can_only_lower_it(
+    repo: Repo,
+) -> None:
+    assert Policy(None, None).max_file_bytes == 50_000_000  # the default
+    base = parse_config("limits: {max_file_mb: 1}\n")
+    assert Policy(base, parse_config("limits: {max_file_mb: 500}\n")).max_file_bytes == 1_000_000
+    assert Policy(base, parse_config("limits: {max_file_mb: 0.5}\n")).max_file_bytes == 500_000
+
+    repo.git("checkout", "--quiet", "main")
+    repo.commit("a small limit", {"mlci.yaml": "limits: {max_file_mb: 0.001}\n" + GATE})
+    repo.git("checkout", "--quiet", "-B", "feature", "main")
+    big = {"accuracy": 0.9, "padding": "x" * 2000}
+    repo.commit(
+        "a big metrics file, and a bigger limit",
+        {
+            "metrics.json": big,
+            "mlci.yaml": "limits: {max_file_mb: 100}\n" + GATE,
+        },
+    )
+    result = repo.mlci("check", "--no-tests")
+    assert result.exit_code == 1, result.output
+    [error] = [e for e in results_of(repo)["errors"] if e["rev"] == "head"]  # type: ignore[attr-defined]
+    assert error["file"] == "metrics.json"
+    assert "1000" in error["message"] or "1,000" in error["message"]
