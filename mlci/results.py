@@ -168,6 +168,7 @@ class Plots:
     confusions: tuple[Confusion, ...] = ()
     images: tuple[ImagePlot, ...] = ()
     errors: tuple[str, ...] = ()  # "plots/roc.csv at base: <message>"
+    undrawn: tuple[str, ...] = ()  # "importance: not drawn: categorical axis"
 
 
 # --- data checks and drift (computed by mlci.checks; plain data here) -----------------

@@ -26,6 +26,7 @@ from mlci.plots import (
     metrics_bar,
     resample,
 )
+from mlci.report import render_markdown
 from mlci.report_html import render_html, script_json
 from mlci.results import Change
 
@@ -807,3 +808,24 @@ def test_a_confusion_plot_over_two_files_is_two_tables_never_summed(repo: Repo) 
     assert train.head == ((50, 0), (2, 40))  # predicted down, actual across
     assert test.head == ((9, 3), (0, 7))
     assert sum(map(sum, train.head)) == 92 and sum(map(sum, test.head)) == 19
+
+
+def test_a_bar_chart_of_categories_is_listed_as_not_drawn_never_as_unreadable(
+    repo: Repo,
+) -> None:
+    """Feature importances (`bar_horizontal`, a feature name per bar) read fine: the
+    report says they are not drawn, not that the file is broken."""
+    repo.commit(
+        "importances",
+        {
+            "dvc.yaml": "plots:\n  - importance.csv:\n      template: bar_horizontal\n"
+            "      x: importance\n      y: feature\n",
+            "importance.csv": "feature,importance\nproline,0.31\nalcohol,0.22\nhue,0.1\n",
+        },
+    )
+    found = read_plots(repo, {"base": "HEAD", "head": "workspace"})
+    assert found.errors == ()
+    assert found.undrawn == ("importance.csv: not drawn: categorical axis",)
+    text = render_markdown(make_results(plots=found))
+    assert "- importance.csv: not drawn: categorical axis (see it with `dvc plots show`)." in text
+    assert "Could not read" not in text

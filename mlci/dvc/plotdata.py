@@ -59,6 +59,9 @@ class RevPlots:
 
     found: Mapping[str, _RevPlot]
     errors: tuple[tuple[str, str], ...] = ()
+    # Plots read fine that mlci does not draw: (plot id, why), e.g. a bar chart of
+    # categories (feature importances) has no numeric axis for a curve.
+    undrawn: tuple[tuple[str, str], ...] = ()
 
 
 def combine_plots(base: RevPlots | None, head: RevPlots | None) -> Plots:
@@ -69,9 +72,12 @@ def combine_plots(base: RevPlots | None, head: RevPlots | None) -> Plots:
     present at that revision.
     """
     errors: list[str] = []
+    undrawn: dict[str, str] = {}  # one line per plot, whichever revision has it
     for label, rev_plots in (("base", base), ("head", head)):
         for where, message in rev_plots.errors if rev_plots else ():
             errors.append(f"{where} at {label}: {message}")
+        for plot_id, why in rev_plots.undrawn if rev_plots else ():
+            undrawn[plot_id] = f"{plot_id}: {why}"
     old_plots = base.found if base else {}
     new_plots = head.found if head else {}
     curves: list[Curve] = []
@@ -96,6 +102,7 @@ def combine_plots(base: RevPlots | None, head: RevPlots | None) -> Plots:
         confusions=tuple(confusions),
         images=tuple(images),
         errors=tuple(errors),
+        undrawn=tuple(undrawn.values()),
     )
 
 
@@ -199,6 +206,7 @@ def read_plots(repo: Repo, rev: str, guard: Callable[[Any], Any] | None = None) 
             errors.append((source, "file not found" if missing else error_text(error)))
 
     found: dict[str, _RevPlot] = {}
+    undrawn: list[tuple[str, str]] = []
     for plot_id, (inner_id, definition) in group_definitions_by_id(
         definitions.get("data", {})
     ).items():
@@ -222,12 +230,36 @@ def read_plots(repo: Repo, rev: str, guard: Callable[[Any], Any] | None = None) 
             if resolved.get("template") in _CONFUSION_TEMPLATES:
                 counts = _counts(datapoints, resolved)
                 found[plot_id] = _RevPlot("confusion", resolved, inner_id, counts=counts)
+            elif datapoints and _categorical_axis(datapoints, resolved):
+                undrawn.append((plot_id, "not drawn: categorical axis"))
             elif datapoints:
                 series = _series(datapoints, resolved)
                 found[plot_id] = _RevPlot("curve", resolved, inner_id, series=series)
         except Exception as exc:  # a field the data lacks, a value that is not a number
             errors.append((plot_id, error_text(exc)))
-    return RevPlots(found=found, errors=tuple(errors))
+    return RevPlots(found=found, errors=tuple(errors), undrawn=tuple(undrawn))
+
+
+def _categorical_axis(datapoints: list[dict[str, Any]], props: Mapping[str, Any]) -> bool:
+    """A bar plot (DVC's ``bar_horizontal`` templates) whose x or y is a category
+    (``proline``, ``alcohol``): read fine, but not a curve, and no broken file."""
+    if not str(props.get("template") or "").startswith("bar"):
+        return False
+    for axis in (str(props.get("x")), str(props.get("y"))):
+        values = [point.get(axis) for point in datapoints[:1000]]
+        if any(_not_numeric(value) for value in values):
+            return True
+    return False
+
+
+def _not_numeric(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return value is not None
+    try:
+        float(value)
+    except ValueError:
+        return True
+    return False
 
 
 def _counts(
