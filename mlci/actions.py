@@ -54,10 +54,6 @@ class Context:
             return f"{url}#artifacts"
         return f"{self.run_url}#artifacts" if self.run_url else None
 
-    @property
-    def owner(self) -> str:
-        return self.repository.split("/", 1)[0]
-
 
 def in_actions(env: Mapping[str, str] | None = None) -> bool:
     return (env if env is not None else os.environ).get("GITHUB_ACTIONS") == "true"

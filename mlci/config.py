@@ -9,20 +9,21 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import yaml
 
 from mlci.errors import ConfigError
 
 if TYPE_CHECKING:
-    from mlci.checks.specs import ColumnSpec, DatasetSpec, DriftSpec
+    from mlci.checks.specs import ColumnSpec, ColumnType, DatasetSpec, DriftSpec, Format
 
 CONFIG_FILE = "mlci.yaml"
 
 Severity = Literal["fail", "warn"]
+C = TypeVar("C", bound=str)
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,6 @@ class Config:
     tests: TestsConfig | None = None
     data: tuple[DataRule, ...] = ()
     limits: LimitsConfig = LimitsConfig()
-    # Where it was read from ("mlci.yaml", "main:mlci.yaml"); None for defaults.
-    source: str | None = None
 
 
 _Path = tuple[str | int, ...]
@@ -190,12 +189,15 @@ class _Validator:
             raise self.error(path, f"expected a non-empty string, got {_describe(value)}")
         return value
 
-    def choice(self, value: Any, path: _Path, choices: tuple[str, ...], default: str) -> str:
-        if value is None:
-            return default
-        if value not in choices:
-            raise self.error(path, f"expected one of {', '.join(choices)}, got {_describe(value)}")
-        return str(value)
+    def choice(self, value: Any, path: _Path, choices: tuple[C, ...], default: C) -> C:
+        """``value`` as the one of ``choices`` it equals (so a Literal stays a Literal)."""
+        return default if value is None else self.one_of(value, path, choices)
+
+    def one_of(self, value: Any, path: _Path, choices: tuple[C, ...]) -> C:
+        for choice in choices:
+            if value == choice and isinstance(value, str):
+                return choice
+        raise self.error(path, f"expected one of {', '.join(choices)}, got {_describe(value)}")
 
 
 def _describe(value: Any, limit: int = 200) -> str:
@@ -306,7 +308,8 @@ _RULE_KEYS = {
 }
 _TOP_KEYS = ("base", "pipeline", "metrics", "report", "tests", "data", "limits")
 _COLUMN_KEYS = ("type", "nulls", "null_fraction", "min", "max", "allowed", "regex", "unique")
-_COLUMN_TYPES = ("int", "float", "number", "string", "bool", "datetime")
+_FORMATS: tuple[Format, ...] = ("csv", "tsv", "parquet", "jsonl")
+_COLUMN_TYPES: tuple[ColumnType, ...] = ("int", "float", "number", "string", "bool", "datetime")
 _DATA_KEYS = ("path", "format", "rows", "unique", "columns", "drift", "severity")
 _DRIFT_KEYS = (
     "columns",
@@ -362,7 +365,7 @@ def _column_spec(check: _Validator, raw: Any, path: _Path) -> ColumnSpec:
         raise check.error((*path, "null_fraction"), f"expected 0 to 1, got {fraction:g}")
     kind = item.get("type")
     return ColumnSpec(
-        type=None if kind is None else check.choice(kind, (*path, "type"), _COLUMN_TYPES, ""),  # type: ignore[arg-type]
+        type=None if kind is None else check.one_of(kind, (*path, "type"), _COLUMN_TYPES),
         nulls=_integer(check, item.get("nulls"), (*path, "nulls")),
         null_fraction=fraction,
         min=check.number(item.get("min"), (*path, "min")),
@@ -392,13 +395,13 @@ def _drift_spec(check: _Validator, raw: Any, path: _Path) -> DriftSpec:
     columns = item.get("columns")
     return DriftSpec(
         columns=None if columns is None else _names(check, columns, (*path, "columns")),
-        numeric_method=check.choice(  # type: ignore[arg-type]
+        numeric_method=check.choice(
             item.get("numeric_method"),
             (*path, "numeric_method"),
             ("psi", "ks", "wasserstein"),
             defaults.numeric_method,
         ),
-        categorical_method=check.choice(  # type: ignore[arg-type]
+        categorical_method=check.choice(
             item.get("categorical_method"),
             (*path, "categorical_method"),
             ("psi", "chi2"),
@@ -427,9 +430,7 @@ def _data_rule(check: _Validator, raw: Any, path: _Path) -> DataRule:
     fmt = item.get("format")
     spec = DatasetSpec(
         path=data_path,
-        format=None  # type: ignore[arg-type]
-        if fmt is None
-        else check.choice(fmt, (*path, "format"), ("csv", "tsv", "parquet", "jsonl"), ""),
+        format=None if fmt is None else check.one_of(fmt, (*path, "format"), _FORMATS),
         columns=tuple(
             (str(name), _column_spec(check, rules, (*path, "columns", str(name))))
             for name, rules in columns_raw.items()
@@ -563,7 +564,6 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
         tests=_tests(check, top.get("tests")),
         data=tuple(_data_rule(check, item, ("data", i)) for i, item in enumerate(data_raw)),
         limits=_limits(check, top.get("limits")),
-        source=source,
     )
 
 
@@ -575,9 +575,3 @@ def _limits(check: _Validator, raw: Any) -> LimitsConfig:
     if size <= 0:
         raise check.error(("limits", "max_file_mb"), f"must be more than 0, got {size:g}")
     return LimitsConfig(max_file_mb=size)
-
-
-def load_config(read: Callable[[], str | None], source: str) -> Config | None:
-    """Load a config through ``read`` (None when there is no file)."""
-    text = read()
-    return None if text is None else parse_config(text, source)

@@ -73,7 +73,8 @@ def set_params(params_file: Path, changes: dict[str, object]) -> None:
         line = lines[index]
         start = line.index(":") + 1
         start += len(line[start:]) - len(line[start:].lstrip(" \t"))
-        end = start + len(re.match(r"[^\s#]*", line[start:]).group())  # type: ignore[union-attr]
+        value_end = re.match(r"[^\s#]*", line[start:])  # matches always: * allows empty
+        end = start + (len(value_end.group()) if value_end else 0)
         lines[index] = f"{line[:start]}{value}{line[end:]}"
     params_file.write_text("".join(lines), encoding="utf-8")
 

@@ -28,7 +28,6 @@ CHECK_ANNOTATION_LIMIT = 50
 class Published:
     comment_url: str | None = None
     status: str | None = None  # the state or conclusion sent
-    removed_duplicates: int = 0
 
 
 def is_ours(comment: Comment, mark: str, login: str | None) -> bool:
@@ -85,7 +84,6 @@ def publish(
     run_url = context.run_url
     full_report = Md(f"[the job summary]({run_url})") if run_url else "the job summary"
     url = None
-    removed = 0
     if pr_number is not None and comment != "off":
         artifacts = context.artifacts_url
         # Room for the per-post nonce line sync_comment appends.
@@ -95,7 +93,7 @@ def publish(
             limit=COMMENT_LIMIT - 64,
             artifacts=f"[the run's artifacts]({artifacts})" if artifacts else None,
         )
-        url, removed = sync_comment(github, pr_number, body, results.title, comment)
+        url, _removed = sync_comment(github, pr_number, body, results.title, comment)
     sent = None
     head_sha = context.head_sha
     if status != "off" and head_sha:
@@ -109,7 +107,7 @@ def publish(
         else:
             sent = _CONCLUSION[results.verdict]
             github.post_check_run(_check_run(results, name, head_sha, sent, run_url, config_file))
-    return Published(comment_url=url, status=sent, removed_duplicates=removed)
+    return Published(comment_url=url, status=sent)
 
 
 def _check_run(

@@ -423,6 +423,8 @@ def _build(kind: type[T], raw: Any) -> T:
     if not isinstance(raw, dict):
         raise TypeError(f"{kind.__name__}: expected an object, got {type(raw).__name__}")
     fields = {}
+    # `kind` is one of the results dataclasses (_coerce checks is_dataclass first); mypy
+    # cannot narrow a type[T] to a dataclass type.
     for field in dataclasses.fields(kind):  # type: ignore[arg-type]
         if field.name in raw:
             fields[field.name] = _coerce(hints[field.name], raw[field.name], field.name)
@@ -453,7 +455,7 @@ def _coerce(hint: Any, raw: Any, name: str) -> Any:
             raise TypeError(f"{name}: expected {len(args)} items, got {len(raw)}")
         return tuple(_coerce(arg, entry, name) for arg, entry in zip(args, raw, strict=True))
     if dataclasses.is_dataclass(hint):
-        return _build(hint, raw)  # type: ignore[arg-type]
+        return _build(hint, raw)  # type: ignore[arg-type]  # a dataclass type, as checked
     if hint is float and isinstance(raw, str):
         return _NON_FINITE[raw]  # written by to_json for inf, -inf and nan
     return raw

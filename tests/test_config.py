@@ -7,12 +7,10 @@ import textwrap
 import pytest
 
 from mlci.config import (
-    CONFIG_FILE,
     Config,
     MetricRule,
     PipelineConfig,
     ReportConfig,
-    load_config,
     parse_config,
 )
 from mlci.errors import ConfigError, ExitCode, UsageError
@@ -43,13 +41,10 @@ def test_empty_config_gives_defaults(text: str) -> None:
         pipeline=PipelineConfig(pull=True, repro=True),
         metrics=(),
         report=ReportConfig(title="Model report", fold_unchanged=True),
-        source="mlci.yaml",
     )
 
 
-def test_default_source_is_the_config_file_name() -> None:
-    assert CONFIG_FILE == "mlci.yaml"
-    assert parse_config("").source == "mlci.yaml"
+def test_errors_name_the_config_file_by_default() -> None:
     with pytest.raises(ConfigError) as info:
         parse_config("bse: main\n")
     assert str(info.value).startswith("mlci.yaml:1: bse: unknown key 'bse'")
@@ -106,7 +101,6 @@ def test_full_config() -> None:
     assert config.base == "develop"
     assert config.pipeline == PipelineConfig(pull=False, repro=False)
     assert config.report == ReportConfig(title="Churn model", fold_unchanged=False)
-    assert config.source == "main:mlci.yaml"
     first, second = config.metrics
     assert first == MetricRule(
         key="accuracy",
@@ -145,13 +139,6 @@ def test_flow_style_rules() -> None:
     config = parse("metrics: [{key: a, min: 1}, {key: b, max_drop_pct: 5}]\n")
     assert config.metrics == (MetricRule(key="a", min=1.0), MetricRule(key="b", max_drop_pct=5.0))
     assert [rule.line for rule in config.metrics] == [1, 1]
-
-
-def test_load_config() -> None:
-    assert load_config(lambda: None, "main:mlci.yaml") is None
-    config = load_config(lambda: "base: trunk\n", "main:mlci.yaml")
-    assert config is not None
-    assert (config.base, config.source) == ("trunk", "main:mlci.yaml")
 
 
 # --- errors, exactly ---------------------------------------------------------------------

@@ -175,11 +175,10 @@ def _select(
     for i, col in enumerate(cols):
         if col.kind == "categorical" and (ids or (bins is not None and bins.named[i] is None)):
             values.append(f"hash(v{i}) % {HASH_BUCKETS} AS b{i}")
-    where = ""
     if ids:
         values.append(f"hash(_row, {SAMPLE_SEED}) AS _h")
     relation = source.relation_with_ids() if ids else source.relation()
-    return f"(SELECT {', '.join(values) or '1 AS _one'} FROM {relation}{where})"
+    return f"(SELECT {', '.join(values) or '1 AS _one'} FROM {relation})"
 
 
 def _sample_sql(

@@ -422,12 +422,6 @@ class Source:
     def inferred_type(self, column: str) -> str:
         return dict(self.inferred)[column]
 
-    def is_text(self, column: str) -> bool:
-        """Whether the column is read as text from a CSV/TSV (and so needs converting)."""
-        return all(fmt in ("csv", "tsv") for fmt, _ in self.formats) and (
-            self.type_of(column) == "VARCHAR"
-        )
-
     def only(self, path: Path) -> Source:
         """This source restricted to one of its files."""
         return Source(
