@@ -214,6 +214,15 @@ def pipeline_options(func: F) -> F:
     return cast(F, wrapped)
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the working folder when it is there or above it (run from a
+    sub-folder: ``../report.md``), else as it is (the demo's workspace elsewhere)."""
+    cwd = Path.cwd()
+    if path.absolute().parent in (cwd, *cwd.parents):
+        return os.path.relpath(path)
+    return str(path)
+
+
 def _project_root() -> Path:
     """The DVC project that holds the working folder: the nearest folder with .dvc/ up
     to the git work tree's top; else the working folder itself."""
@@ -279,9 +288,9 @@ def _check_and_report(
     results = run_check(options)
     html = write_files(results, results_path, report_path)
     log.text(render_terminal(results).removesuffix("\n"))
-    charts = f"   Page: {os.path.relpath(html)}" if html else ""
+    charts = f"   Page: {_shown(html)}" if html else ""
     click.echo(
-        f"\nReport: {os.path.relpath(report_path)}   Results: {os.path.relpath(results_path)}"
+        f"\nReport: {_shown(report_path)}   Results: {_shown(results_path)}"
         + charts
     )
     return verdict_exit_code(results.verdict, fail_on)
