@@ -289,10 +289,7 @@ def _check_and_report(
     html = write_files(results, results_path, report_path)
     log.text(render_terminal(results).removesuffix("\n"))
     charts = f"   Page: {_shown(html)}" if html else ""
-    click.echo(
-        f"\nReport: {_shown(report_path)}   Results: {_shown(results_path)}"
-        + charts
-    )
+    click.echo(f"\nReport: {_shown(report_path)}   Results: {_shown(results_path)}" + charts)
     return verdict_exit_code(results.verdict, fail_on)
 
 
