@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from mlci.results import Change, GateResult, Results, RevInfo
 SHA_A, SHA_B, SHA_M = "a" * 40, "b" * 40, "c" * 40
 
 
-def env_for(tmp_path: Path, event_name: str, event: dict) -> dict[str, str]:
+def env_for(tmp_path: Path, event_name: str, event: dict[str, Any]) -> dict[str, str]:
     path = tmp_path / "event.json"
     path.write_text(json.dumps(event))
     return {
@@ -77,7 +78,9 @@ def test_outputs_single_and_multi_line(tmp_path: Path) -> None:
     actions.write_outputs(str(out), {"verdict": "fail", "report": "line 1\nline 2\n"})
     text = out.read_text()
     assert text.startswith("earlier=1\nverdict=fail\nreport<<mlci_")
-    delimiter = re.search(r"report<<(mlci_[0-9a-f]{32})\n", text).group(1)
+    found = re.search(r"report<<(mlci_[0-9a-f]{32})\n", text)
+    assert found is not None
+    delimiter = found.group(1)
     assert text.endswith(f"\nline 1\nline 2\n\n{delimiter}\n")
 
 
@@ -137,7 +140,8 @@ def test_fence_is_closed_when_the_stretch_fails() -> None:
 
 def test_own_commands_are_refused_inside_an_untrusted_stretch() -> None:
     """They would be ignored there: mlci's commands are structurally outside the fences."""
-    log = actions.ActionsLog([].append, active=True)
+    written: list[str] = []
+    log = actions.ActionsLog(written.append, active=True)
     with log.untrusted(), pytest.raises(RuntimeError, match="untrusted stretch"):
         log.command("::error::x")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from conftest import Repo
 
@@ -13,7 +14,8 @@ from mlci.results import Change
 
 
 def results_of(repo: Repo) -> dict[str, object]:
-    return json.loads((repo.root / "mlci-results.json").read_text())
+    found: dict[str, Any] = json.loads((repo.root / "mlci-results.json").read_text())
+    return found
 
 
 def by_key(repo: Repo) -> dict[str, dict[str, object]]:

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Repo, publish_and_clone
@@ -18,8 +19,9 @@ metrics:
 """
 
 
-def results(repo: Repo) -> dict:
-    return json.loads((repo.root / "mlci-results.json").read_text())
+def results(repo: Repo) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads((repo.root / "mlci-results.json").read_text())
+    return found
 
 
 def test_no_config_shows_diff_and_gates_nothing(repo: Repo) -> None:

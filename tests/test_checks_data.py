@@ -12,8 +12,9 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
 
-from mlci.checks.data import CheckResult, ColumnSpec, DatasetSpec, check_dataset
+from mlci.checks.data import ColumnSpec, DatasetSpec, check_dataset
 from mlci.checks.io import EngineSettings, resolve_files
+from mlci.results import CheckResult
 
 SETTINGS = EngineSettings(memory_limit="256MB", threads=1)
 

@@ -110,7 +110,9 @@ class Runner:
 
 
 @pytest.fixture
-def runner(demo_ws: Path, tmp_path: Path, gh: GitHubServer, monkeypatch) -> Runner:
+def runner(
+    demo_ws: Path, tmp_path: Path, gh: GitHubServer, monkeypatch: pytest.MonkeyPatch
+) -> Runner:
     return Runner(demo_ws, tmp_path, gh, monkeypatch)
 
 
@@ -218,7 +220,9 @@ def test_push_event_reports_status_and_summary_only(runner: Runner) -> None:
     assert (status["sha"], status["state"]) == (after, "success")
 
 
-def test_pipeline_stages_do_not_inherit_the_token(runner: Runner, monkeypatch) -> None:
+def test_pipeline_stages_do_not_inherit_the_token(
+    runner: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     checkout = runner.open_pr("pass", 12)
     monkeypatch.setenv("MY_TOKEN", TOKEN)
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_other_secret")

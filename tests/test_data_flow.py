@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Repo
@@ -29,8 +31,9 @@ def people(n: int, shift: int = 0, bad: bool = False) -> str:
     return "\n".join(rows) + "\n"
 
 
-def results(repo: Repo) -> dict:
-    return json.loads((repo.root / "mlci-results.json").read_text())
+def results(repo: Repo) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads((repo.root / "mlci-results.json").read_text())
+    return found
 
 
 def test_bad_data_fails_with_counts_and_examples(repo: Repo) -> None:
@@ -80,7 +83,7 @@ def test_drift_on_a_changed_dataset_and_unchanged_is_skipped(repo: Repo) -> None
     assert drifted.exit_code == 1
 
 
-def test_dvc_tracked_dataset_at_base_is_read_through_dvc(repo: Repo, tmp_path) -> None:
+def test_dvc_tracked_dataset_at_base_is_read_through_dvc(repo: Repo, tmp_path: Path) -> None:
     storage = tmp_path / "storage"
     repo.git("checkout", "--quiet", "main")
     repo.dvc("remote", "add", "-d", "storage", str(storage))

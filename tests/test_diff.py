@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,8 @@ from conftest import Repo
 
 def dvc_json(repo: Repo, kind: str, *revs: str) -> dict[str, Any]:
     out = repo.dvc(kind, "diff", *revs, "--all", "--json").stdout
-    return json.loads(out or "{}")
+    found: dict[str, Any] = json.loads(out or "{}")
+    return found
 
 
 def as_dvc_shape(changes: list[dict[str, Any]]) -> dict[str, Any]:
@@ -132,7 +134,7 @@ def test_unknown_head_revision(repo: Repo) -> None:
 
 
 @pytest.mark.e2e
-def test_dvc_cached_metrics_are_read_at_base_from_the_remote(repo: Repo, tmp_path) -> None:
+def test_dvc_cached_metrics_are_read_at_base_from_the_remote(repo: Repo, tmp_path: Path) -> None:
     """A metrics file DVC caches (cache: true) is read at base through DVC, even in a
     fresh clone whose cache has only the head's version (DVC streams it from the remote)."""
     from conftest import bare_origin, run

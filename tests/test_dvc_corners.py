@@ -7,6 +7,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Repo, run
@@ -33,7 +34,8 @@ stages:
 
 
 def results_of(repo: Repo) -> dict[str, object]:
-    return json.loads((repo.root / "mlci-results.json").read_text())
+    found: dict[str, Any] = json.loads((repo.root / "mlci-results.json").read_text())
+    return found
 
 
 @pytest.fixture

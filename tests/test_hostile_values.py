@@ -16,7 +16,8 @@ RULES = "metrics:\n  - key: accuracy\n    min: 0.5\n    max_drop: 0.01\n"
 
 
 def results(repo: Repo) -> dict[str, Any]:
-    return json.loads((repo.root / "mlci-results.json").read_text())
+    found: dict[str, Any] = json.loads((repo.root / "mlci-results.json").read_text())
+    return found
 
 
 def base_rules(repo: Repo) -> None:

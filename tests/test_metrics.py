@@ -32,7 +32,7 @@ M = "metrics.json"
     ],
 )
 def test_is_number(value: object, expected: bool) -> None:
-    assert is_number(value) is expected  # type: ignore[arg-type]
+    assert is_number(value) is expected
 
 
 # --- diff_values ---------------------------------------------------------------------------

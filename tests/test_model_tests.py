@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from conftest import Repo
 
@@ -18,8 +19,9 @@ FAILING = (
 )
 
 
-def results(repo: Repo) -> dict:
-    return json.loads((repo.root / "mlci-results.json").read_text())
+def results(repo: Repo) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads((repo.root / "mlci-results.json").read_text())
+    return found
 
 
 def test_failing_tests_fail_the_gate_with_ids_and_first_lines(repo: Repo) -> None:

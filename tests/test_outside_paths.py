@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Repo
@@ -58,8 +59,9 @@ def assert_no_secret(text: str) -> None:
     assert PNG_BASE64 not in text  # the outside image is not inlined into report.html
 
 
-def results(repo: Repo) -> dict:
-    return json.loads((repo.root / "mlci-results.json").read_text())
+def results(repo: Repo) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads((repo.root / "mlci-results.json").read_text())
+    return found
 
 
 def check(repo: Repo, *args: str) -> tuple[int, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Repo, publish_and_clone, run
@@ -20,7 +21,8 @@ GATE = "metrics:\n  - key: accuracy\n    max_drop: 0.01\n"
 
 
 def results_of(repo: Repo) -> dict[str, object]:
-    return json.loads((repo.root / "mlci-results.json").read_text())
+    found: dict[str, Any] = json.loads((repo.root / "mlci-results.json").read_text())
+    return found
 
 
 # --- the base revision ----------------------------------------------------------------

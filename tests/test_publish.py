@@ -11,6 +11,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -19,7 +20,7 @@ from github_server import GitHubServer
 from mlci.ci import PublishOptions, run_publish
 from mlci.cli import cli
 from mlci.report import marker
-from mlci.results import Change, GateResult, Results, RevInfo
+from mlci.results import Change, GateResult, Results, RevInfo, Verdict
 
 TOKEN = "ghs_valid_token"
 BASE_SHA, HEAD_SHA = "1" * 40, "2" * 40
@@ -33,7 +34,9 @@ def gh() -> Iterator[GitHubServer]:
     assert server.server_errors == []
 
 
-def make_results(verdict: str = "pass", *, key: str = "accuracy", head: str = HEAD_SHA) -> Results:
+def make_results(
+    verdict: Verdict = "pass", *, key: str = "accuracy", head: str = HEAD_SHA
+) -> Results:
     gates = (
         GateResult(
             key,
@@ -41,7 +44,7 @@ def make_results(verdict: str = "pass", *, key: str = "accuracy", head: str = HE
             f"{key}: ≥ 0.9",
             "min",
             verdict,
-            "0.95 ≥ min 0.9",  # type: ignore[arg-type]
+            "0.95 ≥ min 0.9",
             "fail",
             "base",
             3,
@@ -50,7 +53,7 @@ def make_results(verdict: str = "pass", *, key: str = "accuracy", head: str = HE
     return Results(
         title="Model report",
         verdict=verdict,
-        base=RevInfo("main", BASE_SHA),  # type: ignore[arg-type]
+        base=RevInfo("main", BASE_SHA),
         head=RevInfo("feature", head),
         metrics=(Change("metrics.json", key, 0.9, 0.95, 0.05, 5.5, "changed"),),
         params=(),
@@ -99,7 +102,7 @@ def publish(*args: str) -> Result:
     return CliRunner().invoke(cli, ["publish", *args], prog_name="mlci")
 
 
-def bot_comments(gh: GitHubServer, number: int = 7) -> list[dict]:
+def bot_comments(gh: GitHubServer, number: int = 7) -> list[dict[str, Any]]:
     return [c for c in gh.comments.get(number, []) if c["user"]["login"] == "github-actions[bot]"]
 
 
@@ -190,7 +193,9 @@ def test_duplicates_left_by_an_earlier_lost_response_are_removed(
         {"rate": {"status": 403, "reset_in": 1}},
     ],
 )
-def test_retries_5xx_and_rate_limits(gh: GitHubServer, workdir: Path, script: dict) -> None:
+def test_retries_5xx_and_rate_limits(
+    gh: GitHubServer, workdir: Path, script: dict[str, Any]
+) -> None:
     if "rate" in script:
         gh.rate_limit("POST", r"/statuses/", **script["rate"])
     else:

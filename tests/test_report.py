@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 
@@ -589,7 +590,7 @@ def test_terminal_table_stays_aligned_with_ansi_in_a_key() -> None:
 
 
 def test_templates_compile_once_per_process_and_never_from_disk(
-    tmp_path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from mlci import report
 

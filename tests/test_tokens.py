@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from mlci import tokens
+from mlci.git import SECRET_VARS
 
 
 def test_a_handed_over_token_is_read_once_and_its_pipe_closed(
@@ -41,7 +42,7 @@ def test_a_stray_fd_variable_is_not_read(monkeypatch: pytest.MonkeyPatch, value:
 
 
 def test_nothing_to_hide_means_no_restart(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (*tokens.SECRET_VARS, "MY_TOKEN"):
+    for name in (*SECRET_VARS, "MY_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     warnings: list[str] = []
     tokens.reexec_without_secrets("MY_TOKEN", warn=warnings.append)  # returns: no exec

@@ -111,7 +111,8 @@ def write_raw(workdir: Path, raw: Any) -> None:
 
 
 def raw_of(results: Results) -> dict[str, Any]:
-    return json.loads(results.to_json())
+    found: dict[str, Any] = json.loads(results.to_json())
+    return found
 
 
 def refused(gh: GitHubServer, *args: str) -> str:
@@ -375,7 +376,7 @@ def test_the_validator_raises_nothing_but_usage_error(
     data: st.DataObject, tmp_path_factory: Any
 ) -> None:
     path = tmp_path_factory.mktemp("v") / "r.json"
-    raw = raw_of(full_results())
+    raw: Any = raw_of(full_results())
     # Arbitrary JSON at the top, or in place of any one field of a valid file.
     choice = data.draw(st.integers(0, 2))
     if choice == 0:
