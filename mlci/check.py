@@ -17,7 +17,7 @@ from typing import Literal
 from mlci import __version__, dvc, gates
 from mlci.checks.tests import run_tests
 from mlci.config import CONFIG_FILE, Config, MetricRule, parse_config
-from mlci.errors import ConfigError, MlciError
+from mlci.errors import ConfigError, GitError, MlciError
 from mlci.git import Repository, Rev, checked_revision, scrub_hook_env
 from mlci.metrics import diff_values, direction
 from mlci.policy import Policy, choose_base
@@ -97,7 +97,7 @@ def _config_at(project: Project, rev: str, label: str) -> tuple[Config | None, s
     try:
         text = project.git.read_file(rev, project.config_relpath)
         return (None if text is None else parse_config(text, source)), None
-    except ConfigError as exc:
+    except (ConfigError, GitError) as exc:  # a broken file, or not a readable one
         return None, str(exc)
 
 
@@ -410,13 +410,16 @@ def run_check(options: CheckOptions) -> Results:
     )
 
 
-def run_diff(path: Path, base: str | None, head: str | None) -> Results:
-    """`mlci diff`: metrics and params between two revisions, no pipeline, no gates."""
-    for rev, flag in ((base, "--base"), (head, "--head")):
+def run_diff(
+    path: Path, base: str | None, head: str | None, *, env_base: str | None = None
+) -> Results:
+    """`mlci diff`: metrics and params between two revisions, no pipeline, no gates.
+    The base defaults as for `mlci check` (``env_base``: $MLCI_BASE)."""
+    for rev, flag in ((base, "--base"), (env_base, "$MLCI_BASE"), (head, "--head")):
         if rev:
-            checked_revision(rev, flag)  # both, before git is asked anything
+            checked_revision(rev, flag)  # all of them, before git is asked anything
     project = open_project(path)
-    base_rev, _ = resolve_base(project, CheckOptions(path=path, base=base))
+    base_rev, _ = resolve_base(project, CheckOptions(path=path, base=base, env_base=env_base))
     if head:
         head_rev = project.git.resolve(head, "--head")
         head_info = RevInfo(name=head_rev.name, sha=head_rev.sha)

@@ -295,22 +295,16 @@ class Repository:
         return True
 
     def tracked_files(self, folder: Path, *patterns: str) -> list[Path]:
-        """Files git tracks under ``folder`` whose names match a glob of ``patterns``."""
+        """Files git tracks under ``folder`` (inside the work tree) whose names match a
+        glob of ``patterns``, as paths under the resolved work-tree root."""
+        root = self.root.resolve()
+        prefix = folder.resolve().relative_to(root).as_posix()
+        where = "" if prefix == "." else f"{prefix}/"
         try:
-            out = self._git(
-                "ls-files",
-                "-z",
-                "--",
-                *(
-                    f":(glob){folder.relative_to(self.root)}/**/{p}"
-                    if folder != self.root
-                    else f":(glob)**/{p}"
-                    for p in patterns
-                ),
-            )
+            out = self._git("ls-files", "-z", "--", *(f":(glob){where}**/{p}" for p in patterns))
         except GitError:
             return []
-        return [self.root / name for name in out.split("\0") if name]
+        return [root / name for name in out.split("\0") if name]
 
     def changed_files(self) -> list[str]:
         """Tracked files that differ from HEAD in the work tree, relative to the root."""
@@ -322,7 +316,8 @@ class Repository:
 
     def read_file(self, rev: str, relpath: str, *, limit: int = 1 << 20) -> str | None:
         """The text of ``relpath`` at ``rev`` (a sha or ref this module resolved), or None
-        when it is not there as a regular file (a symlink or a folder is not a file)."""
+        when there is nothing at that path; a GitError when what is there is not a
+        regular file (a symlink, a folder) or is over ``limit`` bytes."""
         sha = self._sha(rev)
         if sha is None:
             return None
@@ -330,8 +325,13 @@ class Repository:
             blob = self._repo.commit(sha).tree / relpath
         except KeyError:
             return None
-        if blob.type != "blob" or blob.mode & 0o170000 != 0o100000 or blob.size > limit:
-            return None
+        if blob.type != "blob" or blob.mode & 0o170000 != 0o100000:
+            raise GitError(
+                f"{relpath} at {rev[:12]} is not a regular file (a symlink or a folder)",
+                hint=f"commit {relpath} as a plain file",
+            )
+        if blob.size > limit:
+            raise GitError(f"{relpath} at {rev[:12]} is {blob.size:,} bytes, over {limit:,}")
         data: bytes = blob.data_stream.read()
         return data.decode("utf-8", errors="replace")
 

@@ -8,10 +8,12 @@ MemoryError); in params.yaml it produced 113 MB of results.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from conftest import Repo
 
+from mlci.check import CheckOptions, run_check
 from mlci.config import parse_config
 from mlci.errors import ConfigError
 
@@ -164,3 +166,15 @@ def test_an_alias_bomb_dvc_would_parse_is_refused_before_dvc_sees_it(
     assert result.exit_code == 2, result.output
     assert result.output.startswith(f"mlci: error: {file}:")
     assert "refused: its aliases expand it to more than 2,000,000 values" in result.output
+
+
+def test_the_yaml_pre_check_works_through_a_symlinked_checkout(repo: Repo, tmp_path: Path) -> None:
+    """A checkout reached through a symlink (/tmp -> /private/tmp on macOS): the files
+    git lists are still checked, and nothing crashes on the two spellings of one path."""
+    repo.commit("a bomb", {"params.yaml": "train:\n  lr: 0.1\n" + mapping_laughs(12)})
+    link = tmp_path / "link"
+    link.symlink_to(repo.root, target_is_directory=True)
+    # Given as a path (as the demo gives its workspace), git's root keeps the link's
+    # spelling while the DVC root is resolved.
+    with pytest.raises(ConfigError, match=r"^params\.yaml:\d+: refused: its aliases expand"):
+        run_check(CheckOptions(path=link, tests=False, emit=lambda line: None))

@@ -353,3 +353,22 @@ def test_the_file_size_limit_comes_from_the_base_and_the_head_can_only_lower_it(
     [error] = [e for e in results_of(repo)["errors"] if e["rev"] == "head"]  # type: ignore[attr-defined]
     assert error["file"] == "metrics.json"
     assert "1000" in error["message"] or "1,000" in error["message"]
+
+
+def test_a_base_config_that_is_not_a_regular_file_is_broken_not_absent(repo: Repo) -> None:
+    """A symlink committed as mlci.yaml on the base is not "no config at base" (which
+    would let this branch's file gate alone, silently): it is a broken base, said loudly."""
+    repo.git("checkout", "--quiet", "main")
+    (repo.root / "mlci.yaml").symlink_to("/etc/hostname")
+    repo.commit("a linked config")
+    repo.git("checkout", "--quiet", "-B", "feature", "main")
+    (repo.root / "mlci.yaml").unlink()
+    repo.commit("a real one", {"mlci.yaml": GATE})
+    result = repo.mlci("check", "--no-tests")
+    assert result.exit_code == 0, result.output
+    found = results_of(repo)
+    assert found["verdict"] == "warn"
+    assert any(
+        "is not a regular file (a symlink or a folder)" in note
+        for note in found["notes"]  # type: ignore[attr-defined]
+    )
