@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mlci import actions, tokens
 from mlci.check import CheckOptions, run_check
+from mlci.config import ReportConfig
 from mlci.errors import ConfigError, ExitCode, PublishError, UsageError
 from mlci.git import hide_from_children
 from mlci.github import GitHub, missing_token, redact
@@ -223,7 +224,7 @@ def run_publish(
         exc.message = redact(exc.message, token)
         write(f"::error title=mlci%3A publishing failed::{actions.escape_data(exc.message)}")
         error = exc
-    results = dataclasses.replace(results, title=title or DEFAULT_TITLE)
+    results = dataclasses.replace(results, title=title or ReportConfig().title)
     actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), render_markdown(results))
     if error is None:
         if pr_number is None and options.comment != "off":
@@ -236,9 +237,6 @@ def run_publish(
         _step_outputs(results, published, results_path, results_path.with_name("report.md")),
     )
     return CiRun(results=results, published=published, publish_error=error)
-
-
-DEFAULT_TITLE = "Model report"
 
 
 def _repo_relative(path: str) -> str:
@@ -279,7 +277,7 @@ def _base_title(
     try:
         return parse_config(text, where).report.title
     except ConfigError as exc:  # the base's own problem: report under the default title
-        write(f"::warning title=mlci::{' '.join(str(exc).split())}")
+        write(f"::warning title=mlci::{actions.escape_data(str(exc))}")
         return None
 
 

@@ -314,7 +314,7 @@ def diff(base: str | None, head: str | None, output_format: str) -> None:
     from mlci.check import run_diff
     from mlci.report import render_diff
 
-    results = run_diff(Path.cwd(), base, head)
+    results = run_diff(Path.cwd(), base, head, env_base=os.environ.get("MLCI_BASE") or None)
     _actions_log().text(render_diff(results, output_format).removesuffix("\n"))
 
 
@@ -509,8 +509,6 @@ def publish_command(
     validated against mlci's schema, its verdict recomputed from its outcomes, and
     the title (comment marker, status context) comes from --title or the base.
     """
-    import dataclasses
-
     from mlci.ci import exit_code, run_publish
 
     publishing = dataclasses.replace(publishing, config_path=config_path)

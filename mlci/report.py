@@ -135,8 +135,8 @@ def fmt_change(change: Change) -> str:
 def fmt_param_change(change: Change) -> str:
     """A param's change: the difference, no arrow and no judgement (a param is a choice,
     not a score)."""
-    if change.change is None:
-        return _STATUS_WORDS.get(change.status, "changed" if change.status == "changed" else "")
+    if change.change is None:  # not two numbers: say what happened to it
+        return "changed" if change.status == "changed" else _STATUS_WORDS.get(change.status, "")
     if change.change == 0:
         return "0"
     return f"{'+' if change.change > 0 else ''}{fmt_value(change.change)}"
