@@ -42,7 +42,7 @@ def main() -> None:
 
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
-    from mlci.demo import build_workspace
+    from mlci.commands.demo import build_workspace
 
     root = Path(tempfile.mkdtemp(prefix="mlci-bench-")) / "ws"
     ws = build_workspace(root, "pass", emit=lambda line: None)

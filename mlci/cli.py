@@ -25,9 +25,9 @@ from mlci import __version__
 from mlci.errors import ExitCode, MlciError
 
 if TYPE_CHECKING:
-    from mlci.actions import ActionsLog
-    from mlci.check import CheckOptions
-    from mlci.ci import PublishOptions
+    from mlci.commands.publish import CiRun, PublishOptions
+    from mlci.flow import CheckOptions
+    from mlci.github.actions import ActionsLog
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,7 +65,7 @@ def _print_error(message: str) -> None:
 
 
 def _actions_log() -> ActionsLog:
-    from mlci.actions import ActionsLog
+    from mlci.github.actions import ActionsLog
 
     return ActionsLog.from_env(click.echo)
 
@@ -130,7 +130,7 @@ class PipelineFlags:
 
     def check_options(self, log: ActionsLog) -> CheckOptions:
         """DVC's and the tests' output go to ``log`` as untrusted text, in its groups."""
-        from mlci.check import CheckOptions
+        from mlci.flow import CheckOptions
 
         return CheckOptions(
             path=Path.cwd(),
@@ -214,15 +214,6 @@ def pipeline_options(func: F) -> F:
     return cast(F, wrapped)
 
 
-def _shown(path: Path) -> str:
-    """``path`` relative to the working folder when it is there or above it (run from a
-    sub-folder: ``../report.md``), else as it is (the demo's workspace elsewhere)."""
-    cwd = Path.cwd()
-    if path.absolute().parent in (cwd, *cwd.parents):
-        return os.path.relpath(path)
-    return str(path)
-
-
 def _project_root() -> Path:
     """The DVC project that holds the working folder: the nearest folder with .dvc/ up
     to the git work tree's top; else the working folder itself."""
@@ -233,13 +224,6 @@ def _project_root() -> Path:
         if (folder / ".git").exists():
             break
     return start
-
-
-def verdict_exit_code(verdict: str, fail_on: str) -> ExitCode:
-    if fail_on == "never":
-        return ExitCode.PASS
-    failing = {"fail": {"fail"}, "warn": {"fail", "warn"}}[fail_on]
-    return ExitCode.FAIL if verdict in failing else ExitCode.PASS
 
 
 @click.group(cls=MlciGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -271,26 +255,19 @@ def check(ctx: click.Context, flags: PipelineFlags) -> None:
     flags.check_outputs()
     if flags.runs_project_code:
         _restart_without_secrets(ctx, None)
+    from mlci.commands.check import check_and_report
+
     log = _actions_log()
     ctx.exit(
-        _check_and_report(
-            flags.check_options(log), flags.results_path, flags.report_path, flags.fail_on, log
+        check_and_report(
+            flags.check_options(log),
+            flags.results_path,
+            flags.report_path,
+            flags.fail_on,
+            log,
+            echo=click.echo,
         )
     )
-
-
-def _check_and_report(
-    options: CheckOptions, results_path: Path, report_path: Path, fail_on: str, log: ActionsLog
-) -> ExitCode:
-    from mlci.check import run_check
-    from mlci.report import render_terminal, write_files
-
-    results = run_check(options)
-    html = write_files(results, results_path, report_path)
-    log.text(render_terminal(results).removesuffix("\n"))
-    charts = f"   Page: {_shown(html)}" if html else ""
-    click.echo(f"\nReport: {_shown(report_path)}   Results: {_shown(results_path)}" + charts)
-    return verdict_exit_code(results.verdict, fail_on)
 
 
 @cli.command()
@@ -311,11 +288,10 @@ def diff(base: str | None, head: str | None, output_format: str) -> None:
     `dvc metrics diff BASE HEAD` and `dvc params diff BASE HEAD`, with the
     relative change added and unchanged values included.
     """
-    from mlci.check import run_diff
-    from mlci.report import render_diff
+    from mlci.commands.diff import diff_text
 
-    results = run_diff(Path.cwd(), base, head, env_base=os.environ.get("MLCI_BASE") or None)
-    _actions_log().text(render_diff(results, output_format).removesuffix("\n"))
+    text = diff_text(Path.cwd(), base, head, output_format, os.environ.get("MLCI_BASE") or None)
+    _actions_log().text(text.removesuffix("\n"))
 
 
 @cli.command()
@@ -340,21 +316,23 @@ def demo(ctx: click.Context, scenario: str, workspace: Path | None) -> None:
     with the pipeline run and pushed, and a pull-request branch that changes
     params; then runs `mlci check` there. No network, no token.
     """
-    from mlci.actions import ActionsLog
-    from mlci.check import CheckOptions
-    from mlci.demo import SCENARIOS, build_workspace
+    from mlci.commands.check import check_and_report
+    from mlci.commands.demo import SCENARIOS, build_workspace
+    from mlci.flow import CheckOptions
+    from mlci.github.actions import ActionsLog
 
     root = workspace or Path(tempfile.mkdtemp(prefix="mlci-demo-"))
     click.secho(f"Building the demo workspace in {root}", bold=True)
     ws = build_workspace(root.resolve(), scenario, emit=_indent)
     click.secho(f"\nOn branch {ws.branch}: {SCENARIOS[scenario].summary}\n$ mlci check", bold=True)
     options = CheckOptions(path=ws.project, emit=_indent)
-    code = _check_and_report(
+    code = check_and_report(
         options,
         ws.project / "mlci-results.json",
         ws.project / "report.md",
         "fail",
         ActionsLog(click.echo, active=False),  # the demo's own example project only
+        echo=click.echo,
     )
     mlci = shutil.which("mlci") or str(Path(sys.argv[0]).resolve())
     other = "pass" if scenario != "pass" else "fail"
@@ -373,7 +351,7 @@ def publish_options(func: F) -> F:
 
     @functools.wraps(func)
     def with_options(*args: Any, **kwargs: Any) -> Any:
-        from mlci.ci import PublishOptions
+        from mlci.commands.publish import PublishOptions
 
         publishing = PublishOptions(
             token_env=kwargs.pop("token_env"),
@@ -443,8 +421,10 @@ def ci_command(
     summary, step outputs and annotations before posting anything, so a failed post
     (exit 4) loses nothing.
     """
-    from mlci.ci import exit_code, run_ci
-    from mlci.report import render_terminal
+    from mlci.commands.check import verdict_exit_code
+    from mlci.commands.ci import run_ci
+    from mlci.commands.publish import exit_code
+    from mlci.render.markdown import render_terminal
 
     flags.check_outputs()
     token = None
@@ -509,7 +489,8 @@ def publish_command(
     validated against mlci's schema, its verdict recomputed from its outcomes, and
     the title (comment marker, status context) comes from --title or the base.
     """
-    from mlci.ci import exit_code, run_publish
+    from mlci.commands.check import verdict_exit_code
+    from mlci.commands.publish import exit_code, run_publish
 
     publishing = dataclasses.replace(publishing, config_path=config_path)
     log = _actions_log()
@@ -518,10 +499,7 @@ def publish_command(
     ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, fail_on)))
 
 
-def _say_published(run: object, log: ActionsLog) -> None:
-    from mlci.ci import CiRun
-
-    assert isinstance(run, CiRun)
+def _say_published(run: CiRun, log: ActionsLog) -> None:
     if run.publish_error is not None:
         _print_error(
             f"mlci: error: {run.publish_error}\n"
@@ -557,7 +535,7 @@ def init(fork_safe: bool, force: tuple[str, ...]) -> None:
     request with minimal permissions and installs exactly this mlci. Each missing
     file is written; existing ones are kept unless --force names them.
     """
-    from mlci.init import run_init
+    from mlci.commands.init import run_init
 
     report = run_init(Path.cwd(), fork_safe=fork_safe, force=force)
     for written in report.files:

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import yaml
 
-from mlci.errors import ConfigError
+from mlci.errors import ConfigError, clip
 
 if TYPE_CHECKING:
-    from mlci.checks.specs import ColumnSpec, ColumnType, DatasetSpec, DriftSpec, Format
+    from mlci.specs import ColumnSpec, ColumnType, DatasetSpec, DriftSpec, Format
 
 CONFIG_FILE = "mlci.yaml"
 
@@ -90,7 +90,7 @@ class LimitsConfig:
 
 @dataclass(frozen=True)
 class Config:
-    base: str | None = None  # the branch to compare against; see mlci.policy
+    base: str | None = None  # the branch to compare against; see mlci.judge.policy
     pipeline: PipelineConfig = PipelineConfig()
     metrics: tuple[MetricRule, ...] = ()
     report: ReportConfig = ReportConfig()
@@ -149,7 +149,7 @@ class _Validator:
             raise self.error(path, f"expected a mapping, got {_describe(value)}")
         for key in value:
             if not isinstance(key, str) or key not in allowed:
-                name = _clip(str(key))
+                name = clip(str(key))
                 close = difflib.get_close_matches(name, list(allowed), n=1)
                 hint = (
                     f"did you mean '{close[0]}'?"
@@ -204,11 +204,7 @@ def _describe(value: Any, limit: int = 200) -> str:
     """A value quoted in an error, at most ``limit`` characters: it may be huge."""
     if isinstance(value, (dict, list)):
         return type(value).__name__
-    return _clip(repr(value), limit)
-
-
-def _clip(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(repr(value), limit)
 
 
 # Nodes an mlci.yaml may hold once its aliases are expanded. A real one has hundreds; a
@@ -344,7 +340,7 @@ def _names(check: _Validator, value: Any, path: _Path) -> tuple[str, ...]:
 
 
 def _column_spec(check: _Validator, raw: Any, path: _Path) -> ColumnSpec:
-    from mlci.checks.specs import ColumnSpec
+    from mlci.specs import ColumnSpec
 
     item = check.mapping(raw, path, _COLUMN_KEYS)
     allowed = item.get("allowed")
@@ -377,7 +373,7 @@ def _column_spec(check: _Validator, raw: Any, path: _Path) -> ColumnSpec:
 
 
 def _drift_spec(check: _Validator, raw: Any, path: _Path) -> DriftSpec:
-    from mlci.checks.specs import DriftSpec
+    from mlci.specs import DriftSpec
 
     item = check.mapping({} if raw is True else raw, path, _DRIFT_KEYS)
     defaults = DriftSpec()
@@ -412,7 +408,7 @@ def _drift_spec(check: _Validator, raw: Any, path: _Path) -> DriftSpec:
 
 
 def _data_rule(check: _Validator, raw: Any, path: _Path) -> DataRule:
-    from mlci.checks.specs import DatasetSpec
+    from mlci.specs import DatasetSpec
 
     item = check.mapping(raw, path, _DATA_KEYS)
     data_path = check.string(item.get("path"), (*path, "path"))

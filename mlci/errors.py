@@ -63,3 +63,12 @@ class PublishError(MlciError):
         super().__init__(message, hint=hint)
         self.status = status
         self.operation = operation
+
+
+QUOTE_LIMIT = 200  # characters of a value quoted in an error: it may be huge
+
+
+def clip(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut: the one
+    clipper for values a pull request controls (errors, terminal cells, Markdown)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union
 
-from mlci.errors import UsageError
+from mlci.errors import UsageError, clip
 
 # 2: non-finite floats are written as "inf", "-inf" or "nan" (json.dumps would write
 # Infinity/NaN, which is not JSON); a gate's check "finite" became "number".
@@ -396,11 +396,7 @@ def _violations(raw: Any) -> list[str]:
         errors = [best_match([error]) or error for error in errors]
     except RecursionError:
         return ["$: nested too deeply"]
-    return [f"{error.json_path}: {_clip(error.message)}" for error in errors]
-
-
-def _clip(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return [f"{error.json_path}: {clip(error.message)}" for error in errors]
 
 
 def _finite(value: Any) -> Any:

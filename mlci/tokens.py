@@ -27,7 +27,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from mlci.git import SECRET_VARS
+from mlci.git.repo import SECRET_VARS
 
 FD_VAR = "MLCI_TOKEN_FD"
 

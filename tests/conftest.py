@@ -145,7 +145,7 @@ def repo(tmp_path: Path) -> Repo:
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One demo workspace (origin, DVC storage, project) built per session: copy before use."""
-    from mlci.demo import build_workspace
+    from mlci.commands.demo import build_workspace
 
     root = tmp_path_factory.mktemp("demo") / "ws"
     build_workspace(root, "pass", emit=lambda line: None)

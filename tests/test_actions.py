@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from mlci import actions
 from mlci.errors import UsageError
-from mlci.report import COMMENT_LIMIT, body_size, fit_comment, marker
+from mlci.forge import COMMENT_LIMIT, body_size, fit_comment
+from mlci.github import actions
+from mlci.render.markdown import Report, marker
 from mlci.results import Change, GateResult, Results, RevInfo
 
 SHA_A, SHA_B, SHA_M = "a" * 40, "b" * 40, "c" * 40
@@ -222,7 +223,7 @@ def many_metrics(count: int, changed: bool) -> tuple[Change, ...]:
 
 def test_comment_fits_by_leaving_out_unchanged_rows_first() -> None:
     results = results_with(metrics=many_metrics(3000, changed=False))
-    body = fit_comment(results)
+    body = fit_comment(Report(results))
     assert body_size(body) <= COMMENT_LIMIT
     assert "3000 unchanged metrics left out to fit GitHub's comment size limit." in body
     assert body.rstrip().endswith(marker("Model report"))
@@ -230,7 +231,7 @@ def test_comment_fits_by_leaving_out_unchanged_rows_first() -> None:
 
 def test_comment_is_truncated_with_a_pointer_when_folding_is_not_enough() -> None:
     results = results_with(metrics=many_metrics(3000, changed=True))
-    body = fit_comment(results, full_report="the job summary")
+    body = fit_comment(Report(results), full_report="the job summary")
     assert body_size(body) <= COMMENT_LIMIT
     assert body.splitlines()[0] == "## ❌ Model report: FAIL"
     assert (

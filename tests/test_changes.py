@@ -7,9 +7,9 @@ from typing import Any
 
 from conftest import Repo
 
-from mlci.metrics import diff_values
-from mlci.report import fmt_change, fmt_param_change
-from mlci.report_html import metrics_spec
+from mlci.judge.diff import diff_values
+from mlci.render.html import metrics_spec
+from mlci.render.markdown import fmt_change, fmt_param_change
 from mlci.results import Change
 
 

@@ -23,7 +23,7 @@ from mlci.checks.drift import (
     psi,
     quantile_edges,
 )
-from mlci.checks.io import EngineSettings
+from mlci.checks.files import EngineSettings
 from mlci.results import DriftResult
 
 SETTINGS = EngineSettings(memory_limit="256MB", threads=1)
@@ -277,7 +277,7 @@ def test_the_hash_bound_on_candidates_changes_nothing(
     # are candidates. The sample must be the one drawn from every row; and when the
     # row estimate is far too high (too few candidates) it is drawn again from all.
     import mlci.checks.drift as module
-    import mlci.checks.io as io_module
+    import mlci.checks.files as io_module
 
     rng = np.random.default_rng(9)
     base = {"x": rng.normal(size=5000).tolist(), "c": rng.choice(["a", "b"], 5000).tolist()}

@@ -18,7 +18,7 @@ from github_server import GitHubServer
 from runner_log import mlci_commands_only
 
 from mlci.cli import cli
-from mlci.demo import SCENARIOS, set_params
+from mlci.commands.demo import SCENARIOS, set_params
 
 pytestmark = pytest.mark.e2e
 TOKEN = "ghs_valid_token"
@@ -143,8 +143,12 @@ def test_first_run_comments_and_sets_status_second_run_updates(runner: Runner) -
         "(https://github.com/octo-org/ml-project/actions/runs/777#artifacts).\n"
     )
     assert artifacts in comment["body"]
-    posted = comment["body"].replace(artifacts, "").rsplit("\n<!-- mlci-post:", 1)[0] + "\n"
+    # One rendering serves every output: report.md, the job summary and the step output
+    # are the comment, byte for byte (less the per-post nonce line).
+    posted = comment["body"].rsplit("\n<!-- mlci-post:", 1)[0] + "\n"
     assert (checkout / "report.md").read_text() == posted
+    assert summary.startswith(posted)
+    assert f"report<<{outputs.split('report<<', 1)[1].split(chr(10), 1)[0]}\n{posted}" in outputs
     assert (checkout / "report.html").exists()
 
     second = runner.ci(checkout)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 
-from mlci.check import CheckOptions, run_check
 from mlci.config import parse_config
 from mlci.errors import ConfigError
+from mlci.flow import CheckOptions, run_check
 
 
 def laughs(levels: int = 9, indent: str = "") -> str:

@@ -1,4 +1,4 @@
-"""mlci.gates: thresholds, globs, base-vs-head rules and load errors, with exact reasons."""
+"""mlci.judge.gates: thresholds, globs, base-vs-head rules and load errors, with exact reasons."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from mlci.config import Config, MetricRule
-from mlci.gates import describe, evaluate, matches
-from mlci.metrics import diff_values
-from mlci.policy import Policy
+from mlci.judge.diff import diff_values
+from mlci.judge.gates import describe, evaluate, matches
+from mlci.judge.policy import Policy
 from mlci.results import Change, GateResult, LoadError
 
 M = "metrics.json"

@@ -1,4 +1,4 @@
-"""mlci.metrics.diff_values and mlci.demo.set_params (pure: no git, no DVC)."""
+"""mlci.judge.diff.diff_values and mlci.commands.demo.set_params (pure: no git, no DVC)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlci.demo import SCENARIOS, set_params
+from mlci.commands.demo import SCENARIOS, set_params
 from mlci.errors import UsageError
-from mlci.metrics import diff_values, is_number
+from mlci.judge.diff import diff_values, is_number
 from mlci.results import Change
 
 M = "metrics.json"

@@ -8,7 +8,7 @@ from typing import Any
 
 from conftest import Repo
 
-from mlci.checks.tests import parse_junit, run_tests
+from mlci.checks.suite import parse_junit, run_tests
 
 PASSING = "def test_ok():\n    assert 1 + 1 == 2\n"
 FAILING = (

@@ -21,7 +21,7 @@ import jsonschema
 import pytest
 from github_server import Exchange, GitHubServer
 
-from mlci.github import GitHub
+from mlci.github.client import GitHub
 
 SUBSET = Path(__file__).parent / "openapi" / "github-subset.json"
 OWNER_REPO = "octo-org/ml-project"

@@ -1,4 +1,4 @@
-"""mlci.plots (Mermaid charts, Markdown tables), mlci.report_html and mlci.dvc.plotdata."""
+"""mlci.render.charts (Mermaid charts, Markdown tables), mlci.render.html and mlci.dvc.plotdata."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import Repo, make_results
 
-from mlci import dvc, report_html
-from mlci.plots import (
+from mlci import dvc
+from mlci.render import html as report_html
+from mlci.render.charts import (
     Confusion,
     Curve,
     ImagePlot,
@@ -26,8 +27,8 @@ from mlci.plots import (
     metrics_bar,
     resample,
 )
-from mlci.report import render_markdown
-from mlci.report_html import render_html, script_json
+from mlci.render.html import render_html, script_json
+from mlci.render.markdown import render_markdown
 from mlci.results import Change
 
 LOSS = Curve(

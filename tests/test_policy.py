@@ -1,4 +1,4 @@
-"""Whose word counts: the base decides, the head may only add (mlci/policy.py).
+"""Whose word counts: the base decides, the head may only add (mlci/judge/policy.py).
 
 Each test is an attack a pull request can make with its own files and branch, run
 against a real git + DVC repository.
@@ -15,7 +15,7 @@ import pytest
 from conftest import Repo, publish_and_clone, run
 
 from mlci.config import parse_config
-from mlci.policy import Policy, choose_base
+from mlci.judge.policy import Policy, choose_base
 
 GATE = "metrics:\n  - key: accuracy\n    max_drop: 0.01\n"
 

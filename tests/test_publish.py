@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner, Result
 from github_server import GitHubServer
 
-from mlci.ci import PublishOptions, run_publish
 from mlci.cli import cli
-from mlci.report import marker
+from mlci.commands.publish import PublishOptions, run_publish
+from mlci.render.markdown import marker
 from mlci.results import Change, GateResult, Results, RevInfo, Verdict
 
 TOKEN = "ghs_valid_token"

@@ -1,4 +1,4 @@
-"""mlci.report: escaping hostile strings, number formats, and whole rendered reports."""
+"""mlci.render.markdown: escaping hostile strings, number formats, and whole rendered reports."""
 
 from __future__ import annotations
 
@@ -8,17 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mlci.report import (
-    Md,
-    escape_md,
-    fmt_change,
-    fmt_value,
-    marker,
-    plain,
-    render_markdown,
-    render_terminal,
-    slug,
-)
+from mlci.render.markdown import fmt_change, marker, render_markdown, render_terminal, slug
+from mlci.render.text import Md, escape_md, fmt_value, plain
 from mlci.results import Change, GateResult, LoadError, PipelineRun, Results, RevInfo
 
 # --- escape_md -----------------------------------------------------------------------------
@@ -592,7 +583,7 @@ def test_terminal_table_stays_aligned_with_ansi_in_a_key() -> None:
 def test_templates_compile_once_per_process_and_never_from_disk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mlci import report
+    from mlci.render import markdown as report
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     report._environment.cache_clear()

@@ -19,10 +19,10 @@ import pytest
 from conftest import make_results
 
 from mlci import dvc
-from mlci.check import measure
-from mlci.metrics import diff_values
-from mlci.plots import BASE_COLOUR, HEAD_COLOUR, Curve, Plots
-from mlci.report_html import render_html
+from mlci.flow import measure
+from mlci.judge.diff import diff_values
+from mlci.render.charts import BASE_COLOUR, HEAD_COLOUR, Curve, Plots
+from mlci.render.html import render_html
 from mlci.results import Change
 
 pytestmark = [

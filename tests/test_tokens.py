@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mlci import tokens
-from mlci.git import SECRET_VARS
+from mlci.git.repo import SECRET_VARS
 
 
 def test_a_handed_over_token_is_read_once_and_its_pipe_closed(

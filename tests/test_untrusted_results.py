@@ -25,7 +25,8 @@ from test_publish import BASE_SHA, HEAD_SHA, bot_comments, make_results, publish
 
 from mlci import results as results_module
 from mlci.errors import UsageError
-from mlci.report import fit_comment, marker, render_terminal
+from mlci.forge import fit_comment
+from mlci.render.markdown import Report, marker, render_terminal
 from mlci.results import (
     CheckResult,
     ColumnDrift,
@@ -355,7 +356,7 @@ def test_any_string_in_any_field_renders_inert(text: str, tmp_path: Path) -> Non
     path = tmp_path / "r.json"
     forged.write(path)
     back = Results.read(path)  # what publish would render
-    body = fit_comment(back)
+    body = fit_comment(Report(back))
     assert_inert(body, back.title)
     terminal = render_terminal(back)
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", terminal.replace("\n", ""))

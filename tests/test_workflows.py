@@ -22,7 +22,7 @@ import yaml
 from conftest import Repo
 
 from mlci import __version__
-from mlci.init import _workflow_text, install_requirement
+from mlci.commands.init import _workflow_text, install_requirement
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates" / "workflows"

@@ -3,7 +3,7 @@
 Every check is a column aggregate (``count_if(...)``, ``min``/``max``,
 ``count(DISTINCT ...)``) and all of a dataset's checks run in one streaming pass
 over its files, plus one for the ``count(DISTINCT ...)`` of uniqueness checks
-(see :mod:`mlci.checks.io` for formats and memory). Example failing values come
+(see :mod:`mlci.checks.files` for formats and memory). Example failing values come
 from the same pass (``arg_min(value, order, 50) FILTER (WHERE failing)``): up to
 five distinct ones, the smallest first (the largest for ``max``; for text
 columns, numbers before the rest). Only a failed uniqueness check costs one more
@@ -55,12 +55,12 @@ from typing import Any, Literal
 
 import duckdb
 
-from mlci.checks import io
-from mlci.checks.io import EngineSettings, Source, ident, literal
-from mlci.checks.specs import ColumnSpec, ColumnType, DatasetSpec, Scalar
+from mlci.checks import files as sources
+from mlci.checks.files import EngineSettings, Source, ident, literal
 from mlci.results import CheckName, CheckResult
+from mlci.specs import ColumnSpec, ColumnType, DatasetSpec, Scalar
 
-__all__ = ["ColumnSpec", "DatasetSpec"]  # declared in mlci.checks.specs
+__all__ = ["ColumnSpec", "DatasetSpec"]  # declared in mlci.specs
 
 
 MAX_EXAMPLES = 5
@@ -130,16 +130,16 @@ _EXAMPLE_POOL = 50  # failing values kept per check to find 5 distinct examples
 
 def _stored_matches(kind: str, declared: ColumnType) -> bool:
     if declared == "int":
-        return io.is_integer(kind)
+        return sources.is_integer(kind)
     if declared == "float":
-        return io.is_float(kind)
+        return sources.is_float(kind)
     if declared == "number":
-        return io.is_numeric(kind)
+        return sources.is_numeric(kind)
     if declared == "string":
         return kind == "VARCHAR" or kind.startswith("ENUM")
     if declared == "bool":
         return kind == "BOOLEAN"
-    return io.is_datetime(kind)
+    return sources.is_datetime(kind)
 
 
 def _parse(column: str, declared: ColumnType) -> str:
@@ -169,7 +169,7 @@ class _Column:
 def _column(source: Source, name: str, spec: ColumnSpec | None) -> _Column:
     raw = ident(name)
     stored = source.type_of(name)
-    nan = io.is_nan_capable(stored)
+    nan = sources.is_nan_capable(stored)
     is_null = f"({raw} IS NULL OR isnan({raw}))" if nan else f"{raw} IS NULL"
     value = f"nullif({raw}, 'NaN'::DOUBLE)" if nan else raw
     declared = spec.type if spec else None
@@ -185,8 +185,8 @@ def _column(source: Source, name: str, spec: ColumnSpec | None) -> _Column:
 
 def _numeric(col: _Column, declared: ColumnType | None) -> tuple[str, str | None] | str:
     """(number expression, predicate for a value that is no number) or why min/max cannot apply."""
-    if declared in ("int", "float", "number") or io.is_numeric(col.stored):
-        if col.parse_fails is None and not io.is_numeric(col.stored):
+    if declared in ("int", "float", "number") or sources.is_numeric(col.stored):
+        if col.parse_fails is None and not sources.is_numeric(col.stored):
             return f"min/max need numbers; the column type is {col.stored}"
         return col.value, None
     if declared is not None:
@@ -216,7 +216,7 @@ def _regex_error(con: duckdb.DuckDBPyConnection, pattern: str) -> str | None:
     try:
         con.execute(f"SELECT regexp_full_match('', {literal(pattern)})").fetchall()
     except duckdb.Error as exc:
-        return io.explain(exc)
+        return sources.explain(exc)
     return None
 
 
@@ -295,7 +295,7 @@ class _Plan:
         extra: Callable[[_Get], str] = lambda get: "",
     ) -> None:
         """A check that fails on the rows matching ``predicate``; examples come along."""
-        self.add(key, io.count_if(predicate))
+        self.add(key, sources.count_if(predicate))
         pick = "arg_max" if descending else "arg_min"
         self.add(
             key + ":examples",
@@ -338,7 +338,7 @@ def _plan_column(plan: _Plan, index: int, name: str, rules: ColumnSpec) -> None:
     if rules.type is not None:
         _plan_type(plan, key, col, rules.type)
     if rules.nulls is not None or rules.null_fraction is not None:
-        plan.add(key + "nulls", io.count_if(col.is_null))
+        plan.add(key + "nulls", sources.count_if(col.is_null))
     if rules.nulls is not None:
         limit = rules.nulls
 
@@ -409,7 +409,7 @@ def _plan_column(plan: _Plan, index: int, name: str, rules: ColumnSpec) -> None:
 
 def _plan_type(plan: _Plan, key: str, col: _Column, declared: ColumnType) -> None:
     name = col.name
-    plan.add(key + "values", io.count_if(f"NOT {col.is_null}"))
+    plan.add(key + "values", sources.count_if(f"NOT {col.is_null}"))
     if col.parse_fails is not None:
 
         def parsed(get: _Get) -> str:
@@ -456,7 +456,7 @@ def _plan_bound(
     shown, order = number, number
     if not_number is not None:
         predicate = f"({predicate} OR {not_number})"
-        plan.add(key + bound + ":nan", io.count_if(not_number))
+        plan.add(key + bound + ":nan", sources.count_if(not_number))
         # Text examples, numbers first in numeric order, then what is no number.
         shown = col.raw
         order = f"coalesce({number}, {literal(float('inf') if bound == 'min' else float('-inf'))})"
@@ -495,7 +495,7 @@ def _plan_unique(plan: _Plan, key: str, label: str, values: Sequence[str]) -> No
         struct = "{" + ", ".join(f"'k{i}': {v}" for i, v in enumerate(values)) + "}"
         complete = " AND ".join(f"{v} IS NOT NULL" for v in values)
         plan.distinct[key + "distinct"] = f"count(DISTINCT {struct}) FILTER (WHERE {complete})"
-        plan.add(key + "nonnull", io.count_if(complete))
+        plan.add(key + "nonnull", sources.count_if(complete))
     what = "value" if len(values) == 1 else "key"
 
     def unique(get: _Get) -> list[CheckResult]:
@@ -591,14 +591,14 @@ def check_dataset(
     """Run every check of ``spec`` on ``files`` (one dataset); never raises for bad data.
 
     ``root``: reasons name files relative to it (e.g. the repository root).
-    ``connection``: a DuckDB connection from :func:`io.connect` to run in (the checks
+    ``connection``: a DuckDB connection from :func:`sources.connect` to run in (the checks
     leave nothing behind in it); by default one of ``settings`` is opened and closed.
     """
     if not files:
         return (CheckResult(spec.path, None, "exists", "fail", f"no files match {spec.path!r}"),)
     if connection is not None:
         return _check(connection, list(files), spec, root)
-    with io.connect(settings) as con:
+    with sources.connect(settings) as con:
         return _check(con, list(files), spec, root)
 
 
@@ -606,20 +606,20 @@ def _check(
     con: duckdb.DuckDBPyConnection, files: list[Path], spec: DatasetSpec, root: Path | None
 ) -> tuple[CheckResult, ...]:
     def show(path: Path) -> str:
-        return io.display(path, root)
+        return sources.display(path, root)
 
-    source = io.open_source(con, files, spec.format, show)
+    source = sources.open_source(con, files, spec.format, show)
     out: list[CheckResult] = []
     found: dict[str, Any] = {}
     plan: _Plan | None = None
     if source.files:
         plan = _Plan(con, source, spec, show)
         _plan_dataset(plan)
-        source, rows = io.query(con, source, plan.sql)
+        source, rows = sources.query(con, source, plan.sql)
         if rows:
             found = {key: rows[0][slot] for key, slot in plan.slots.items()}
         if rows and plan.distinct:
-            source, rows = io.query(con, source, plan.distinct_sql)
+            source, rows = sources.query(con, source, plan.distinct_sql)
             found = dict(zip(plan.distinct, rows[0], strict=True)) | found if rows else {}
         plan.source = source
     for problem in source.problems:

@@ -65,12 +65,12 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 
-from mlci.checks import io
-from mlci.checks.io import EngineSettings, Source, ident, literal
-from mlci.checks.specs import DriftSpec
+from mlci.checks import files as sources
+from mlci.checks.files import EngineSettings, Source, ident, literal
 from mlci.results import ColumnDrift, DriftResult, Outcome
+from mlci.specs import DriftSpec
 
-__all__ = ["DriftSpec"]  # declared in mlci.checks.specs
+__all__ = ["DriftSpec"]  # declared in mlci.specs
 
 PSI_EPSILON = 1e-4  # share given to a bin that is empty on one side
 MIN_STD = 1e-3  # floor of the base standard deviation normalising Wasserstein
@@ -138,7 +138,7 @@ class _Col:
 def _numeric_expr(source: Source, name: str) -> str:
     raw = ident(name)
     kind = source.type_of(name)
-    if io.is_datetime(source.inferred_type(name)):
+    if sources.is_datetime(source.inferred_type(name)):
         number = f"epoch(TRY_CAST({raw} AS TIMESTAMP))" if kind == "VARCHAR" else f"epoch({raw})"
     else:
         number = f"TRY_CAST({raw} AS DOUBLE)"
@@ -217,10 +217,14 @@ def _sample(
     if sample <= 0:
         return source, []
     threshold = _threshold(con, source, sample)
-    source, rows = io.query(con, source, lambda s: _sample_sql(s, cols, side, sample, threshold))
+    source, rows = sources.query(
+        con, source, lambda s: _sample_sql(s, cols, side, sample, threshold)
+    )
     if rows and threshold is not None and int(rows[0][1]) < sample:
         # Fewer candidates than wanted: the estimate of the rows was too high; use all rows.
-        source, rows = io.query(con, source, lambda s: _sample_sql(s, cols, side, sample, None))
+        source, rows = sources.query(
+            con, source, lambda s: _sample_sql(s, cols, side, sample, None)
+        )
     if not rows:
         return source, None
     return source, list(rows[0][0] or [])
@@ -243,15 +247,15 @@ def _counts_sql(cols: Sequence[_Col], side: Side, bins: _Bins) -> list[tuple[str
             if side == "base":
                 outs.append((f"std{i}", f"stddev_pop({v})"))
             for j, edge in enumerate(bins.edges[i]):
-                outs.append((f"ge{i}_{j}", io.count_if(f"{v} >= {literal(edge)}")))
+                outs.append((f"ge{i}_{j}", sources.count_if(f"{v} >= {literal(edge)}")))
             continue
         named = bins.named[i]
         if named is None:
             for bucket in range(HASH_BUCKETS):
-                outs.append((f"cat{i}_{bucket}", io.count_if(f"b{i} = {bucket}")))
+                outs.append((f"cat{i}_{bucket}", sources.count_if(f"b{i} = {bucket}")))
         else:
             for j, category in enumerate(named):
-                outs.append((f"cat{i}_{j}", io.count_if(f"{v} = {literal(category)}")))
+                outs.append((f"cat{i}_{j}", sources.count_if(f"{v} = {literal(category)}")))
     return outs
 
 
@@ -261,7 +265,7 @@ def _counts(
     """One aggregate pass over one side."""
     outs = _counts_sql(cols, side, bins)
     select = ", ".join(expr for _name, expr in outs)
-    source, rows = io.query(
+    source, rows = sources.query(
         con, source, lambda s: f"SELECT {select} FROM {_select(s, cols, side, bins)}"
     )
     if not rows:
@@ -408,7 +412,7 @@ def compute_drift(
         return DriftResult(
             dataset, (), 0.0, "warn", "no files at head", (f"no files match {dataset!r} at head",)
         )
-    with io.connect(settings) as con:
+    with sources.connect(settings) as con:
         return _compute(
             con, dataset, list(base_files), list(head_files), spec, base_root, head_root
         )
@@ -438,11 +442,11 @@ def _columns(spec: DriftSpec, base: Source, head: Source, errors: list[str]) -> 
     for name in wanted:
         kind = base.inferred_type(name)
         head_kind = head.inferred_type(name)
-        if io.is_datetime(kind):
+        if sources.is_datetime(kind):
             if spec.columns is None:
                 continue
             numeric = True
-        elif io.is_numeric(kind):
+        elif sources.is_numeric(kind):
             numeric = True
         elif kind in ("VARCHAR", "BOOLEAN") or kind.startswith("ENUM"):
             numeric = False
@@ -450,7 +454,7 @@ def _columns(spec: DriftSpec, base: Source, head: Source, errors: list[str]) -> 
             if spec.columns is not None:
                 errors.append(f"column {name!r}: type {kind} cannot be compared")
             continue
-        if numeric and not (io.is_numeric(head_kind) or io.is_datetime(head_kind)):
+        if numeric and not (sources.is_numeric(head_kind) or sources.is_datetime(head_kind)):
             errors.append(f"column {name!r} is numeric at base but {head_kind} at head")
         if numeric:
             cols.append(_Col(name, "numeric", _numeric_expr(base, name), _numeric_expr(head, name)))
@@ -473,8 +477,8 @@ def _compute(
     head_root: Path | None,
 ) -> DriftResult:
     errors: list[str] = []
-    base = io.open_source(con, base_files, None, lambda p: io.display(p, base_root))
-    head = io.open_source(con, head_files, None, lambda p: io.display(p, head_root))
+    base = sources.open_source(con, base_files, None, lambda p: sources.display(p, base_root))
+    head = sources.open_source(con, head_files, None, lambda p: sources.display(p, head_root))
     cols = _columns(spec, base, head, errors) if base.files and head.files else []
     # The sample sets the bins: at least one row per bin edge is needed.
     sample = max(spec.sample, spec.bins, 1)
@@ -496,7 +500,7 @@ def _compute(
     for side, source, root in (("base", base, base_root), ("head", head, head_root)):
         for problem in source.problems:
             errors.append(
-                f"cannot read {io.display(problem.file, root)} at {side}: {problem.message}"
+                f"cannot read {sources.display(problem.file, root)} at {side}: {problem.message}"
             )
     if not head_counts:
         reason = "cannot read the dataset at base or head" if errors else "no column to compare"

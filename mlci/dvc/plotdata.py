@@ -3,7 +3,7 @@
 Reads with ``repo.plots.show`` (the call ``dvc plots diff`` makes) and DVC's own
 Vega converter, so a plot means here what it means to ``dvc plots``; turns the
 points into :class:`mlci.results.Curve` / :class:`~mlci.results.Confusion` /
-:class:`~mlci.results.ImagePlot` values that :mod:`mlci.plots` renders.
+:class:`~mlci.results.ImagePlot` values that :mod:`mlci.render.charts` renders.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlci.dvc.repo import error_text
+from mlci.dvc.messages import error_text
 from mlci.results import Confusion, Curve, ImagePlot, Plots
 
 if TYPE_CHECKING:

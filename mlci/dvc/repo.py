@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlci import safefs
+from mlci.dvc.messages import error_text, plugin_hint
 from mlci.errors import DvcError
-from mlci.git import clean_env
+from mlci.git.repo import clean_env
 from mlci.results import LoadError, Value
 
 if TYPE_CHECKING:
@@ -291,24 +292,6 @@ def run_dvc(root: Path, args: list[str], emit: Callable[[str], None], *, what: s
         )
 
 
-# DVC's words when a remote's plugin is missing: "s3 is supported, but requires
-# 'dvc-s3' to be installed".
-_MISSING_PLUGIN = re.compile(r"requires '(dvc-[a-z0-9-]+)' to be installed")
-# The plugins mlci has an extra for (pyproject.toml's optional dependencies).
-_EXTRAS = {"dvc-s3": "s3", "dvc-gs": "gs", "dvc-azure": "azure"}
-
-
-def plugin_hint(text: str) -> str | None:
-    """What to install when ``text`` (DVC's error) says a remote's plugin is missing."""
-    match = _MISSING_PLUGIN.search(text)
-    if match is None:
-        return None
-    plugin = match.group(1)
-    extra = _EXTRAS.get(plugin)
-    install = f"pip install 'mlci[{extra}]'" if extra else f"pip install {plugin}"
-    return f"install DVC's plugin for this remote: {install}"
-
-
 # Values walked per metrics/params file: enough for 100,000 metrics many times over, and
 # a YAML alias bomb (a few lines that expand to billions of values) stops here.
 _MAX_VALUES = 1_000_000
@@ -362,18 +345,6 @@ def _list_text(values: list[Any], budget: list[int]) -> str:
             pending.extend(inner)
     text = str(values)
     return text if len(text) <= _MAX_LIST_TEXT else text[: _MAX_LIST_TEXT - 1] + "…"
-
-
-def error_text(exc: BaseException) -> str:
-    """DVC's error and its cause on one line, with what to install when the cause is a
-    remote's missing plugin."""
-    cause = exc.__cause__ or exc.__context__
-    text = str(exc) or type(exc).__name__
-    if cause is not None and str(cause) and str(cause) not in text:
-        text = f"{text}: {cause}"
-    text = " ".join(text.split())
-    hint = plugin_hint(text)
-    return f"{text} ({hint})" if hint else text
 
 
 def _snapshot(raw: Mapping[str, Any], label: str) -> Snapshot:
@@ -473,7 +444,7 @@ class Revision:
 
     def files(self, pattern: str) -> list[RevFile]:
         """The files ``pattern`` (a file, a folder or a glob) names here, git- or DVC-tracked."""
-        from mlci.checks.io import format_of
+        from mlci.specs import format_of
 
         if self.repo is None:
             return []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 Format = Literal["csv", "tsv", "parquet", "jsonl"]
@@ -66,3 +67,24 @@ class DriftSpec:
     share: float = 0.5  # the dataset drifts when >= this share of checked columns drift
     bins: int = 10
     sample: int = 5000  # rows per side for KS, Wasserstein and chi-square (seeded)
+
+
+EXTENSIONS: dict[str, Format] = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+COMPRESSION = (".gz", ".zst")
+
+
+def format_of(path: Path) -> Format | None:
+    """The format a file's extension names (``data.csv.gz`` is csv), or None."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSION:
+        suffixes.pop()
+    return EXTENSIONS.get(suffixes[-1]) if suffixes else None

@@ -40,21 +40,10 @@ from typing import Any
 import duckdb
 
 from mlci import safefs
-from mlci.checks.specs import Format
+from mlci.specs import Format, format_of
 
 FORMATS: tuple[Format, ...] = ("csv", "tsv", "parquet", "jsonl")
 
-_EXTENSIONS: dict[str, Format] = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-}
-_COMPRESSION = (".gz", ".zst")
 
 # pandas' default ``na_values``: the same cells are missing here as in pandas/pandera.
 CSV_NULLS = (
@@ -123,14 +112,6 @@ def connect(settings: EngineSettings | None = None) -> Iterator[duckdb.DuckDBPyC
 
 
 # --- files --------------------------------------------------------------------------
-
-
-def format_of(path: Path) -> Format | None:
-    """The format a file's extension names (``data.csv.gz`` is csv), or None."""
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in _COMPRESSION:
-        suffixes.pop()
-    return _EXTENSIONS.get(suffixes[-1]) if suffixes else None
 
 
 def _is_data_name(path: Path) -> bool:

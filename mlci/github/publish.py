@@ -9,9 +9,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-from mlci.actions import Context
-from mlci.github import Comment, GitHub
-from mlci.report import COMMENT_LIMIT, Md, fit_comment, marker, utf8_size, verdict_summary
+from mlci.forge import COMMENT_LIMIT, fit_comment, utf8_size
+from mlci.github.actions import Context
+from mlci.github.client import Comment, GitHub
+from mlci.render.markdown import Report, marker, verdict_summary
+from mlci.render.text import Md
 from mlci.results import Results
 
 CommentMode = Literal["update", "new", "delete", "off"]
@@ -71,8 +73,8 @@ def sync_comment(
     return created.url, 0
 
 
-def publish(
-    results: Results,
+def post_report(
+    report: Report,
     context: Context,
     github: GitHub,
     *,
@@ -81,18 +83,13 @@ def publish(
     status: StatusMode,
     config_file: str | None,
 ) -> Published:
+    results = report.results
     run_url = context.run_url
     full_report = Md(f"[the job summary]({run_url})") if run_url else "the job summary"
     url = None
     if pr_number is not None and comment != "off":
-        artifacts = context.artifacts_url
         # Room for the per-post nonce line sync_comment appends.
-        body = fit_comment(
-            results,
-            full_report=full_report,
-            limit=COMMENT_LIMIT - 64,
-            artifacts=f"[the run's artifacts]({artifacts})" if artifacts else None,
-        )
+        body = fit_comment(report, full_report=full_report, limit=COMMENT_LIMIT - 64)
         url, _removed = sync_comment(github, pr_number, body, results.title, comment)
     sent = None
     head_sha = context.head_sha
@@ -106,18 +103,19 @@ def publish(
             github.post_status(head_sha, sent, description, name, run_url)
         else:
             sent = _CONCLUSION[results.verdict]
-            github.post_check_run(_check_run(results, name, head_sha, sent, run_url, config_file))
+            github.post_check_run(_check_run(report, name, head_sha, sent, run_url, config_file))
     return Published(comment_url=url, status=sent)
 
 
 def _check_run(
-    results: Results,
+    report: Report,
     name: str,
     head_sha: str,
     conclusion: str,
     run_url: str | None,
     config_file: str | None,
 ) -> dict[str, object]:
+    results = report.results
     annotations = [
         {
             "path": config_file,
@@ -131,7 +129,7 @@ def _check_run(
         if gate.outcome != "pass" and gate.line and config_file
     ][:CHECK_ANNOTATION_LIMIT]
     # Check-run text is limited in characters and in UTF-8 bytes: count the bytes.
-    summary = fit_comment(results, limit=CHECK_TEXT_LIMIT, size=utf8_size)
+    summary = fit_comment(report, limit=CHECK_TEXT_LIMIT, size=utf8_size)
     payload: dict[str, object] = {
         "name": name,
         "head_sha": head_sha,

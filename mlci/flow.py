@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from mlci import __version__, dvc, gates
-from mlci.checks.tests import run_tests
+from mlci import __version__, dvc
+from mlci.checks.suite import run_tests
 from mlci.config import CONFIG_FILE, Config, MetricRule, parse_config
 from mlci.errors import ConfigError, GitError, MlciError
-from mlci.git import Repository, Rev, checked_revision, scrub_hook_env
-from mlci.metrics import diff_values, direction
-from mlci.policy import Policy, choose_base
+from mlci.git.repo import Repository, Rev, checked_revision, scrub_hook_env
+from mlci.judge import gates
+from mlci.judge.diff import diff_values, direction
+from mlci.judge.policy import Policy, choose_base
+from mlci.render.markdown import Report
 from mlci.results import (
     Change,
     DatasetReport,
@@ -364,7 +366,7 @@ def _check_data(
         return None
 
     def check(base: dvc.Revision) -> tuple[DatasetReport, ...]:
-        from mlci.checks.run import check_data  # DuckDB: only when data checks are declared
+        from mlci.checks.datasets import check_data  # DuckDB: only when data checks are declared
 
         return check_data(project.dvc_root, base, policy.data_rules())
 
@@ -430,3 +432,25 @@ def run_diff(
     with dvc.DvcRepo(project.dvc_root) as repo:
         found = measure(repo, base_rev.sha, head_ref, plots=False)
     return compare(project, base_rev, head_info, found)
+
+
+def write_outputs(report: Report, results_path: Path, report_path: Path) -> Path | None:
+    """Write mlci-results.json, report.md and, for a check (which reads plots),
+    report.html beside report.md: the verdict and why, then the charts. Returns the
+    HTML file's path, if written.
+
+    Each file replaces whatever is at its name, a symlink included, without following
+    it (:func:`mlci.safefs.write_text`): a pull request may commit ``report.md`` as a
+    link to a file outside the checkout."""
+    from mlci.safefs import write_text
+
+    results = report.results
+    results.write(results_path)
+    write_text(report_path, report.markdown())
+    if results.plots is None:
+        return None
+    from mlci.render.html import render_html
+
+    html_path = report_path.with_name("report.html")
+    write_text(html_path, render_html(results))
+    return html_path

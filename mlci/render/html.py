@@ -4,7 +4,7 @@ Vega-Lite charts with the Vega, Vega-Lite and vega-embed JavaScript inlined (fro
 ``vl-convert-python`` wheel), so the page opens from disk or a CI artifact with no
 network; a Content-Security-Policy forbids any. Every string on the page comes from
 the pull request, so each is HTML-escaped, or JSON-encoded safely inside ``<script>``.
-The curves and colours are the ones :mod:`mlci.plots` draws for the PR comment.
+The curves and colours are the ones :mod:`mlci.render.charts` draws for the PR comment.
 """
 
 from __future__ import annotations
@@ -21,22 +21,15 @@ from markupsafe import Markup
 
 from mlci import resources
 from mlci.errors import MlciError
-from mlci.plots import (
+from mlci.render.charts import (
     COLOURS,
     confusion_cells,
     downsample,
     numeric_changes,
     present,
 )
-from mlci.report import (
-    VERDICT_ICON,
-    dataset_summary,
-    fmt_change,
-    fmt_value,
-    judgement,
-    sentence,
-    verdict_summary,
-)
+from mlci.render.markdown import dataset_summary, fmt_change, judgement, sentence, verdict_summary
+from mlci.render.text import VERDICT_ICON, fmt_value
 from mlci.results import Change, Confusion, Curve, ImagePlot, Plots, Results
 
 # Most points kept per revision and curve in report.html: enough for any ROC curve

@@ -14,96 +14,23 @@ import functools
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import jinja2
 from tabulate import tabulate
 
 from mlci import resources
-from mlci.results import Change, Confusion, Curve, DatasetReport, GateResult, Results, Value, worst
-
-_MAX_CELL = 300
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!{}])")
-# C0 and C1 controls (ESC, CSI) and bidi overrides: nothing a PR may send to a terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-VERDICT_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
-
-
-class Md(str):
-    """Markdown that is already safe: emitted as is."""
-
-
-def escape_md(value: object) -> Md:
-    """Make any string inert inside a Markdown table cell or paragraph."""
-    if isinstance(value, Md):
-        return value
-    text = "" if value is None else str(value)
-    text = _CONTROL.sub("", " ".join(text.splitlines()))
-    if len(text) > _MAX_CELL:
-        text = text[: _MAX_CELL - 1] + "…"
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    # A zero-width space after @ stops a mention; after # an issue link.
-    text = re.sub(r"([@#])", r"\1&#8203;", text)
-    return Md(text)
-
-
-class Lines(str):
-    """Terminal text already made of :func:`plain` values (a table): kept on its lines."""
-
-
-# A line break inside a value is shown, never obeyed: a PR string must not start a new
-# output line (in Actions, a line starting with `::` is a workflow command).
-_LINE_BREAKS = str.maketrans({"\n": "\\n", "\r": "\\r", "\u2028": "\\n", "\u2029": "\\n"})
-
-
-def plain(value: object) -> str:
-    """For the terminal: one line, line breaks shown as ``\\n``, control characters
-    dropped (no ANSI or bidi tricks from a PR)."""
-    if isinstance(value, Lines):
-        return value
-    text = "" if value is None else str(value)
-    return _CONTROL.sub("", text.translate(_LINE_BREAKS))
-
-
-def _cell(value: object) -> str:
-    """One terminal table cell: plain, on one line and at most ``_MAX_CELL`` characters,
-    so columns stay aligned and a PR's megabyte-long key cannot flood the log."""
-    return _clip(plain(value))
-
-
-def _terminal_field(value: object) -> str:
-    """The terminal templates' finalize: every value plain, single values cut to length;
-    :class:`Lines` (tables mlci rendered from such cells) shown whole."""
-    return value if isinstance(value, Lines) else _clip(plain(value))
-
-
-def _clip(text: str, limit: int = _MAX_CELL) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def fmt_value(value: Value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int):
-        if abs(value) < 10**15:
-            return str(value)
-        if value.bit_length() <= 1000:  # fits a float
-            return f"{value:.5g}"
-        return f"{'-' if value < 0 else ''}~1e{int(value.bit_length() * math.log10(2))}"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        if value == 0 or 1e-4 <= abs(value) < 1e9:
-            return f"{value:.5f}".rstrip("0").rstrip(".") or "0"
-        return f"{value:.5g}"
-    return str(value)
-
+from mlci.render.text import (
+    VERDICT_ICON,
+    Lines,
+    Md,
+    cell,
+    escape_md,
+    fmt_value,
+    terminal_field,
+)
+from mlci.results import Change, Confusion, Curve, DatasetReport, GateResult, Results, worst
 
 _STATUS_WORDS = {"new": "new", "removed": "removed", "not compared": "not compared"}
 
@@ -271,7 +198,7 @@ def _environment(markdown: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.templates_dir())),
         autoescape=False,  # Markdown, not HTML: escaping is done by escape_md below
-        finalize=escape_md if markdown else _terminal_field,
+        finalize=escape_md if markdown else terminal_field,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -293,19 +220,19 @@ def _environment(markdown: bool) -> jinja2.Environment:
 
 
 def _mermaid(curve: Curve) -> Md:
-    from mlci.plots import mermaid_curve  # mlci.plots imports this module
+    from mlci.render.charts import mermaid_curve  # mlci.render.charts imports this module
 
     return Md(mermaid_curve(curve))
 
 
 def _confusion(conf: Confusion) -> Md:
-    from mlci.plots import confusion_markdown
+    from mlci.render.charts import confusion_markdown
 
     return Md(confusion_markdown(conf))
 
 
 def _metrics_bar(changes: Sequence[Change]) -> Md:
-    from mlci.plots import metrics_bar
+    from mlci.render.charts import metrics_bar
 
     return Md(metrics_bar(changes))
 
@@ -332,50 +259,27 @@ def render_markdown(
     return _environment(markdown=True).get_template(template).render(context)
 
 
-COMMENT_LIMIT = 65536  # GitHub's maximum issue-comment body, in characters
+class Report:
+    """One run's Markdown, each variant rendered once and reused for the report file, the
+    job summary, the step output and the comment (which may need the smaller variants).
 
+    ``artifacts`` names where report.html is (a Markdown link), in every variant.
+    """
 
-def body_size(text: str) -> int:
-    """Characters as GitHub may count them: UTF-16 code units, never fewer than len()."""
-    return len(text.encode("utf-16-le")) // 2
+    def __init__(self, results: Results, *, artifacts: str | None = None) -> None:
+        self.results = results
+        self.artifacts = artifacts
+        self._rendered: dict[tuple[bool, bool], str] = {}
 
-
-def utf8_size(text: str) -> int:
-    return len(text.encode())
-
-
-def fit_comment(
-    results: Results,
-    *,
-    limit: int = COMMENT_LIMIT,
-    full_report: str = "the job summary",
-    size: Callable[[str], int] = body_size,
-    artifacts: str | None = None,
-) -> str:
-    """The comment body within ``limit`` (as ``size`` counts): fold first, then truncate
-    with a pointer to the full report."""
-    body = render_markdown(results, artifacts=artifacts)
-    if size(body) <= limit:
-        return body
-    # Charts go first, then the unchanged rows; then the report is cut.
-    body = render_markdown(results, charts=False, artifacts=artifacts)
-    if size(body) <= limit:
-        return body
-    body = render_markdown(results, charts=False, omit_folded=True, artifacts=artifacts)
-    if size(body) <= limit:
-        return body
-    tail = (
-        f"\n\n**… truncated to fit GitHub's comment size limit.** "
-        f"The full report is in {escape_md(full_report)}.\n\n{marker(results.title)}\n"
-    )
-    kept: list[str] = []
-    used = size(tail)
-    for line in body.splitlines(keepends=True):
-        if used + size(line) > limit:
-            break
-        kept.append(line)
-        used += size(line)
-    return "".join(kept).rstrip("\n") + tail
+    def markdown(self, *, charts: bool = True, omit_folded: bool = False) -> str:
+        """The report; ``charts=False`` leaves the Mermaid charts out and ``omit_folded``
+        the unchanged rows (what goes first when a comment must shrink)."""
+        key = (charts, omit_folded)
+        if key not in self._rendered:
+            self._rendered[key] = render_markdown(
+                self.results, charts=charts, omit_folded=omit_folded, artifacts=self.artifacts
+            )
+        return self._rendered[key]
 
 
 def render_terminal(results: Results, template: str = "check.txt.j2") -> str:
@@ -387,27 +291,6 @@ def render_terminal(results: Results, template: str = "check.txt.j2") -> str:
     context["all_param_table"] = Lines(_change_table(results.params, "param"))
     context["delta_bars"] = Lines(delta_bars(results.metrics))
     return env.get_template(template).render(context)
-
-
-def write_files(results: Results, results_path: Path, report_path: Path) -> Path | None:
-    """Write mlci-results.json, report.md and, for a check (which reads plots),
-    report.html beside report.md: the verdict and why, then the charts. Returns the
-    HTML file's path, if written.
-
-    Each file replaces whatever is at its name, a symlink included, without following
-    it (:func:`mlci.safefs.write_text`): a pull request may commit ``report.md`` as a
-    link to a file outside the checkout."""
-    from mlci.safefs import write_text
-
-    results.write(results_path)
-    write_text(report_path, render_markdown(results))
-    if results.plots is None:
-        return None
-    from mlci.report_html import render_html
-
-    html_path = report_path.with_name("report.html")
-    write_text(html_path, render_html(results))
-    return html_path
 
 
 def render_diff(results: Results, output_format: str) -> str:
@@ -435,7 +318,7 @@ def delta_bars(changes: Sequence[Change], width: int = 24, most: int = 12) -> st
     largest = max(abs(c.change_pct or 0.0) for c in moved[:most]) or 1.0
     if not math.isfinite(largest):  # change_pct is finite when diff_values computes it
         largest = 1.0
-    name_width = min(40, max(len(_cell(c.key)) for c in moved[:most]))
+    name_width = min(40, max(len(cell(c.key)) for c in moved[:most]))
     lines = []
     for c in moved[:most]:
         pct = c.change_pct or 0.0
@@ -443,7 +326,7 @@ def delta_bars(changes: Sequence[Change], width: int = 24, most: int = 12) -> st
         bar = "█" * max(1, min(width, round(share * width)))
         arrow = "▲" if pct > 0 else "▼"
         shown = f"{pct:+7.2f}" if abs(pct) < 1e6 else f"{pct:+.3g}"
-        lines.append(f"{_cell(c.key)[:name_width]:<{name_width}}  {arrow} {shown}%  {bar}")
+        lines.append(f"{cell(c.key)[:name_width]:<{name_width}}  {arrow} {shown}%  {bar}")
     if len(moved) > most:
         lines.append(f"… {len(moved) - most} more")
     return "\n".join(lines)
@@ -456,10 +339,10 @@ def _change_table(changes: Sequence[Change], label: str) -> str:
     return tabulate(
         [
             [
-                _cell(c.file),
-                _cell(c.key),
-                _cell(fmt_value(c.base)),
-                _cell(fmt_value(c.head)),
+                cell(c.file),
+                cell(c.key),
+                cell(fmt_value(c.base)),
+                cell(fmt_value(c.head)),
                 formatter(c),
             ]
             for c in changes
@@ -473,12 +356,12 @@ def _metric_table(rows: Sequence[_Row]) -> str:
     return tabulate(
         [
             [
-                _cell(row.change.file),
-                _cell(row.change.key),
-                _cell(fmt_value(row.change.base)),
-                _cell(fmt_value(row.change.head)),
+                cell(row.change.file),
+                cell(row.change.key),
+                cell(fmt_value(row.change.base)),
+                cell(fmt_value(row.change.head)),
                 fmt_change(row.change),
-                _cell("; ".join(row.rules)),
+                cell("; ".join(row.rules)),
                 row.outcome or "",
             ]
             for row in rows

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mlci import safefs
-from mlci.git import clean_env
+from mlci.git.repo import clean_env
 from mlci.results import TestFailure, TestRun
 
 SLOWEST = 5

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from mlci import __version__, dvc, resources
-from mlci.check import open_project
 from mlci.config import CONFIG_FILE
 from mlci.errors import UsageError
-from mlci.metrics import direction, is_number
+from mlci.flow import open_project
+from mlci.judge.diff import direction, is_number
 from mlci.results import Value
 
 WORKFLOWS = {

@@ -1,6 +1,6 @@
-"""`mlci ci` and `mlci publish`: the check inside GitHub Actions, and carrying it to the PR.
+"""`mlci publish`: carry saved results to the pull request (and what `mlci ci` shares).
 
-Order matters: results and report are written to disk, then the job summary,
+Order matters: results and report are on disk first, then the job summary,
 annotations and step outputs, and only then does anything talk to GitHub — so a
 failed post loses nothing.
 """
@@ -14,15 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlci import actions, tokens
-from mlci.check import CheckOptions, run_check
 from mlci.config import ReportConfig
 from mlci.errors import ConfigError, ExitCode, PublishError, UsageError
-from mlci.git import hide_from_children
-from mlci.github import GitHub, missing_token, redact
-from mlci.publish import CommentMode, Published, StatusMode, publish
-from mlci.report import render_markdown, write_files
-from mlci.results import Results, RevInfo
+from mlci.git.repo import hide_from_children
+from mlci.github import actions
+from mlci.github.client import GitHub, missing_token, redact
+from mlci.github.publish import CommentMode, Published, StatusMode, post_report
+from mlci.render.markdown import Report
+from mlci.results import Results
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class PublishOptions:
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
 
 
-def _token(
+def take_token(
     options: PublishOptions, write: Callable[[str], None], handed_over: str | None = None
 ) -> str:
     """The token, masked in the log before anything else is printed. ``handed_over``: the
@@ -73,9 +72,10 @@ def _env_seconds(name: str, default: float) -> float:
         raise UsageError(f"${name} must be a number of seconds, got {raw!r}") from None
 
 
-def _step_outputs(
-    results: Results, published: Published | None, results_path: Path, report_path: Path
+def step_outputs(
+    report: Report, published: Published | None, results_path: Path, report_path: Path
 ) -> dict[str, str]:
+    results = report.results
     counts = results.counts()
     return {
         "verdict": results.verdict,
@@ -85,12 +85,12 @@ def _step_outputs(
         "comment-url": (published.comment_url or "") if published else "",
         "report-path": str(report_path.absolute()),
         "results-path": str(results_path.absolute()),
-        "report": render_markdown(results),
+        "report": report.markdown(),
     }
 
 
-def _publish_or_report(
-    results: Results,
+def post_or_report(
+    report: Report,
     context: actions.Context,
     token: str,
     options: PublishOptions,
@@ -102,8 +102,8 @@ def _publish_or_report(
     try:
         with _open_github(context, token, options) as github:
             return (
-                publish(
-                    results,
+                post_report(
+                    report,
                     context,
                     github,
                     pr_number=pr_number,
@@ -126,67 +126,6 @@ class CiRun:
     publish_error: PublishError | None
 
 
-def run_ci(
-    check: CheckOptions,
-    options: PublishOptions,
-    *,
-    results_path: Path,
-    report_path: Path,
-    do_publish: bool,
-    log: actions.ActionsLog,
-    show: Callable[[Results], None],
-    token: str | None = None,
-) -> CiRun:
-    """Check, write everything to disk and the runner, then publish (unless told not to).
-
-    ``log`` carries mlci's workflow commands; DVC's and the tests' output go to
-    ``check.emit`` inside its groups, where the runner executes no command. ``token``:
-    the token handed over by :func:`mlci.tokens.receive`, else read from the environment.
-    """
-    context = actions.read_context(publishing=do_publish)
-    token = _token(options, log.command, token)
-    if do_publish and not token:
-        raise missing_token(options.token_env)
-    for pid, name in tokens.ancestors_holding(token):
-        log.command(
-            f"::warning title=mlci: the token is in another process::{name} (pid {pid}), "
-            f"which started mlci, holds ${options.token_env} in its environment, where the "
-            "pipeline's stages can read it. Run `mlci ci --no-publish` in a step without "
-            "the token and `mlci publish` in a later one (the mlci action does)."
-        )
-    head = None
-    pull = context.event.get("pull_request")
-    if isinstance(pull, dict) and context.head_sha:
-        ref = (pull.get("head") or {}).get("ref")
-        head = RevInfo(name=str(ref or context.head_sha[:7]), sha=context.head_sha)
-    check = dataclasses.replace(check, event_base=context.base_sha, head=head)
-    results = run_check(check)
-    if options.title:
-        results = dataclasses.replace(results, title=options.title)
-    write_files(results, results_path, report_path)
-    show(results)
-    actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), render_markdown(results))
-    config_file = results.config_file
-    for line in actions.annotation_lines(results, config_file):
-        log.command(line)
-    published = error = None
-    if do_publish:
-        published, error = _publish_or_report(
-            results,
-            context,
-            token,
-            options,
-            pr_number=context.pr_number,
-            config_file=config_file,
-            write=log.command,
-        )
-    actions.write_outputs(
-        os.environ.get("GITHUB_OUTPUT"),
-        _step_outputs(results, published, results_path, report_path),
-    )
-    return CiRun(results=results, published=published, publish_error=error)
-
-
 def run_publish(
     results_path: Path, options: PublishOptions, *, write: Callable[[str], None]
 ) -> CiRun:
@@ -202,7 +141,7 @@ def run_publish(
     config_path = _repo_relative(options.config_path)
     results = Results.read(results_path)
     context = actions.read_context()
-    token = _token(options, write)
+    token = take_token(options, write)
     if not token:
         raise missing_token(options.token_env)
     if context.head_sha and results.head.sha != context.head_sha:
@@ -225,16 +164,17 @@ def run_publish(
         write(f"::error title=mlci%3A publishing failed::{actions.escape_data(exc.message)}")
         error = exc
     results = dataclasses.replace(results, title=title or ReportConfig().title)
-    actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), render_markdown(results))
+    report = Report(results, artifacts=artifacts_link(context))
+    actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), report.markdown())
     if error is None:
         if pr_number is None and options.comment != "off":
             write("::notice title=mlci::no open pull request for this commit; status only")
-        published, error = _publish_or_report(
-            results, context, token, options, pr_number=pr_number, config_file=None, write=write
+        published, error = post_or_report(
+            report, context, token, options, pr_number=pr_number, config_file=None, write=write
         )
     actions.write_outputs(
         os.environ.get("GITHUB_OUTPUT"),
-        _step_outputs(results, published, results_path, results_path.with_name("report.md")),
+        step_outputs(report, published, results_path, results_path.with_name("report.md")),
     )
     return CiRun(results=results, published=published, publish_error=error)
 
@@ -288,6 +228,12 @@ def _head_label(context: actions.Context) -> str | None:
     owner = ((run.get("head_repository") or {}).get("owner") or {}).get("login")
     branch = run.get("head_branch")
     return f"{owner}:{branch}" if owner and branch else None
+
+
+def artifacts_link(context: actions.Context) -> str | None:
+    """A Markdown link to the run's artifacts (where report.html is), if there is a run."""
+    url = context.artifacts_url
+    return f"[the run's artifacts]({url})" if url else None
 
 
 def exit_code(run: CiRun, verdict_code: ExitCode) -> ExitCode:

@@ -3,7 +3,7 @@
 The data comes from :mod:`mlci.dvc.plotdata`; this module never imports DVC. Curves
 become Mermaid ``xychart-beta`` charts, which GitHub draws from the comment text
 itself, and confusion matrices become Markdown tables. report.html's charts are
-:mod:`mlci.report_html`'s; both share the numbers, the grid and the colours here.
+:mod:`mlci.render.html`'s; both share the numbers, the grid and the colours here.
 
 Every string here comes from the pull request (plot ids, titles and axis labels from its
 ``dvc.yaml``, class names from its data), so each is made inert for where it goes:
@@ -18,7 +18,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from decimal import Decimal
 
-from mlci.report import escape_md
+from mlci.render.text import escape_md
 from mlci.results import Change, Confusion, Curve, ImagePlot, Plots, Point
 
 __all__ = ["Confusion", "Curve", "ImagePlot", "Plots", "Point"]  # defined with the results

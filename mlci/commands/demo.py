@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlci import dvc, git, resources
+from mlci import dvc, resources
 from mlci.errors import DvcError, MlciError, UsageError
-from mlci.git import clean_env
+from mlci.git import repo as git
+from mlci.git.repo import clean_env
 
 DEMO_USER = ("mlci demo", "demo@mlci.invalid")
 

@@ -8,6 +8,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Literal, TypeGuard
 
+from mlci.errors import clip
 from mlci.results import Change, Value
 
 
@@ -47,7 +48,7 @@ def shown(value: object, limit: int = 60) -> str:
     if is_number(value) and isinstance(value, int) and finite_number(value) is None:
         return "an integer too large for a float"
     text = str(value).lower() if isinstance(value, bool) else repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(text, limit)
 
 
 def _difference(old: int | float, new: int | float) -> float | int | None:

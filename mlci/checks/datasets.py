@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from mlci import dvc, safefs
 from mlci.checks.data import check_dataset
-from mlci.checks.io import FileProblem, connect, display, find_data_files
+from mlci.checks.files import FileProblem, connect, display, find_data_files
 from mlci.config import DataRule
 from mlci.results import CheckResult, DatasetReport, DriftResult, Outcome, worst
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import git
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
-from mlci.errors import GitError, UsageError
+from mlci.errors import GitError, UsageError, clip
 
 # Deepening steps for a shallow clone whose history stops before the fork point.
 _DEEPEN_STEPS = (50, 500)
@@ -105,7 +105,7 @@ def checked_revision(rev: str, where: str) -> str:
     then after ``--end-of-options``: a revision can never be read as an option.
     """
     if len(rev) > _MAX_REVISION or _BAD_REVISION.search(rev):
-        shown = rev if len(rev) <= 80 else rev[:79] + "…"
+        shown = clip(rev, 80)
         raise UsageError(
             f"{where}: {shown!r} is not a revision mlci accepts",
             hint="name a branch, tag or commit (no leading '-' or '+', no ':', no '..', no spaces)",

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from mlci.config import MetricRule
-from mlci.metrics import finite_number, not_a_number, shown
+from mlci.judge.diff import finite_number, not_a_number, shown
 from mlci.results import Change, GateResult, LoadError, Outcome
 
 # Float noise must not fail a gate set exactly at the boundary (0.1 + 0.2 > 0.3);
@@ -155,7 +155,7 @@ def evaluate(
     errors: Sequence[LoadError] = (),
 ) -> tuple[GateResult, ...]:
     """Apply ``rules`` (each with whose mlci.yaml it came from, as
-    :meth:`mlci.policy.Policy.metric_rules` lists them); where several gate a metric,
+    :meth:`mlci.judge.policy.Policy.metric_rules` lists them); where several gate a metric,
     all must pass. Files that could not be read fail at head and warn at base.
     """
     gates: list[GateResult] = []

@@ -1,0 +1,1 @@
+"""One module per CLI command: what the command does, without click (mlci/cli.py parses)."""

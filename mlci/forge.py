@@ -1,0 +1,57 @@
+"""What every forge (GitHub, GitLab) shares: the sticky comment's size limit and how a
+report is made to fit it.
+
+A forge module posts a body; this module decides what that body is. Nothing here talks to
+a forge, and the check, the report and the results know nothing of any forge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mlci.render.markdown import Report, marker
+from mlci.render.text import escape_md
+
+COMMENT_LIMIT = 65536  # GitHub's maximum issue-comment body, in characters
+
+
+def body_size(text: str) -> int:
+    """Characters as GitHub may count them: UTF-16 code units, never fewer than len()."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def utf8_size(text: str) -> int:
+    return len(text.encode())
+
+
+def fit_comment(
+    report: Report,
+    *,
+    limit: int = COMMENT_LIMIT,
+    full_report: str = "the job summary",
+    size: Callable[[str], int] = body_size,
+) -> str:
+    """The comment body within ``limit`` (as ``size`` counts): fold first, then truncate
+    with a pointer to the full report. Each variant is rendered at most once per run."""
+    body = report.markdown()
+    if size(body) <= limit:
+        return body
+    # Charts go first, then the unchanged rows; then the report is cut.
+    body = report.markdown(charts=False)
+    if size(body) <= limit:
+        return body
+    body = report.markdown(charts=False, omit_folded=True)
+    if size(body) <= limit:
+        return body
+    tail = (
+        f"\n\n**… truncated to fit GitHub's comment size limit.** "
+        f"The full report is in {escape_md(full_report)}.\n\n{marker(report.results.title)}\n"
+    )
+    kept: list[str] = []
+    used = size(tail)
+    for line in body.splitlines(keepends=True):
+        if used + size(line) > limit:
+            break
+        kept.append(line)
+        used += size(line)
+    return "".join(kept).rstrip("\n") + tail

@@ -1,0 +1,1 @@
+"""Git: the one place GitPython is used (revisions, fetching, tracked files)."""

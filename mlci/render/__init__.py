@@ -1,0 +1,1 @@
+"""Rendering results: Markdown, terminal text, charts and the self-contained HTML page."""

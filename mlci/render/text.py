@@ -1,0 +1,89 @@
+"""Text every rendering shares: Markdown escaping, terminal-safe text, clipping, and the
+one number formatter.
+
+Every string a pull request controls (a metric key, a branch name, a param value) goes
+through :func:`escape_md` in Markdown or :func:`plain` on a terminal before it is shown.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from mlci.errors import clip
+from mlci.results import Value
+
+MAX_CELL = 300
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!{}])")
+# C0 and C1 controls (ESC, CSI) and bidi overrides: nothing a PR may send to a terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+VERDICT_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
+
+
+class Md(str):
+    """Markdown that is already safe: emitted as is."""
+
+
+def escape_md(value: object) -> Md:
+    """Make any string inert inside a Markdown table cell or paragraph."""
+    if isinstance(value, Md):
+        return value
+    text = "" if value is None else str(value)
+    text = _CONTROL.sub("", " ".join(text.splitlines()))
+    text = clip(text, MAX_CELL)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    # A zero-width space after @ stops a mention; after # an issue link.
+    text = re.sub(r"([@#])", r"\1&#8203;", text)
+    return Md(text)
+
+
+class Lines(str):
+    """Terminal text already made of :func:`plain` values (a table): kept on its lines."""
+
+
+# A line break inside a value is shown, never obeyed: a PR string must not start a new
+# output line (in Actions, a line starting with `::` is a workflow command).
+_LINE_BREAKS = str.maketrans({"\n": "\\n", "\r": "\\r", "\u2028": "\\n", "\u2029": "\\n"})
+
+
+def plain(value: object) -> str:
+    """For the terminal: one line, line breaks shown as ``\\n``, control characters
+    dropped (no ANSI or bidi tricks from a PR)."""
+    if isinstance(value, Lines):
+        return value
+    text = "" if value is None else str(value)
+    return _CONTROL.sub("", text.translate(_LINE_BREAKS))
+
+
+def cell(value: object) -> str:
+    """One terminal table cell: plain, on one line and at most ``MAX_CELL`` characters,
+    so columns stay aligned and a PR's megabyte-long key cannot flood the log."""
+    return clip(plain(value), MAX_CELL)
+
+
+def terminal_field(value: object) -> str:
+    """The terminal templates' finalize: every value plain, single values cut to length;
+    :class:`Lines` (tables mlci rendered from such cells) shown whole."""
+    return value if isinstance(value, Lines) else clip(plain(value), MAX_CELL)
+
+
+def fmt_value(value: Value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        if abs(value) < 10**15:
+            return str(value)
+        if value.bit_length() <= 1000:  # fits a float
+            return f"{value:.5g}"
+        return f"{'-' if value < 0 else ''}~1e{int(value.bit_length() * math.log10(2))}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value == 0 or 1e-4 <= abs(value) < 1e9:
+            return f"{value:.5f}".rstrip("0").rstrip(".") or "0"
+        return f"{value:.5g}"
+    return str(value)
