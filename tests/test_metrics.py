@@ -10,7 +10,8 @@ import yaml
 
 from mlci.commands.demo import SCENARIOS, set_params
 from mlci.errors import UsageError
-from mlci.judge.diff import diff_values, is_number
+from mlci.judge.diff import diff_values
+from mlci.numbers import is_number
 from mlci.results import Change
 
 M = "metrics.json"

@@ -18,10 +18,10 @@ from mlci.render.charts import (
     Curve,
     ImagePlot,
     Plots,
+    axis_number,
     common_grid,
     confusion_markdown,
     downsample,
-    fmt_number,
     mermaid_curve,
     mermaid_text,
     metrics_bar,
@@ -62,6 +62,7 @@ def mermaid_lines(block: str) -> list[str]:
         (0.83333333, "0.8333"),
         (-0.5, "-0.5"),
         (12346.0, "12350"),
+        (12346, "12346"),  # an int exactly
         (100000.0, "100000"),
         (0.00001234, "0.00001234"),
         (-0.00001, "-0.00001"),
@@ -69,7 +70,7 @@ def mermaid_lines(block: str) -> list[str]:
     ],
 )
 def test_numbers_are_compact_and_never_exponents(value: float, text: str) -> None:
-    assert fmt_number(value) == text
+    assert axis_number(value) == text
 
 
 def test_a_step_is_read_along_its_upper_edge_and_held_past_the_ends() -> None:

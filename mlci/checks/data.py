@@ -57,6 +57,7 @@ import duckdb
 
 from mlci.checks import files as sources
 from mlci.checks.files import EngineSettings, Source, ident, literal
+from mlci.numbers import fmt_number
 from mlci.results import CheckName, CheckResult
 from mlci.specs import ColumnSpec, ColumnType, DatasetSpec, Scalar
 
@@ -68,15 +69,6 @@ _BOUNDS: tuple[Literal["min", "max"], ...] = ("min", "max")
 
 
 # --- formatting -------------------------------------------------------------------
-
-
-def _num(value: float) -> str:
-    """A threshold or observed number, short and exact enough to read."""
-    if isinstance(value, int) or (
-        math.isfinite(value) and value.is_integer() and abs(value) < 1e15
-    ):
-        return str(int(value))
-    return f"{value:.6g}"
 
 
 def _value(value: Any) -> str:
@@ -467,7 +459,7 @@ def _plan_bound(
         value = get(seen)
         if value is None:
             return "no non-null values to check"
-        return f"{word} {_num(value)} {sign} {bound} {_num(limit)}"
+        return f"{word} {fmt_number(value)} {sign} {bound} {fmt_number(limit)}"
 
     def extra(get: _Get) -> str:
         return " or not a number" if not_number is not None and get(key + bound + ":nan") else ""
@@ -479,7 +471,7 @@ def _plan_bound(
         predicate,
         shown,
         order,
-        f"{'below' if bound == 'min' else 'above'} {bound} {_num(limit)}",
+        f"{'below' if bound == 'min' else 'above'} {bound} {fmt_number(limit)}",
         descending=bound == "max",
         numbers_in_text=not_number is not None,
         passed=passed,

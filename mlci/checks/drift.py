@@ -67,6 +67,7 @@ import numpy as np
 
 from mlci.checks import files as sources
 from mlci.checks.files import EngineSettings, Source, ident, literal
+from mlci.numbers import fmt_number
 from mlci.results import ColumnDrift, DriftResult, Outcome
 from mlci.specs import DriftSpec
 
@@ -294,10 +295,6 @@ def _category_counts(
 # --- judging --------------------------------------------------------------------------
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.3g}"
-
-
 def _judge(
     spec: DriftSpec,
     col: _Col,
@@ -312,30 +309,45 @@ def _judge(
     if method == "psi":
         value, threshold = psi_value if psi_value is not None else 0.0, spec.psi_fail
         if value > spec.psi_fail:
-            outcome, words = "fail", f"PSI {_fmt(value)} > {_fmt(spec.psi_fail)}: significant shift"
+            outcome, words = (
+                "fail",
+                f"PSI {fmt_number(value, 3)} > {fmt_number(spec.psi_fail, 3)}: significant shift",
+            )
         elif value >= spec.psi_warn:
-            outcome, words = "warn", f"PSI {_fmt(value)} ≥ {_fmt(spec.psi_warn)}: moderate shift"
+            outcome, words = (
+                "warn",
+                f"PSI {fmt_number(value, 3)} ≥ {fmt_number(spec.psi_warn, 3)}: moderate shift",
+            )
         else:
-            outcome, words = "pass", f"PSI {_fmt(value)} < {_fmt(spec.psi_warn)}: stable"
+            outcome, words = (
+                "pass",
+                f"PSI {fmt_number(value, 3)} < {fmt_number(spec.psi_warn, 3)}: stable",
+            )
     elif method == "ks":
         value, threshold = ks[1] if ks else 1.0, spec.ks_pvalue
         statistic = ks[0] if ks else 0.0
         drifted = value <= threshold
         outcome = "fail" if drifted else "pass"
         words = (
-            f"KS p-value {_fmt(value)} {'≤' if drifted else '>'} {_fmt(threshold)} "
-            f"(statistic {_fmt(statistic)})"
+            f"KS p-value {fmt_number(value, 3)} {'≤' if drifted else '>'} "
+            f"{fmt_number(threshold, 3)} (statistic {fmt_number(statistic, 3)})"
         )
     elif method == "wasserstein":
         value, threshold = wasserstein if wasserstein is not None else 0.0, spec.wasserstein
         drifted = value >= threshold
         outcome = "fail" if drifted else "pass"
-        words = f"Wasserstein {_fmt(value)} base std {'≥' if drifted else '<'} {_fmt(threshold)}"
+        words = (
+            f"Wasserstein {fmt_number(value, 3)} base std {'≥' if drifted else '<'} "
+            f"{fmt_number(threshold, 3)}"
+        )
     else:
         value, threshold = chi2 if chi2 is not None else 1.0, spec.chi2_pvalue
         drifted = value <= threshold
         outcome = "fail" if drifted else "pass"
-        words = f"chi-square p-value {_fmt(value)} {'≤' if drifted else '>'} {_fmt(threshold)}"
+        words = (
+            f"chi-square p-value {fmt_number(value, 3)} {'≤' if drifted else '>'} "
+            f"{fmt_number(threshold, 3)}"
+        )
     return ColumnDrift(
         column=col.name,
         kind=col.kind,
@@ -548,7 +560,7 @@ def _numeric(
         ks = (float(test.statistic), float(test.pvalue))
         std = max(float(base[f"std{i}"] or 0.0), MIN_STD)
         wasserstein = float(stats.wasserstein_distance(b_values, h_values)) / std
-    context = f"mean {_fmt(base[f'mean{i}'])} → {_fmt(head[f'mean{i}'])}"
+    context = f"mean {fmt_number(base[f'mean{i}'], 3)} → {fmt_number(head[f'mean{i}'], 3)}"
     return _judge(spec, col, psi_value, ks, wasserstein, None, context)
 
 

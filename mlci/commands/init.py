@@ -19,7 +19,8 @@ from mlci import __version__, dvc, resources
 from mlci.config import CONFIG_FILE
 from mlci.errors import UsageError
 from mlci.flow import open_project
-from mlci.judge.diff import direction, is_number
+from mlci.judge.diff import direction
+from mlci.numbers import is_number
 from mlci.results import Value
 
 WORKFLOWS = {

@@ -6,27 +6,11 @@ import decimal
 import math
 import re
 from collections.abc import Collection, Mapping
-from typing import Literal, TypeGuard
+from typing import Literal
 
 from mlci.errors import clip
+from mlci.numbers import finite_number, is_number
 from mlci.results import Change, Value
-
-
-def is_number(value: object) -> TypeGuard[int | float]:
-    """An int or float, not a bool (``True == 1`` in Python, but true is not a metric)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def finite_number(value: object) -> float | None:
-    """``value`` as a finite float, or None when it is not one: strings (even ``"0.81"``),
-    booleans, null, lists, NaN, ±inf, and ints too large for a float."""
-    if not is_number(value):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # an int of more than ~309 digits
-        return None
-    return number if math.isfinite(number) else None
 
 
 def not_a_number(value: object, rev: str) -> str:

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from mlci.config import MetricRule
-from mlci.judge.diff import finite_number, not_a_number, shown
+from mlci.judge.diff import not_a_number, shown
+from mlci.numbers import finite_number, fmt_number
 from mlci.results import Change, GateResult, LoadError, Outcome
 
 # Float noise must not fail a gate set exactly at the boundary (0.1 + 0.2 > 0.3);
@@ -48,10 +49,6 @@ def describe(rule: MetricRule) -> str:
     return ", ".join(parts)
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.6g}"
-
-
 def _check(
     rule: MetricRule, name: str, limit: float, head_value: float, change: Change
 ) -> tuple[Outcome | None, str] | None:
@@ -60,10 +57,14 @@ def _check(
     warning. None when the threshold does not apply (a relative one to a new metric)."""
     if name == "min":
         ok = head_value >= limit - _slack(head_value, limit)
-        return _judged(ok, rule), f"{_fmt(head_value)} {'≥' if ok else '<'} min {_fmt(limit)}"
+        return _judged(
+            ok, rule
+        ), f"{fmt_number(head_value)} {'≥' if ok else '<'} min {fmt_number(limit)}"
     if name == "max":
         ok = head_value <= limit + _slack(head_value, limit)
-        return _judged(ok, rule), f"{_fmt(head_value)} {'≤' if ok else '>'} max {_fmt(limit)}"
+        return _judged(
+            ok, rule
+        ), f"{fmt_number(head_value)} {'≤' if ok else '>'} max {fmt_number(limit)}"
     if change.status == "new":
         return None  # nothing to compare with; the absolute thresholds still judge it
     if change.status == "not compared":
@@ -77,10 +78,10 @@ def _check(
     if name == "max_drop":
         ok = drop <= limit + _slack(base_value, head_value, limit)
         return _judged(ok, rule), (
-            f"dropped by {_fmt(abs(drop))} ({_fmt(base_value)} → {_fmt(head_value)}), "
-            f"allowed {_fmt(limit)}"
+            f"dropped by {fmt_number(abs(drop))} "
+            f"({fmt_number(base_value)} → {fmt_number(head_value)}), allowed {fmt_number(limit)}"
             if drop > 0
-            else f"did not drop ({_fmt(base_value)} → {_fmt(head_value)})"
+            else f"did not drop ({fmt_number(base_value)} → {fmt_number(head_value)})"
         )
     # max_drop_pct
     if base_value == 0:
@@ -89,9 +90,12 @@ def _check(
         pct = drop / abs(base_value) * 100
     ok = pct <= limit + _slack(pct, limit)
     if drop <= 0:
-        return _judged(ok, rule), f"did not drop ({_fmt(base_value)} → {_fmt(head_value)})"
+        return _judged(
+            ok, rule
+        ), f"did not drop ({fmt_number(base_value)} → {fmt_number(head_value)})"
     return _judged(ok, rule), (
-        f"dropped {_fmt_pct(pct)} ({_fmt(base_value)} → {_fmt(head_value)}), allowed {limit:g}%"
+        f"dropped {_fmt_pct(pct)} ({fmt_number(base_value)} → {fmt_number(head_value)}), "
+        f"allowed {limit:g}%"
     )
 
 

@@ -16,8 +16,8 @@ import math
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from decimal import Decimal
 
+from mlci.numbers import fmt_number
 from mlci.render.text import escape_md
 from mlci.results import Change, Confusion, Curve, ImagePlot, Plots, Point
 
@@ -34,16 +34,10 @@ _MAX_LABEL = 80
 # --- numbers and curves -------------------------------------------------------------------
 
 
-def fmt_number(value: float) -> str:
-    """At most 4 significant digits, never an exponent: ``0.8333``, ``12350``, ``-0.5``."""
-    if not math.isfinite(value) or value == 0:
-        return "0"
-    text = f"{value:.4g}"
-    if "e" in text:
-        text = format(Decimal(text), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
+def axis_number(value: float) -> str:
+    """An axis label: 4 significant digits (an int exactly), never an exponent
+    (Mermaid's axis would show ``1e-05`` as text)."""
+    return fmt_number(value, 4, exponent=False) if math.isfinite(value) else "0"
 
 
 def _sorted(points: Sequence[Point]) -> list[Point]:
@@ -165,12 +159,12 @@ def mermaid_curve(curve: Curve, max_points: int = 40) -> str:
         _palette([rev for rev, _ in series]),
         "xychart-beta",
         f'    title "{name}"',
-        f'    x-axis "{mermaid_text(curve.x_label or curve.x)}" {fmt_number(lo)} --> '
-        f"{fmt_number(hi)}",
+        f'    x-axis "{mermaid_text(curve.x_label or curve.x)}" {axis_number(lo)} --> '
+        f"{axis_number(hi)}",
         f'    y-axis "{mermaid_text(curve.y_label or curve.y)}"',
     ]
     for _, points in series:
-        values = ", ".join(fmt_number(y) for y in resample(points, grid))
+        values = ", ".join(axis_number(y) for y in resample(points, grid))
         lines.append(f"    line [{values}]")
     lines.append("```")
     return "\n".join(lines) + "\n" + _legend(curve, series, grid) + "\n"
@@ -237,8 +231,8 @@ def metrics_bar(changes: Sequence[Change], max_bars: int = 12) -> str:
         + "\nxychart-beta horizontal\n"
         + '    title "Relative change of each metric against base"\n'
         + f"    x-axis [{labels}]\n"
-        + f'    y-axis "Size of the change (%)" 0 --> {fmt_number(max(sizes) or 1.0)}\n'
-        + f"    bar [{', '.join(fmt_number(size) for size in sizes)}]\n"
+        + f'    y-axis "Size of the change (%)" 0 --> {axis_number(max(sizes) or 1.0)}\n'
+        + f"    bar [{', '.join(axis_number(size) for size in sizes)}]\n"
         + "```\n"
     )
 

@@ -7,10 +7,10 @@ through :func:`escape_md` in Markdown or :func:`plain` on a terminal before it i
 
 from __future__ import annotations
 
-import math
 import re
 
 from mlci.errors import clip
+from mlci.numbers import fmt_number
 from mlci.results import Value
 
 MAX_CELL = 300
@@ -70,20 +70,14 @@ def terminal_field(value: object) -> str:
 
 
 def fmt_value(value: Value) -> str:
+    """A metric or param as the tables show it: up to 5 decimals in the everyday range,
+    else 5 significant digits (:func:`mlci.numbers.fmt_number`)."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, int):
-        if abs(value) < 10**15:
-            return str(value)
-        if value.bit_length() <= 1000:  # fits a float
-            return f"{value:.5g}"
-        return f"{'-' if value < 0 else ''}~1e{int(value.bit_length() * math.log10(2))}"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        if value == 0 or 1e-4 <= abs(value) < 1e9:
-            return f"{value:.5f}".rstrip("0").rstrip(".") or "0"
-        return f"{value:.5g}"
+    if isinstance(value, float) and (value == 0 or 1e-4 <= abs(value) < 1e9):
+        return f"{value:.5f}".rstrip("0").rstrip(".") or "0"
+    if isinstance(value, (int, float)):
+        return fmt_number(value, 5)
     return str(value)
