@@ -163,7 +163,7 @@ def pipeline_options(func: F) -> F:
         click.option(
             "--base",
             metavar="REV",
-            help="Revision to compare against. Default: the CI event's base commit, else "
+            help="RevisionReader to compare against. Default: the CI event's base commit, else "
             "$MLCI_BASE, else the merge-base of HEAD with the base branch: `base:` in the "
             "mlci.yaml of the default branch (origin/HEAD), else that branch itself.",
         ),

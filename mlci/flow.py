@@ -18,7 +18,7 @@ from mlci import __version__, dvc
 from mlci.checks.suite import run_tests
 from mlci.config import CONFIG_FILE, Config, MetricRule, parse_config
 from mlci.errors import ConfigError, GitError, MlciError
-from mlci.git.repo import Repository, Rev, checked_revision, scrub_hook_env
+from mlci.git.repo import Repository, checked_revision, scrub_hook_env
 from mlci.judge import gates
 from mlci.judge.diff import diff_values, direction
 from mlci.judge.policy import Policy, choose_base
@@ -103,7 +103,7 @@ def _config_at(project: Project, rev: str, label: str) -> tuple[Config | None, s
         return None, str(exc)
 
 
-def resolve_base(project: Project, options: CheckOptions) -> tuple[Rev, tuple[str, ...]]:
+def resolve_base(project: Project, options: CheckOptions) -> tuple[RevInfo, tuple[str, ...]]:
     """The revision to compare against, as the policy orders the candidates, and notes."""
     default_config = None
     default_where = ""
@@ -129,7 +129,7 @@ def resolve_base(project: Project, options: CheckOptions) -> tuple[Rev, tuple[st
     return project.git.resolve_base(choice.branch, choice.where), choice.notes
 
 
-def make_policy(project: Project, base: Rev, notes: tuple[str, ...] = ()) -> Policy:
+def make_policy(project: Project, base: RevInfo, notes: tuple[str, ...] = ()) -> Policy:
     """The policy of this run: the base's mlci.yaml (at the base commit) and the head's."""
     base_config, base_error = _config_at(project, base.sha, f"base {base.short}")
     found = list(notes)
@@ -239,7 +239,7 @@ def measure(
     head_rev: str,
     *,
     plots: bool = True,
-    data: Callable[[dvc.Revision], tuple[DatasetReport, ...]] | None = None,
+    data: Callable[[dvc.RevisionReader], tuple[DatasetReport, ...]] | None = None,
 ) -> Measured:
     """Metrics, params and (optionally) plots at both revisions, and ``data(base)``:
     the data checks, given the base revision to read the base's data from.
@@ -267,7 +267,7 @@ def measure(
 
 def compare(
     project: Project,
-    base: Rev,
+    base: RevInfo,
     head: RevInfo,
     found: Measured,
     *,
@@ -315,7 +315,7 @@ def compare(
     return Results(
         title=policy.report.title,
         verdict=verdict_of(results_gates, found.data, tests),
-        base=RevInfo(name=base.name, sha=base.sha),
+        base=base,
         head=head,
         metrics=metrics,
         params=params,
@@ -360,12 +360,12 @@ def _run_tests(project: Project, options: CheckOptions, policy: Policy) -> TestR
 
 def _check_data(
     project: Project, policy: Policy
-) -> Callable[[dvc.Revision], tuple[DatasetReport, ...]] | None:
+) -> Callable[[dvc.RevisionReader], tuple[DatasetReport, ...]] | None:
     """The data checks the policy declares, to run with the base revision at hand."""
     if not policy.data_rules():
         return None
 
-    def check(base: dvc.Revision) -> tuple[DatasetReport, ...]:
+    def check(base: dvc.RevisionReader) -> tuple[DatasetReport, ...]:
         from mlci.checks.datasets import check_data  # DuckDB: only when data checks are declared
 
         return check_data(project.dvc_root, base, policy.data_rules())
@@ -404,7 +404,7 @@ def run_check(options: CheckOptions) -> Results:
     return compare(
         project,
         base,
-        options.head or RevInfo(name=head.name, sha=head.sha),
+        options.head or head,
         found,
         policy=policy,
         pipeline=pipeline,
@@ -423,9 +423,8 @@ def run_diff(
     project = open_project(path)
     base_rev, _ = resolve_base(project, CheckOptions(path=path, base=base, env_base=env_base))
     if head:
-        head_rev = project.git.resolve(head, "--head")
-        head_info = RevInfo(name=head_rev.name, sha=head_rev.sha)
-        head_ref = head_rev.sha
+        head_info = project.git.resolve(head, "--head")
+        head_ref = head_info.sha
     else:
         head_info = RevInfo(name="workspace", sha="workspace")
         head_ref = dvc.WORKSPACE

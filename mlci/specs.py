@@ -88,3 +88,33 @@ def format_of(path: Path) -> Format | None:
     if suffixes and suffixes[-1] in COMPRESSION:
         suffixes.pop()
     return EXTENSIONS.get(suffixes[-1]) if suffixes else None
+
+
+# What a dataset's ``path`` names is one rule, read the same way in the workspace
+# (mlci.checks.files) and at the base revision through DVC (mlci.dvc.repo): a glob names
+# the files it matches, never the folders, hidden files or DVC's .dvc pointers; a folder
+# names every data file under it (hidden ones skipped); a file names itself.
+
+
+def is_glob(pattern: str) -> bool:
+    return any(char in pattern for char in "*?[")
+
+
+def is_data_name(path: Path) -> bool:
+    """A file a folder's dataset includes: not hidden, in a format mlci reads."""
+    return not path.name.startswith(".") and format_of(path) is not None
+
+
+def is_glob_match(path: Path) -> bool:
+    """A file a glob's match includes: not hidden (``.gitignore``), not a DVC pointer file
+    (``data.csv.dvc``, which DVC's view of a revision does not even list)."""
+    return not path.name.startswith(".") and path.suffix != ".dvc"
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a dataset ``path`` from mlci.yaml is refused at every revision, or None. (Where
+    a relative path may lead with ``..`` is the workspace's boundary, the git work tree:
+    :func:`mlci.checks.files.find_data_files`.)"""
+    if Path(pattern).is_absolute():
+        return "an absolute path; a dataset's path is relative to the project folder"
+    return None

@@ -121,3 +121,48 @@ def test_invalid_data_config(repo: Repo) -> None:
         "mlci: error: mlci.yaml:4: data[0].columns.age.mni: unknown key 'mni'\n"
         "  hint: did you mean 'min'?\n"
     )
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "data",  # a folder: its data files, hidden ones and other formats skipped
+        "data/",
+        "data/*",  # a glob: files only, never the folders it matches
+        "data/*.csv",
+        "data/**/*.csv",
+        "dat?/sub/[bc].*",
+        "data/a.csv",  # a file names itself
+        "data/notes.txt",  # whatever its extension
+        "data/missing.csv",
+        "/data/a.csv",  # refused at both: an absolute path
+    ],
+)
+def test_a_dataset_path_names_the_same_files_at_base_and_in_the_workspace(
+    repo: Repo, pattern: str
+) -> None:
+    """One rule for what a dataset's path names: the workspace's files (the head) and
+    the base revision's, read through DVC, agree — git- and DVC-tracked alike."""
+    from mlci import dvc
+    from mlci.checks.files import find_data_files
+
+    repo.commit(
+        "data",
+        {
+            "data/a.csv": "x\n1\n",
+            "data/.hidden.csv": "x\n2\n",
+            "data/notes.txt": "not data\n",
+            "data/sub/b.csv": "x\n3\n",
+            "data/sub/c.jsonl": '{"x": 4}\n',
+        },
+    )
+    (repo.root / "data" / "big.csv").write_text("x\n5\n")
+    repo.dvc("add", "--quiet", "data/big.csv")
+    sha = repo.commit("a DVC-tracked file", {})
+    head, refused = find_data_files(repo.root, pattern)
+    with dvc.DvcRepo(repo.root) as project, project.at(sha, "base") as base:
+        at_base = [file.path for file in base.files(pattern)]
+    assert [path.relative_to(repo.root).as_posix() for path in head] == at_base
+    assert bool(refused) == pattern.startswith("/")
+    if pattern in ("data", "data/*"):
+        assert "data/big.csv" in at_base and "data/a.csv" in at_base

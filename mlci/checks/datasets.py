@@ -18,7 +18,14 @@ from mlci import dvc, safefs
 from mlci.checks.data import check_dataset
 from mlci.checks.files import FileProblem, connect, display, find_data_files
 from mlci.config import DataRule
-from mlci.results import CheckResult, DatasetReport, DriftResult, Outcome, worst
+from mlci.results import (
+    CheckResult,
+    DatasetReport,
+    DriftResult,
+    Outcome,
+    under_severity,
+    worst,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -28,8 +35,7 @@ def _outcome(checks: Sequence[CheckResult], drift: DriftResult | None, severity:
     outcomes = ["fail" if any(c.outcome == "fail" for c in checks) else "pass"]
     if drift is not None:
         outcomes.append(drift.outcome)
-    found = worst(outcomes)
-    return "warn" if found == "fail" and severity == "warn" else found
+    return under_severity(worst(outcomes), severity)
 
 
 def _md5(path: Path) -> str:
@@ -51,7 +57,7 @@ def _same_content(
 
 
 def check_data(
-    root: Path, at_base: dvc.Revision, rules: Sequence[tuple[DataRule, str]]
+    root: Path, at_base: dvc.RevisionReader, rules: Sequence[tuple[DataRule, str]]
 ) -> tuple[DatasetReport, ...]:
     """Check each dataset's head files (the workspace's, under ``root``); compare them
     with the same files read at the base revision, ``at_base``, for drift. ``rules``
@@ -67,7 +73,7 @@ def check_data(
 
 def _check_rule(
     root: Path,
-    at_base: dvc.Revision,
+    at_base: dvc.RevisionReader,
     rule: DataRule,
     source: str,
     con: duckdb.DuckDBPyConnection,
@@ -106,7 +112,7 @@ def _refused(dataset: str, refused: Sequence[FileProblem], root: Path) -> tuple[
 
 
 def _drift(
-    root: Path, at_base: dvc.Revision, rule: DataRule, head_files: Sequence[Path]
+    root: Path, at_base: dvc.RevisionReader, rule: DataRule, head_files: Sequence[Path]
 ) -> tuple[DriftResult | None, str | None]:
     assert rule.drift is not None
     base_files = at_base.files(rule.spec.path)

@@ -40,7 +40,14 @@ from typing import Any
 import duckdb
 
 from mlci import safefs
-from mlci.specs import Format, format_of
+from mlci.specs import (
+    Format,
+    format_of,
+    is_data_name,
+    is_glob,
+    is_glob_match,
+    pattern_problem,
+)
 
 FORMATS: tuple[Format, ...] = ("csv", "tsv", "parquet", "jsonl")
 
@@ -114,10 +121,6 @@ def connect(settings: EngineSettings | None = None) -> Iterator[duckdb.DuckDBPyC
 # --- files --------------------------------------------------------------------------
 
 
-def _is_data_name(path: Path) -> bool:
-    return not path.name.startswith(".") and format_of(path) is not None
-
-
 def resolve_files(root: Path, pattern: str) -> list[Path]:
     """The readable files a dataset ``path`` names (see :func:`find_data_files`)."""
     return find_data_files(root, pattern)[0]
@@ -143,13 +146,13 @@ def find_data_files(
     devices. A folder that leads out is not descended into.
     """
     boundary = boundary or safefs.work_tree_root(root)
-    if Path(pattern).is_absolute():
-        reason = "an absolute path; a dataset's path is relative to the project folder"
-        return [], [FileProblem(Path(pattern), reason)]
+    problem = pattern_problem(pattern)
+    if problem is not None:
+        return [], [FileProblem(Path(pattern), problem)]
     if not _lexically_inside(boundary, root / pattern):
         return [], [FileProblem(root / pattern, safefs.OUTSIDE)]
-    is_glob = any(char in pattern for char in "*?[")
-    if is_glob:
+    glob = is_glob(pattern)
+    if glob:
         candidates = sorted(root.glob(pattern))
     else:
         candidates = [root / pattern] if os.path.lexists(root / pattern) else []
@@ -159,7 +162,7 @@ def find_data_files(
         escape = safefs.escape_point(boundary, path)
         if escape is not None:
             refused.setdefault(escape, safefs.OUTSIDE)
-        elif is_glob and path.is_dir():
+        elif glob and (path.is_dir() or not is_glob_match(path)):
             continue  # a glob names files; the folders it matches are not expanded
         elif path.is_dir():
             found, outside = _walk(boundary, path)
@@ -209,7 +212,7 @@ def _walk(boundary: Path, folder: Path) -> tuple[list[Path], list[Path]]:
         folders[:] = kept_folders
         for name in sorted(names):
             path = Path(current) / name
-            if not _is_data_name(path):
+            if not is_data_name(path):
                 continue
             if safefs.is_inside(boundary, path):
                 files.append(path)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mlci import safefs
 from mlci.git.repo import clean_env
-from mlci.results import TestFailure, TestRun
+from mlci.results import TestFailure, TestRun, under_severity
 
 SLOWEST = 5
 FAILURES_SHOWN = 20
@@ -157,7 +157,7 @@ def run_tests(
     if total == 0:
         outcome, reason = "warn", "no tests were collected"
     elif failures:
-        outcome = "fail" if severity == "fail" else "warn"
+        outcome = under_severity("fail", severity)
         reason = f"{len(failures)} of {total} test{'s' if total != 1 else ''} failed"
     elif code not in (0, _PYTEST_NO_TESTS):
         outcome, reason = "fail", f"all tests passed but the command exited {code}"

@@ -1,12 +1,12 @@
 """The one place DVC is touched (see :mod:`mlci.dvc.repo` and :mod:`mlci.dvc.plotdata`)."""
 
-from mlci.dvc.plotdata import RevPlots, combine_plots
+from mlci.dvc.plotdata import PlotsAtRev, combine_plots
 from mlci.dvc.repo import (
     WORKSPACE,
     DvcRepo,
     PipelineStatus,
     RevFile,
-    Revision,
+    RevisionReader,
     Snapshot,
     find_root,
     run_dvc,
@@ -16,9 +16,9 @@ __all__ = [
     "WORKSPACE",
     "DvcRepo",
     "PipelineStatus",
+    "PlotsAtRev",
     "RevFile",
-    "RevPlots",
-    "Revision",
+    "RevisionReader",
     "Snapshot",
     "combine_plots",
     "find_root",

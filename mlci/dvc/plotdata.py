@@ -54,7 +54,7 @@ class _RevPlot:
 
 
 @dataclass(frozen=True)
-class RevPlots:
+class PlotsAtRev:
     """Every plot at one revision, by plot id, and (where, message) for what failed."""
 
     found: Mapping[str, _RevPlot]
@@ -64,7 +64,7 @@ class RevPlots:
     undrawn: tuple[tuple[str, str], ...] = ()
 
 
-def combine_plots(base: RevPlots | None, head: RevPlots | None) -> Plots:
+def combine_plots(base: PlotsAtRev | None, head: PlotsAtRev | None) -> Plots:
     """Base and head plots paired by plot id: curves, confusion matrices, images.
 
     A plot, file or revision that could not be read is a line in ``Plots.errors``
@@ -172,7 +172,7 @@ def _show(repo: Repo, rev: str, guard: Callable[[Any], Any] | None) -> dict[str,
     return result
 
 
-def read_plots(repo: Repo, rev: str, guard: Callable[[Any], Any] | None = None) -> RevPlots:
+def read_plots(repo: Repo, rev: str, guard: Callable[[Any], Any] | None = None) -> PlotsAtRev:
     """Every plot at ``rev`` (a git revision or "workspace"), read as ``dvc plots diff``
     reads it: ``repo.plots.show`` and DVC's own converter (the x/y inference, field
     joins and multi-file plots of ``dvc plots``). ``guard`` wraps DVC's filesystem for
@@ -187,7 +187,7 @@ def read_plots(repo: Repo, rev: str, guard: Callable[[Any], Any] | None = None) 
         with redirect_stderr(io.StringIO()):
             raw = _show(repo, rev, guard)
     except Exception as exc:  # an unknown revision, a broken dvc.yaml: this revision only
-        return RevPlots(found={}, errors=(("plots", error_text(exc)),))
+        return PlotsAtRev(found={}, errors=(("plots", error_text(exc)),))
     content: dict[str, Any] = next(iter(raw.values()), {})
     errors: list[tuple[str, str]] = []
     definitions = content.get("definitions", {})
@@ -237,7 +237,7 @@ def read_plots(repo: Repo, rev: str, guard: Callable[[Any], Any] | None = None) 
                 found[plot_id] = _RevPlot("curve", resolved, inner_id, series=series)
         except Exception as exc:  # a field the data lacks, a value that is not a number
             errors.append((plot_id, error_text(exc)))
-    return RevPlots(found=found, errors=tuple(errors), undrawn=tuple(undrawn))
+    return PlotsAtRev(found=found, errors=tuple(errors), undrawn=tuple(undrawn))
 
 
 def _categorical_axis(datapoints: list[dict[str, Any]], props: Mapping[str, Any]) -> bool:

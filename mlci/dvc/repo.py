@@ -35,7 +35,7 @@ from mlci.results import LoadError, Value
 if TYPE_CHECKING:
     from dvc.repo import Repo
 
-    from mlci.dvc.plotdata import RevPlots
+    from mlci.dvc.plotdata import PlotsAtRev
 
 WORKSPACE = "workspace"
 _TAIL_LINES = 15
@@ -146,7 +146,7 @@ class DvcRepo:
         return pipeline_status(self.repo)
 
     @contextmanager
-    def at(self, rev: str, label: str) -> Iterator[Revision]:
+    def at(self, rev: str, label: str) -> Iterator[RevisionReader]:
         """The project as it is at ``rev`` (a git revision or WORKSPACE), called
         ``label`` ("base", "head") in errors. Every read inside shares one DVC index.
 
@@ -165,9 +165,9 @@ class DvcRepo:
                     repo = None
                 except SCMError as exc:
                     raise DvcError(f"DVC cannot read {label} revision {rev[:7]}: {exc}") from None
-            yield Revision(repo, rev, label, boundary=self.boundary, max_bytes=self.max_bytes)
+            yield RevisionReader(repo, rev, label, boundary=self.boundary, max_bytes=self.max_bytes)
 
-    def plots(self, rev: str) -> RevPlots:
+    def plots(self, rev: str) -> PlotsAtRev:
         """The plots at ``rev``. Call it outside :meth:`at`: DVC switches revisions for
         plots itself, and forgets the index it built afterwards (so read a revision's
         metrics and params first)."""
@@ -375,7 +375,7 @@ class RevFile:
 
 
 @dataclass(frozen=True)
-class Revision:
+class RevisionReader:
     """What can be read at one revision, inside :meth:`DvcRepo.at`."""
 
     repo: Repo | None  # None: no DVC project at this revision
@@ -444,20 +444,19 @@ class Revision:
 
     def files(self, pattern: str) -> list[RevFile]:
         """The files ``pattern`` (a file, a folder or a glob) names here, git- or DVC-tracked."""
-        from mlci.specs import format_of
+        from mlci.specs import is_data_name, is_glob, is_glob_match, pattern_problem
 
-        if self.repo is None:
-            return []
+        if self.repo is None or pattern_problem(pattern) is not None:
+            return []  # refused at head too, where the check names the problem
         fs = self._fs()
         try:
-            if any(char in pattern for char in "*?["):
-                paths = sorted(fs.glob(pattern))
+            if is_glob(pattern):
+                # Rooted: DVC's filesystem matches a wildcard in the first component
+                # (``dat?/x.csv``, ``*.csv``) only against "/", never against "".
+                matched = fs.glob("/" + pattern.removeprefix("./"))
+                paths = sorted(p for p in matched if is_glob_match(Path(p)))
             elif fs.isdir(pattern):
-                paths = sorted(
-                    p
-                    for p in fs.find(pattern)
-                    if format_of(Path(p)) and not Path(p).name.startswith(".")
-                )
+                paths = sorted(p for p in fs.find(pattern) if is_data_name(Path(p)))
             elif fs.exists(pattern):
                 paths = [pattern]
             else:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import git
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from mlci.errors import GitError, UsageError, clip
+from mlci.results import RevInfo
 
 # Deepening steps for a shallow clone whose history stops before the fork point.
 _DEEPEN_STEPS = (50, 500)
@@ -113,18 +113,6 @@ def checked_revision(rev: str, where: str) -> str:
     return rev
 
 
-@dataclass(frozen=True)
-class Rev:
-    """A resolved revision: what the user called it and the commit it is."""
-
-    name: str
-    sha: str
-
-    @property
-    def short(self) -> str:
-        return self.sha[:7]
-
-
 class Repository:
     """A git work tree, opened once."""
 
@@ -173,7 +161,7 @@ class Repository:
     def has_remote(self, name: str = "origin") -> bool:
         return any(remote.name == name for remote in self._repo.remotes)
 
-    def head(self) -> Rev:
+    def head(self) -> RevInfo:
         sha = self._sha("HEAD")
         if sha is None:
             raise GitError(f"{self.root} has no commits yet", hint="commit your project first")
@@ -181,9 +169,9 @@ class Repository:
             name = self._repo.active_branch.name
         except TypeError:  # detached HEAD, as in a CI checkout
             name = sha[:7]
-        return Rev(name=name, sha=sha)
+        return RevInfo(name=name, sha=sha)
 
-    def resolve(self, rev: str, where: str = "--base") -> Rev:
+    def resolve(self, rev: str, where: str = "--base") -> RevInfo:
         """Resolve ``rev`` (given by ``where``), fetching it from origin when this clone
         does not have it."""
         checked_revision(rev, where)
@@ -197,9 +185,9 @@ class Repository:
                 f"revision '{rev}' not found in {self.root}",
                 hint="check the name, or `git fetch origin` so it exists locally",
             )
-        return Rev(name=rev, sha=sha)
+        return RevInfo(name=rev, sha=sha)
 
-    def resolve_base(self, base_branch: str, where: str = "base:") -> Rev:
+    def resolve_base(self, base_branch: str, where: str = "base:") -> RevInfo:
         """The merge-base of HEAD with ``origin/<branch>``, else with the local
         ``<branch>``. Missing history in a shallow clone is fetched."""
         checked_revision(base_branch, where)
@@ -224,7 +212,7 @@ class Repository:
                 f"HEAD and '{ref}' share no history in {self.root}",
                 hint="pass --base REV to name the revision to compare against",
             )
-        return Rev(name=ref, sha=merge_base)
+        return RevInfo(name=ref, sha=merge_base)
 
     def _merge_base(self, ref: str) -> str | None:
         for deepen in (0, *_DEEPEN_STEPS, -1):

@@ -10,7 +10,7 @@ from functools import lru_cache
 from mlci.config import MetricRule
 from mlci.judge.diff import not_a_number, shown
 from mlci.numbers import finite_number, fmt_number
-from mlci.results import Change, GateResult, LoadError, Outcome
+from mlci.results import Change, GateResult, LoadError, Outcome, under_severity
 
 # Float noise must not fail a gate set exactly at the boundary (0.1 + 0.2 > 0.3);
 # the allowance scales with the numbers compared.
@@ -100,7 +100,7 @@ def _check(
 
 
 def _judged(ok: bool, rule: MetricRule) -> Outcome | None:
-    return None if ok else rule.severity
+    return None if ok else under_severity("fail", rule.severity)
 
 
 def _fmt_pct(pct: float) -> str:

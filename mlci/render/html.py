@@ -136,7 +136,7 @@ def curve_spec(curve: Curve, max_points: int = HTML_MAX_POINTS) -> dict[str, Any
         "color": {
             "field": "rev",
             "type": "nominal",
-            "title": "Revision",
+            "title": "RevisionReader",
             "scale": {"domain": revs, "range": [COLOURS[rev] for rev in revs]},
             "legend": {"orient": "bottom"},
         },
