@@ -383,7 +383,7 @@ def render_html(results: Results) -> str:
             notes.append(f"Re-ran the DVC pipeline: {', '.join(results.pipeline.reproduced)}.")
         notes += list(results.pipeline.skipped)
     context = {
-        "r": results,
+        "results": results,
         "icon": VERDICT_ICON[results.verdict],
         "summary": sentence(verdict_summary(results)) + ".",
         "problems": problems,

@@ -173,7 +173,7 @@ def _context(results: Results) -> dict[str, Any]:
     problems = [gate for gate in results.gates if gate.outcome != "pass"]
     problems.sort(key=lambda gate: (gate.outcome != "fail", gate.file, gate.key))
     return {
-        "r": results,
+        "results": results,
         "icon": VERDICT_ICON[results.verdict],
         "counts": results.counts(),
         "summary": verdict_summary(results),
