@@ -226,8 +226,8 @@ def test_a_glob_or_a_directory_is_one_dataset(tmp_path: Path) -> None:
     (data / ".hidden.csv").write_text("id\n99\n")
     (data / "notes.txt").write_text("not data")
 
+    # As in a shell, a wildcard does not match a hidden file.
     assert [p.relative_to(tmp_path).as_posix() for p in resolve_files(tmp_path, "data/*.csv")] == [
-        "data/.hidden.csv",
         "data/a.csv",
         "data/b.csv",
     ]

@@ -313,9 +313,34 @@ class _Plan:
 
 
 def _plan_column(plan: _Plan, index: int, name: str, rules: ColumnSpec) -> None:
-    source = plan.source
+    """Plan every rule of one column: each adds its aggregates to the one query and a
+    finisher that turns their values into a :class:`CheckResult`."""
     key = f"c{index}:"
-    col = _column(source, name, rules)
+    col = _column(plan.source, name, rules)
+    _plan_missing(plan, name)
+    if rules.type is not None:
+        _plan_type(plan, key, col, rules.type)
+    if rules.nulls is not None or rules.null_fraction is not None:
+        plan.add(key + "nulls", sources.count_if(col.is_null))
+    if rules.nulls is not None:
+        _plan_nulls(plan, key, name, rules.nulls)
+    if rules.null_fraction is not None:
+        _plan_null_fraction(plan, key, name, rules.null_fraction)
+    for bound in _BOUNDS:
+        limit_value = getattr(rules, bound)
+        if limit_value is not None:
+            _plan_bound(plan, key, col, rules.type, bound, float(limit_value))
+    if rules.allowed is not None:
+        _plan_allowed(plan, key, col, rules.allowed)
+    if rules.regex is not None:
+        _plan_regex(plan, key, col, rules.regex)
+    if rules.unique:
+        _plan_unique(plan, key, name, [col.value])
+
+
+def _plan_missing(plan: _Plan, name: str) -> None:
+    """A column some files lack fails at once, naming (up to five of) those files."""
+    source = plan.source
     lacking = dict(source.missing).get(name)
     if lacking:
         plan.fixed(
@@ -327,76 +352,65 @@ def _plan_column(plan: _Plan, index: int, name: str, rules: ColumnSpec) -> None:
                 + ", ".join(plan.show(p) for p in lacking[:5]),
             )
         )
-    if rules.type is not None:
-        _plan_type(plan, key, col, rules.type)
-    if rules.nulls is not None or rules.null_fraction is not None:
-        plan.add(key + "nulls", sources.count_if(col.is_null))
-    if rules.nulls is not None:
-        limit = rules.nulls
 
-        def nulls(get: _Get) -> list[CheckResult]:
-            count, total = int(get(key + "nulls")), int(get("rows"))
-            if count > limit:
-                reason = f"{count} of {_rows(total)} are null, max {limit}"
-                return [plan.result(name, "nulls", False, reason, count)]
-            return [plan.result(name, "nulls", True, f"{count} null (max {limit})")]
 
-        plan.finishers.append(nulls)
-    if rules.null_fraction is not None:
-        share_limit = rules.null_fraction
+def _plan_nulls(plan: _Plan, key: str, name: str, limit: int) -> None:
+    def nulls(get: _Get) -> list[CheckResult]:
+        count, total = int(get(key + "nulls")), int(get("rows"))
+        if count > limit:
+            reason = f"{count} of {_rows(total)} are null, max {limit}"
+            return [plan.result(name, "nulls", False, reason, count)]
+        return [plan.result(name, "nulls", True, f"{count} null (max {limit})")]
 
-        def null_fraction(get: _Get) -> list[CheckResult]:
-            count, total = int(get(key + "nulls")), int(get("rows"))
-            share = count / total if total else 0.0
-            if share > share_limit:
-                reason = (
-                    f"{count} of {_rows(total)} are null ({_pct(share)}), "
-                    f"above max {_pct(share_limit)}"
-                )
-                return [plan.result(name, "null_fraction", False, reason, count)]
-            reason = f"{_pct(share)} null (max {_pct(share_limit)})"
-            return [plan.result(name, "null_fraction", True, reason)]
+    plan.finishers.append(nulls)
 
-        plan.finishers.append(null_fraction)
-    for bound in _BOUNDS:
-        limit_value = getattr(rules, bound)
-        if limit_value is not None:
-            _plan_bound(plan, key, col, rules.type, bound, float(limit_value))
-    if rules.allowed is not None:
-        count_allowed = len(rules.allowed)
-        predicate = f"({col.value} IS NOT NULL AND NOT {_allowed(col, rules.allowed)})"
-        plan.failing(
-            key + "allowed",
-            name,
-            "allowed",
-            predicate,
-            col.value,
-            col.value,
-            "not in allowed values",
-            passed=lambda get: f"all values among the {count_allowed} allowed",
-        )
-    if rules.regex is not None:
-        pattern = rules.regex
-        problem = _regex_error(plan.con, pattern)
-        if problem is not None:
-            plan.fixed(plan.result(name, "regex", False, f"invalid regex {pattern!r}: {problem}"))
-        else:
-            text = f"CAST({col.value} AS VARCHAR)"
-            predicate = (
-                f"({col.value} IS NOT NULL AND NOT regexp_full_match({text}, {literal(pattern)}))"
+
+def _plan_null_fraction(plan: _Plan, key: str, name: str, share_limit: float) -> None:
+    def null_fraction(get: _Get) -> list[CheckResult]:
+        count, total = int(get(key + "nulls")), int(get("rows"))
+        share = count / total if total else 0.0
+        if share > share_limit:
+            reason = (
+                f"{count} of {_rows(total)} are null ({_pct(share)}), above max {_pct(share_limit)}"
             )
-            plan.failing(
-                key + "regex",
-                name,
-                "regex",
-                predicate,
-                text,
-                text,
-                f"do not match {pattern!r}",
-                passed=lambda get: f"all values match {pattern!r}",
-            )
-    if rules.unique:
-        _plan_unique(plan, key, name, [col.value])
+            return [plan.result(name, "null_fraction", False, reason, count)]
+        reason = f"{_pct(share)} null (max {_pct(share_limit)})"
+        return [plan.result(name, "null_fraction", True, reason)]
+
+    plan.finishers.append(null_fraction)
+
+
+def _plan_allowed(plan: _Plan, key: str, col: _Column, allowed: tuple[Scalar, ...]) -> None:
+    predicate = f"({col.value} IS NOT NULL AND NOT {_allowed(col, allowed)})"
+    plan.failing(
+        key + "allowed",
+        col.name,
+        "allowed",
+        predicate,
+        col.value,
+        col.value,
+        "not in allowed values",
+        passed=lambda get: f"all values among the {len(allowed)} allowed",
+    )
+
+
+def _plan_regex(plan: _Plan, key: str, col: _Column, pattern: str) -> None:
+    problem = _regex_error(plan.con, pattern)
+    if problem is not None:
+        plan.fixed(plan.result(col.name, "regex", False, f"invalid regex {pattern!r}: {problem}"))
+        return
+    text = f"CAST({col.value} AS VARCHAR)"
+    predicate = f"({col.value} IS NOT NULL AND NOT regexp_full_match({text}, {literal(pattern)}))"
+    plan.failing(
+        key + "regex",
+        col.name,
+        "regex",
+        predicate,
+        text,
+        text,
+        f"do not match {pattern!r}",
+        passed=lambda get: f"all values match {pattern!r}",
+    )
 
 
 def _plan_type(plan: _Plan, key: str, col: _Column, declared: ColumnType) -> None:
