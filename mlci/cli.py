@@ -215,15 +215,10 @@ def pipeline_options(func: F) -> F:
 
 
 def _project_root() -> Path:
-    """The DVC project that holds the working folder: the nearest folder with .dvc/ up
-    to the git work tree's top; else the working folder itself."""
-    start = Path.cwd()
-    for folder in (start, *start.parents):
-        if (folder / ".dvc").is_dir():
-            return folder
-        if (folder / ".git").exists():
-            break
-    return start
+    """The DVC project that holds the working folder, else the working folder itself."""
+    from mlci.safefs import dvc_root
+
+    return dvc_root(Path.cwd()) or Path.cwd()
 
 
 @click.group(cls=MlciGroup, context_settings={"help_option_names": ["-h", "--help"]})

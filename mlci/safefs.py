@@ -73,6 +73,19 @@ def work_tree_root(start: Path) -> Path:
     return start
 
 
+def dvc_root(start: Path, stop: Path | None = None) -> Path | None:
+    """The DVC project holding ``start``: the nearest folder with ``.dvc/`` from ``start``
+    up to ``stop`` (default: the git work tree's top), or None. Plain path walking, so
+    `mlci check`'s option defaults can use it without importing DVC."""
+    stop = stop if stop is not None else work_tree_root(start)
+    for folder in (start, *start.parents):
+        if (folder / ".dvc").is_dir():
+            return folder
+        if folder == stop:
+            break
+    return None
+
+
 def is_inside(boundary: Path, path: Path | str) -> bool:
     """Whether ``path`` (relative to the cwd, or absolute), with every symlink and
     ``..`` resolved, is ``boundary`` or under it."""

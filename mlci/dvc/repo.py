@@ -63,11 +63,9 @@ class PipelineStatus:
 
 def find_root(start: Path, stop: Path) -> Path:
     """The DVC project root: the nearest folder with ``.dvc/`` from ``start`` up to ``stop``."""
-    for folder in (start, *start.parents):
-        if (folder / ".dvc").is_dir():
-            return folder
-        if folder == stop:
-            break
+    found = safefs.dvc_root(start, stop)
+    if found is not None:
+        return found
     raise DvcError(
         f"not a DVC repository: no .dvc/ folder in {start} or above it (up to {stop})",
         hint="run `dvc init` in your project, or run mlci from inside one",
