@@ -15,15 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 from scipy import stats
 
-from mlci.checks.drift import (
-    PSI_EPSILON,
-    DriftSpec,
-    bin_counts,
-    compute_drift,
-    psi,
-    quantile_edges,
-)
+from mlci.checks.drift import DriftSpec, compute_drift
 from mlci.checks.files import EngineSettings
+from mlci.checks.statistics import PSI_EPSILON, bin_counts, psi, quantile_edges
 from mlci.results import DriftResult
 
 SETTINGS = EngineSettings(memory_limit="256MB", threads=1)

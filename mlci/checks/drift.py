@@ -63,17 +63,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
-import numpy as np
 
 from mlci.checks import files as sources
 from mlci.checks.files import EngineSettings, Source, ident, literal
+from mlci.checks.statistics import chi2_pvalue, psi, quantile_edges
 from mlci.numbers import fmt_number
 from mlci.results import ColumnDrift, DriftResult, Outcome
 from mlci.specs import DriftSpec
 
 __all__ = ["DriftSpec"]  # declared in mlci.specs
 
-PSI_EPSILON = 1e-4  # share given to a bin that is empty on one side
 MIN_STD = 1e-3  # floor of the base standard deviation normalising Wasserstein
 MAX_CATEGORIES = 100  # more distinct values in the base sample: compared by hash bucket
 HASH_BUCKETS = 64
@@ -81,48 +80,6 @@ SAMPLE_SEED = 20240601
 _OTHER = "\x00mlci:other"
 
 Side = Literal["base", "head"]
-
-
-# --- statistics ---------------------------------------------------------------------
-
-
-def psi(base_counts: Sequence[float], head_counts: Sequence[float]) -> float:
-    """PSI of two histograms over the same bins; empty bins get ``PSI_EPSILON``."""
-    base = np.asarray(base_counts, dtype=float)
-    head = np.asarray(head_counts, dtype=float)
-    if base.sum() == 0 or head.sum() == 0:
-        return 0.0
-    b = base / base.sum()
-    h = head / head.sum()
-    b = np.where(b == 0, PSI_EPSILON, b)
-    h = np.where(h == 0, PSI_EPSILON, h)
-    return float(np.sum((h - b) * np.log(h / b)))
-
-
-def quantile_edges(values: Sequence[float], bins: int) -> tuple[float, ...]:
-    """Inner bin edges at the base quantiles 1/bins .. (bins-1)/bins, equal ones merged."""
-    if len(values) == 0 or bins < 2:
-        return ()
-    cuts = np.quantile(np.asarray(values, dtype=float), np.arange(1, bins) / bins)
-    return tuple(float(x) for x in np.unique(cuts))
-
-
-def bin_counts(values: Sequence[float], edges: Sequence[float]) -> list[int]:
-    """Counts in (-inf, e1), [e1, e2), ..., [ek, inf): the bins the SQL counts."""
-    index = np.searchsorted(
-        np.asarray(edges, dtype=float), np.asarray(values, dtype=float), "right"
-    )
-    return [int(n) for n in np.bincount(index, minlength=len(edges) + 1)]
-
-
-def chi2_pvalue(base: Counter[Any], head: Counter[Any]) -> float:
-    categories = sorted(set(base) | set(head), key=str)
-    if len(categories) < 2 or not base or not head:
-        return 1.0
-    table = np.array([[base[c] for c in categories], [head[c] for c in categories]])
-    from scipy import stats  # about 1 s to import: only when drift is computed
-
-    return float(stats.chi2_contingency(table).pvalue)
 
 
 # --- SQL ------------------------------------------------------------------------------
