@@ -14,10 +14,10 @@ import math
 from collections.abc import Callable, Mapping
 from contextlib import redirect_stderr
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlci.dvc import internals
 from mlci.dvc.messages import error_text
 from mlci.results import Confusion, Curve, ImagePlot, Plots
 
@@ -144,48 +144,16 @@ def _image(
     return image, budget
 
 
-def _show(repo: Repo, rev: str, guard: Callable[[Any], Any] | None) -> dict[str, Any]:
-    """``repo.plots.show(revs=[rev])``, each data file read through ``guard(repo.dvcfs)``.
-
-    ``Plots.show`` is ``collect`` (plot definitions, and a loader per data file bound
-    to ``repo.dvcfs``) then ``_resolve_data_sources`` (run the loaders); in between,
-    each loader is bound to the guarded filesystem instead, so a workspace plot file
-    is read under :mod:`mlci.safefs`'s rule (DVC switches the repository to the
-    workspace for plots, which drops any filesystem set on it beforehand).
-    """
-    if guard is None:
-        return dict(repo.plots.show(revs=[rev]))
-    from dvc.repo.plots import _resolve_data_sources, onerror_collect, parse
-
-    result: dict[str, Any] = {}
-    for data in repo.plots.collect(revs=[rev], onerror=onerror_collect):
-        guarded = guard(repo.dvcfs)  # the workspace's filesystem, while switched to it
-        for rev_data in data.values():
-            sources = rev_data.get("sources", {}).get("data", {})
-            for fs_path, source in sources.items():
-                if "data_source" in source:
-                    source["data_source"] = partial(
-                        parse, guarded, fs_path, props=source.get("props"), onerror=onerror_collect
-                    )
-        _resolve_data_sources(data, rev, cache=True)
-        result.update(data)
-    return result
-
-
 def read_plots(repo: Repo, rev: str, guard: Callable[[Any], Any] | None = None) -> PlotsAtRev:
     """Every plot at ``rev`` (a git revision or "workspace"), read as ``dvc plots diff``
     reads it: ``repo.plots.show`` and DVC's own converter (the x/y inference, field
     joins and multi-file plots of ``dvc plots``). ``guard`` wraps DVC's filesystem for
     the reads of data files (the workspace's: see :class:`mlci.dvc.repo.DvcRepo`)."""
-    from dvc.render.converter.vega import VegaConverter
-    from dvc.repo.plots import SUPPORTED_IMAGE_EXTENSIONS, infer_data_sources
-    from dvc.utils.plots import group_definitions_by_id
-
     try:
         # DVC also prints "failed to load some plots" (when its CLI ran in this process)
         # and progress bars; mlci reports each error itself, with the file and revision.
         with redirect_stderr(io.StringIO()):
-            raw = _show(repo, rev, guard)
+            raw = internals.plots_show(repo, rev, guard)
     except Exception as exc:  # an unknown revision, a broken dvc.yaml: this revision only
         return PlotsAtRev(found={}, errors=(("plots", error_text(exc)),))
     content: dict[str, Any] = next(iter(raw.values()), {})
@@ -207,11 +175,11 @@ def read_plots(repo: Repo, rev: str, guard: Callable[[Any], Any] | None = None) 
 
     found: dict[str, _RevPlot] = {}
     undrawn: list[tuple[str, str]] = []
-    for plot_id, (inner_id, definition) in group_definitions_by_id(
+    for plot_id, (inner_id, definition) in internals.group_definitions_by_id(
         definitions.get("data", {})
     ).items():
         props = dict(definition or {})
-        if Path(inner_id).suffix in SUPPORTED_IMAGE_EXTENSIONS:  # as `dvc plots` decides
+        if internals.is_image(inner_id):  # as `dvc plots` decides
             if "data" in source_data.get(inner_id, {}):
                 content = source_data[inner_id]["data"]
                 found[plot_id] = _RevPlot(
@@ -221,12 +189,12 @@ def read_plots(repo: Repo, rev: str, guard: Callable[[Any], Any] | None = None) 
                     content=content if isinstance(content, bytes) else None,
                 )
             continue
-        files = infer_data_sources(inner_id, props)
+        files = internals.infer_data_sources(inner_id, props)
         data = {f: source_data[f]["data"] for f in files if "data" in source_data.get(f, {})}
         if not data:
             continue  # missing at this revision; a read error is in `errors` already
         try:
-            datapoints, resolved = VegaConverter(inner_id, data, props).flat_datapoints(rev)
+            datapoints, resolved = internals.vega_datapoints(inner_id, data, props, rev)
             if resolved.get("template") in _CONFUSION_TEMPLATES:
                 counts = _counts(datapoints, resolved)
                 found[plot_id] = _RevPlot("confusion", resolved, inner_id, counts=counts)

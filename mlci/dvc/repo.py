@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlci import safefs
+from mlci.dvc import internals
 from mlci.dvc.messages import error_text, plugin_hint
 from mlci.errors import DvcError
 from mlci.git.repo import clean_env
@@ -109,7 +110,7 @@ class DvcRepo:
         """DVC's Repo, opened on first use (DVC is the heaviest import: not before)."""
         if self._repo is None:
             from dvc.exceptions import DvcException
-            from dvc.repo import Repo, lock_repo
+            from dvc.repo import Repo
 
             _silence_dvc_logger()
             try:
@@ -118,10 +119,8 @@ class DvcRepo:
                 raise DvcError(f"DVC cannot open {self.root}: {exc}") from None
             self._held.callback(repo.close)
             try:
-                # Hold DVC's repository lock as `dvc status` does: no other DVC process
-                # changes the project while it is read, and DVC keeps the workspace's
-                # index across calls instead of dropping it after each one.
-                self._held.enter_context(lock_repo(repo))
+                # Hold DVC's repository lock as `dvc status` does (see internals).
+                self._held.enter_context(internals.repo_lock(repo))
             except DvcException as exc:
                 self._held.close()
                 raise DvcError(
@@ -172,22 +171,16 @@ class DvcRepo:
         from mlci.dvc.plotdata import read_plots
 
         repo = self.repo
-        # DVC checks the whole pipeline graph (importing networkx, ~0.1 s) before it
-        # lists plot outputs; `dvc status`/`dvc repro` have checked it already, and a
-        # read needs no graph. `_skip_graph_checks` is the attribute DVC's Repo and
-        # Index read to skip that check; were it ever dropped, only the time returns.
-        repo._skip_graph_checks = True
 
         def guard(dvcfs: Any) -> _WorkspaceGuard | _CacheGuard:
             if rev == WORKSPACE:
                 return _WorkspaceGuard(dvcfs, self.root, self.boundary, self.max_bytes)
             return _CacheGuard(dvcfs, repo, self.max_bytes)
 
-        try:
-            with _cwd(self.root):
-                return read_plots(repo, rev, guard)
-        finally:
-            repo._skip_graph_checks = False
+        # DVC checks the whole pipeline graph before it lists plot outputs; a read
+        # needs no graph (see internals.skip_graph_checks).
+        with internals.skip_graph_checks(repo), _cwd(self.root):
+            return read_plots(repo, rev, guard)
 
 
 @contextmanager
@@ -386,25 +379,26 @@ class RevisionReader:
         if self.repo is None:
             return Snapshot(values={})
         # No revs: DVC reads the revision the repo is switched to, with its index.
-        with self._guarded() as repo:
-            return _snapshot(repo.metrics.show(hide_workspace=False), self.label)
+        repo, guard = self._guarded()
+        raw = internals.show_guarded(repo, guard, lambda: repo.metrics.show(hide_workspace=False))
+        return _snapshot(raw, self.label)
 
     def params(self) -> Snapshot:
         if self.repo is None:
             return Snapshot(values={})
-        with self._guarded() as repo:
-            return _snapshot(repo.params.show(hide_workspace=False), self.label)
+        repo, guard = self._guarded()
+        raw = internals.show_guarded(repo, guard, lambda: repo.params.show(hide_workspace=False))
+        return _snapshot(raw, self.label)
 
-    @contextmanager
-    def _guarded(self) -> Iterator[Repo]:
-        """The repo, its workspace reads under :mod:`mlci.safefs`'s rule.
+    def _guarded(self) -> tuple[Repo, _WorkspaceGuard | _CacheGuard]:
+        """The repo, and the guard its reads of this revision go through.
 
         ``metrics.show`` / ``params.show`` without revisions collect the files from
-        the index and read each through ``repo.dvcfs`` (a cached property DVC drops
-        only when it switches revisions, which it does not here); for the length of
-        the call that is a :class:`_WorkspaceGuard` around DVC's own filesystem.
-        DVC's collection, parsing and flattening are untouched, so the values stay
-        those of ``dvc metrics diff``; a refused file is DVC's per-file error.
+        the index and read each through ``repo.dvcfs``; :func:`internals.show_guarded`
+        has them read through the guard instead: a :class:`_WorkspaceGuard` (reads
+        under :mod:`mlci.safefs`'s rule) around DVC's own filesystem. DVC's
+        collection, parsing and flattening are untouched, so the values stay those of
+        ``dvc metrics diff``; a refused file is DVC's per-file error.
         A base revision is read from git objects and the DVC cache, not the work
         tree: git gives a committed symlink's target text, never the file it names;
         the DVC cache is the work tree's, so its objects are read through a
@@ -412,18 +406,10 @@ class RevisionReader:
         """
         repo = self.repo
         assert repo is not None
-        guard: _WorkspaceGuard | _CacheGuard
         if self.rev != WORKSPACE:
-            guard = _CacheGuard(repo.dvcfs, repo, self.max_bytes)
-        else:
-            boundary = self.boundary or safefs.work_tree_root(Path(repo.root_dir))
-            guard = _WorkspaceGuard(repo.dvcfs, Path(repo.root_dir), boundary, self.max_bytes)
-        repo.__dict__["dvcfs"] = guard
-        try:
-            yield repo
-        finally:
-            if repo.__dict__.get("dvcfs") is guard:
-                repo.__dict__["dvcfs"] = guard.inner
+            return repo, _CacheGuard(repo.dvcfs, repo, self.max_bytes)
+        boundary = self.boundary or safefs.work_tree_root(Path(repo.root_dir))
+        return repo, _WorkspaceGuard(repo.dvcfs, Path(repo.root_dir), boundary, self.max_bytes)
 
     def _fs(self) -> Any:
         from dvc.exceptions import DvcException
@@ -591,6 +577,16 @@ class _CacheGuard:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+    def check(self, path: str) -> None:
+        """Raise :class:`safefs.UnsafePathError` when ``path``'s cache object may not be read."""
+        try:
+            info = self.inner.info(path)
+        except (OSError, ValueError):
+            return
+        md5 = (info.get("dvc_info") or {}).get("md5")
+        if isinstance(md5, str):
+            _check_cache_object(self.repo, md5, self.max_bytes)
 
     def open(self, path: str, mode: str = "r", **kwargs: Any) -> Any:
         try:
