@@ -20,6 +20,9 @@ from typing import Any
 import pytest
 import yaml
 from conftest import Repo
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from mlci import __version__
 from mlci.commands.init import _workflow_text, install_requirement
@@ -651,14 +654,90 @@ def test_fetch_base_step(tmp_path: Path, name: str, persisted: bool) -> None:
         assert not out.exists(), value
 
 
-def test_ci_workflow() -> None:
+def matrix_entries(matrix: dict[str, Any]) -> list[dict[str, Any]]:
+    """The jobs a strategy matrix makes, as GitHub expands it: the product of its lists,
+    then each `include` entry (no `exclude` in ci.yml)."""
+    axes = {key: values for key, values in matrix.items() if key not in ("include", "exclude")}
+    entries: list[dict[str, Any]] = [{}]
+    for key, values in axes.items():
+        entries = [{**entry, key: value} for entry in entries for value in values]
+    for extra in matrix.get("include", []):
+        # Added to every row whose matrix values it does not change; a new job if none.
+        rows = [e for e in entries if all(e[k] == v for k, v in extra.items() if k in axes)]
+        for row in rows:
+            row.update(extra)
+        if not rows:
+            entries.append(dict(extra))
+    return entries
+
+
+def pyproject_requirement(name: str) -> Requirement:
+    """``name``'s requirement in pyproject.toml's dependencies (tomllib is 3.11+)."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    block = re.search(r"^dependencies = \[(.*?)^\]", text, re.MULTILINE | re.DOTALL)
+    assert block, "no dependencies in pyproject.toml"
+    lines = re.findall(r'^\s*"([^"]+)"', block.group(1), re.MULTILINE)
+    found = [Requirement(line) for line in lines]
+    (requirement,) = [r for r in found if r.name == name and r.marker is None]
+    return requirement
+
+
+def lowest(specifier: SpecifierSet) -> Version:
+    (floor,) = [Version(spec.version) for spec in specifier if spec.operator == ">="]
+    return floor
+
+
+def test_ci_workflow_runs_the_suite_on_the_lowest_and_newest_supported_dvc() -> None:
     workflow = load(WORKFLOWS["ci"])
     assert set(triggers(workflow)) == {"push", "pull_request"}
     (job,) = workflow["jobs"].values()
-    assert job["runs-on"] == "ubuntu-latest"
-    assert job["strategy"]["matrix"]["python-version"] == ["3.10", "3.13"]
     assert job["permissions"] == {"contents": "read"}
-    assert run_of(workflow, "make test")
+    supported = pyproject_requirement("dvc").specifier
+    pinned: list[Version] = []
+    newest_targets = set()
+    for entry in matrix_entries(job["strategy"]["matrix"]):
+        (dvc,) = [r for r in map(Requirement, entry["dvc-spec"].split()) if r.name == "dvc"]
+        if not dvc.specifier:  # the newest pyproject.toml allows
+            newest_targets.add(entry["target"])
+            continue
+        (pin,) = list(dvc.specifier)
+        assert pin.operator == "==", entry
+        version = Version(pin.version.removesuffix(".*"))
+        assert version in supported, f"{entry}: outside pyproject.toml's {supported}"
+        pinned.append(version)
+    # The lowest DVC any job runs is pyproject.toml's floor, and the newest runs the
+    # whole `make test` (lint and suite).
+    assert pinned and min(pinned) == lowest(supported)
+    assert "test" in newest_targets
+    # Each job's DVC reaches make through the environment.
+    step = run_of(workflow, "make ")
+    assert step["env"]["DVC_SPEC"] == "${{ matrix.dvc-spec }}"
+    assert step["env"]["MAKE_TARGET"] == "${{ matrix.target }}"
+
+
+def test_ci_workflow_runs_the_lowest_and_highest_supported_python() -> None:
+    (job,) = load(WORKFLOWS["ci"])["jobs"].values()
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    match = re.search(r'^requires-python = "([^"]+)"', text, re.MULTILINE)
+    assert match
+    supported = SpecifierSet(match.group(1))
+    minors = [Version(f"3.{minor}") for minor in range(30) if Version(f"3.{minor}") in supported]
+    versions = {Version(e["python-version"]) for e in matrix_entries(job["strategy"]["matrix"])}
+    assert {min(minors), max(minors)} <= versions
+
+
+def test_make_installs_the_dvc_spec_each_word_one_quoted_requirement(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        ["make", "-n", "suite", f"VENV={tmp_path / 'venv'}", "DVC_SPEC=dvc==3.50.* pathspec<1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (install,) = [
+        line for line in proc.stdout.splitlines() if "pip install" in line and "'.[test]'" in line
+    ]
+    assert install.endswith("'.[test]' 'dvc==3.50.*' 'pathspec<1'")
 
 
 def test_example_workflow() -> None:
