@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,19 +29,20 @@ def _isolated_tools(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         "[user]\n\tname = mlci tests\n\temail = tests@mlci.invalid\n"
         '[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n'
     )
-    saved = dict(os.environ)
-    os.environ.update(
-        GIT_CONFIG_GLOBAL=str(gitconfig),
-        GIT_CONFIG_NOSYSTEM="1",
-        DVC_NO_ANALYTICS="1",
-        DVC_SITE_CACHE_DIR=str(home / "dvc-site-cache"),
-        DVC_GLOBAL_CONFIG_DIR=str(home / "dvc-global"),
-    )
-    for key in ("GITHUB_ACTIONS", "GITHUB_EVENT_PATH", "GITHUB_TOKEN", "CI"):
-        os.environ.pop(key, None)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
+    # Through a MonkeyPatch: each variable set or removed here is put back as it was
+    # when the session ends, and nothing else in os.environ is touched.
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "GIT_CONFIG_GLOBAL": str(gitconfig),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "DVC_NO_ANALYTICS": "1",
+            "DVC_SITE_CACHE_DIR": str(home / "dvc-site-cache"),
+            "DVC_GLOBAL_CONFIG_DIR": str(home / "dvc-global"),
+        }.items():
+            patch.setenv(name, value)
+        for name in ("GITHUB_ACTIONS", "GITHUB_EVENT_PATH", "GITHUB_TOKEN", "CI"):
+            patch.delenv(name, raising=False)
+        yield
 
 
 def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -177,3 +179,29 @@ def make_results(**fields: Any) -> Results:
         "plots": Plots(),
     }
     return Results(**{**defaults, **fields})
+
+
+_DROPPED = re.compile(
+    r"dropped by (?P<drop>[\d.]+) \((?P<base>[\d.]+) → (?P<head>[\d.]+)\), "
+    r"allowed (?P<allowed>[\d.]+)"
+)
+
+
+def assert_dropped_beyond_max_drop(text: str, results: dict[str, Any], key: str) -> None:
+    """``key`` fell by more than its ``max_drop`` gate allows, the gate failed, and
+    ``text`` states the drop with the numbers of ``results`` (mlci-results.json): by
+    relation, never the digits one scikit-learn version happens to produce."""
+    (change,) = [m for m in results["metrics"] if m["key"] == key]
+    (gate,) = [g for g in results["gates"] if g["key"] == key and g["check"] == "max_drop"]
+    assert gate["outcome"] == "fail", gate
+    match = _DROPPED.search(text)
+    assert match, text
+    base, head = float(change["base"]), float(change["head"])
+    assert base - head > float(match["allowed"])
+    # The text rounds to 4 significant digits; the numbers are those of the results.
+    for shown, value in (
+        (match["base"], base),
+        (match["head"], head),
+        (match["drop"], base - head),
+    ):
+        assert float(shown) == pytest.approx(value, rel=1e-3), (shown, value)

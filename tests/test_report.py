@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import html as htmlmod
 import re
+import string
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 from mlci.render.markdown import fmt_change, marker, render_markdown, render_terminal, slug
 from mlci.render.text import Md, escape_md, fmt_value, plain
@@ -93,12 +96,24 @@ def test_truncation_happens_before_escaping() -> None:
     assert "<" not in out
 
 
-@pytest.mark.parametrize(
-    ("char", "escaped"),
-    [(c, "\\" + c) for c in "\\`*_[]|~!{}"] + [("#", "#&#8203;")],
-)
-def test_markdown_specials_are_backslash_escaped(char: str, escaped: str) -> None:
-    assert escape_md(f"a{char}b") == f"a{escaped}b"
+_GFM = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+_TAG = re.compile(r"<[^>]+>")
+
+
+def seen_in_a_table_cell(markdown: str) -> str:
+    """The text a reader sees when ``markdown`` is rendered (GitHub-flavoured, as by
+    markdown-it) in the one cell of a table: tags dropped, entities decoded."""
+    html = _GFM.render(f"| h |\n| - |\n| {markdown} |\n")
+    cells = re.findall(r"<td>(.*?)</td>", html, re.DOTALL)
+    assert len(cells) == 1, html  # an unescaped | would have made two
+    assert not _TAG.search(cells[0]), html  # no emphasis, link, code, strike...
+    return htmlmod.unescape(cells[0]).replace("\u200b", "")
+
+
+@pytest.mark.parametrize("char", string.punctuation)
+def test_every_punctuation_character_renders_as_itself(char: str) -> None:
+    for text in (f"a{char}b", f"{char}x{char}", f"{char}{char}x{char}{char}", f"[x{char}](y)"):
+        assert seen_in_a_table_cell(escape_md(text)) == text
 
 
 def test_escape_md_inputs() -> None:
@@ -580,17 +595,16 @@ def test_terminal_table_stays_aligned_with_ansi_in_a_key() -> None:
     assert [row.index("0.5") for row in rows] == [column, column]
 
 
-def test_templates_compile_once_per_process_and_never_from_disk(
+def test_rendering_writes_no_template_cache_a_later_job_could_be_fed_from(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mlci.render import markdown as report
-
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    report._environment.cache_clear()
+    # Jinja's bytecode caches live under the user's cache folder or the temp folder;
+    # a compiled template left there by one job could be swapped for the next one's.
+    for name in ("XDG_CACHE_HOME", "TMPDIR", "TEMP", "TMP"):
+        folder = tmp_path / name
+        folder.mkdir()
+        monkeypatch.setenv(name, str(folder))
     results = hostile_results()
     first = render_markdown(results)
-    assert report._environment(True) is report._environment(True)
-    assert report._environment(True).bytecode_cache is None
     assert render_markdown(results) == first
-    assert not (tmp_path / "cache").exists()  # nothing a later job could be fed from
-    report._environment.cache_clear()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

@@ -180,11 +180,6 @@ def action_as_workflow(action: dict[Any, Any]) -> dict[str, Any]:
 # --- the linters over the files in this repository ---------------------------------------
 
 
-def test_files_exist() -> None:
-    missing = [str(path) for path in ALL_FILES.values() if not path.is_file()]
-    assert not missing, f"missing: {missing}"
-
-
 @pytest.mark.parametrize("name", sorted(WORKFLOWS))
 def test_actionlint_workflow(name: str) -> None:
     # In the repository root: `uses: ./` in example.yml makes actionlint read
