@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlci.dvc import internals
+from mlci.dvc.internals import (
+    group_definitions_by_id,
+    infer_data_sources,
+    is_image,
+    plots_show,
+    vega_datapoints,
+)
 from mlci.dvc.messages import error_text
 from mlci.results import Confusion, Curve, ImagePlot, Plots
 
@@ -153,7 +159,7 @@ def read_plots(repo: Repo, rev: str, guard: Callable[[Any], Any] | None = None) 
         # DVC also prints "failed to load some plots" (when its CLI ran in this process)
         # and progress bars; mlci reports each error itself, with the file and revision.
         with redirect_stderr(io.StringIO()):
-            raw = internals.plots_show(repo, rev, guard)
+            raw = plots_show(repo, rev, guard)
     except Exception as exc:  # an unknown revision, a broken dvc.yaml: this revision only
         return PlotsAtRev(found={}, errors=(("plots", error_text(exc)),))
     content: dict[str, Any] = next(iter(raw.values()), {})
@@ -175,11 +181,11 @@ def read_plots(repo: Repo, rev: str, guard: Callable[[Any], Any] | None = None) 
 
     found: dict[str, _RevPlot] = {}
     undrawn: list[tuple[str, str]] = []
-    for plot_id, (inner_id, definition) in internals.group_definitions_by_id(
+    for plot_id, (inner_id, definition) in group_definitions_by_id(
         definitions.get("data", {})
     ).items():
         props = dict(definition or {})
-        if internals.is_image(inner_id):  # as `dvc plots` decides
+        if is_image(inner_id):  # as `dvc plots` decides
             if "data" in source_data.get(inner_id, {}):
                 content = source_data[inner_id]["data"]
                 found[plot_id] = _RevPlot(
@@ -189,12 +195,12 @@ def read_plots(repo: Repo, rev: str, guard: Callable[[Any], Any] | None = None) 
                     content=content if isinstance(content, bytes) else None,
                 )
             continue
-        files = internals.infer_data_sources(inner_id, props)
+        files = infer_data_sources(inner_id, props)
         data = {f: source_data[f]["data"] for f in files if "data" in source_data.get(f, {})}
         if not data:
             continue  # missing at this revision; a read error is in `errors` already
         try:
-            datapoints, resolved = internals.vega_datapoints(inner_id, data, props, rev)
+            datapoints, resolved = vega_datapoints(inner_id, data, props, rev)
             if resolved.get("template") in _CONFUSION_TEMPLATES:
                 counts = _counts(datapoints, resolved)
                 found[plot_id] = _RevPlot("confusion", resolved, inner_id, counts=counts)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlci import safefs
-from mlci.dvc import internals
+from mlci.dvc.internals import repo_lock, show_guarded, skip_graph_checks
 from mlci.dvc.messages import error_text, plugin_hint
 from mlci.errors import DvcError
 from mlci.git.repo import clean_env
@@ -120,7 +120,7 @@ class DvcRepo:
             self._held.callback(repo.close)
             try:
                 # Hold DVC's repository lock as `dvc status` does (see internals).
-                self._held.enter_context(internals.repo_lock(repo))
+                self._held.enter_context(repo_lock(repo))
             except DvcException as exc:
                 self._held.close()
                 raise DvcError(
@@ -178,8 +178,8 @@ class DvcRepo:
             return _CacheGuard(dvcfs, repo, self.max_bytes)
 
         # DVC checks the whole pipeline graph before it lists plot outputs; a read
-        # needs no graph (see internals.skip_graph_checks).
-        with internals.skip_graph_checks(repo), _cwd(self.root):
+        # needs no graph (see mlci.dvc.internals.skip_graph_checks).
+        with skip_graph_checks(repo), _cwd(self.root):
             return read_plots(repo, rev, guard)
 
 
@@ -380,21 +380,21 @@ class RevisionReader:
             return Snapshot(values={})
         # No revs: DVC reads the revision the repo is switched to, with its index.
         repo, guard = self._guarded()
-        raw = internals.show_guarded(repo, guard, lambda: repo.metrics.show(hide_workspace=False))
+        raw = show_guarded(repo, guard, lambda: repo.metrics.show(hide_workspace=False))
         return _snapshot(raw, self.label)
 
     def params(self) -> Snapshot:
         if self.repo is None:
             return Snapshot(values={})
         repo, guard = self._guarded()
-        raw = internals.show_guarded(repo, guard, lambda: repo.params.show(hide_workspace=False))
+        raw = show_guarded(repo, guard, lambda: repo.params.show(hide_workspace=False))
         return _snapshot(raw, self.label)
 
     def _guarded(self) -> tuple[Repo, _WorkspaceGuard | _CacheGuard]:
         """The repo, and the guard its reads of this revision go through.
 
         ``metrics.show`` / ``params.show`` without revisions collect the files from
-        the index and read each through ``repo.dvcfs``; :func:`internals.show_guarded`
+        the index and read each through ``repo.dvcfs``; :func:`~mlci.dvc.internals.show_guarded`
         has them read through the guard instead: a :class:`_WorkspaceGuard` (reads
         under :mod:`mlci.safefs`'s rule) around DVC's own filesystem. DVC's
         collection, parsing and flattening are untouched, so the values stay those of
