@@ -14,7 +14,7 @@ import types
 import typing
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
 
 from mlci.errors import UsageError, clip
 
@@ -414,18 +414,20 @@ def _finite(value: Any) -> Any:
     return value
 
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+# Any results dataclass: what dataclasses.fields() accepts.
+D = TypeVar("D", bound="DataclassInstance")
 
 
-def _build(kind: type[T], raw: Any) -> T:
+def _build(kind: type[D], raw: Any) -> D:
     """Rebuild a results dataclass from its ``asdict`` form, checking shapes as it goes."""
     hints = typing.get_type_hints(kind)
     if not isinstance(raw, dict):
         raise TypeError(f"{kind.__name__}: expected an object, got {type(raw).__name__}")
     fields = {}
-    # `kind` is one of the results dataclasses (_coerce checks is_dataclass first); mypy
-    # cannot narrow a type[T] to a dataclass type.
-    for field in dataclasses.fields(kind):  # type: ignore[arg-type]
+    for field in dataclasses.fields(kind):
         if field.name in raw:
             fields[field.name] = _coerce(hints[field.name], raw[field.name], field.name)
     return kind(**fields)
@@ -454,8 +456,8 @@ def _coerce(hint: Any, raw: Any, name: str) -> Any:
         if len(args) != len(raw):
             raise TypeError(f"{name}: expected {len(args)} items, got {len(raw)}")
         return tuple(_coerce(arg, entry, name) for arg, entry in zip(args, raw, strict=True))
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, raw)  # type: ignore[arg-type]  # a dataclass type, as checked
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _build(hint, raw)
     if hint is float and isinstance(raw, str):
         return _NON_FINITE[raw]  # written by to_json for inf, -inf and nan
     return raw

@@ -112,12 +112,20 @@ def combine_plots(base: PlotsAtRev | None, head: PlotsAtRev | None) -> Plots:
     )
 
 
+def _either(old: _RevPlot | None, new: _RevPlot | None) -> _RevPlot:
+    """The plot at head, else at base: combine_plots pairs only ids found at one of them."""
+    found = new if new is not None else old
+    if found is None:
+        raise ValueError("a plot found at neither revision")
+    return found
+
+
 def _image(
     plot_id: str, old: _RevPlot | None, new: _RevPlot | None, budget: int
 ) -> tuple[ImagePlot, int]:
     """An image plot with the image at each revision inlined while ``budget`` (bytes)
     lasts, and what is left of the budget."""
-    path = (new or old).path  # type: ignore[union-attr]  # one of them is there
+    path = _either(old, new).path
     mime = IMAGE_TYPES.get(Path(path).suffix.lower())
     uris: list[str | None] = []
     skipped = []
@@ -283,7 +291,7 @@ def _text(value: Any, default: Any) -> str:
 
 def _confusions(plot_id: str, old: _RevPlot | None, new: _RevPlot | None) -> list[Confusion]:
     """One Confusion per data file; a plot over one file keeps its own id."""
-    props = (new or old).props  # type: ignore[union-attr]  # one of them is there
+    props = _either(old, new).props
     base_files = old.counts if old is not None else None
     head_files = new.counts if new is not None else None
     files = [*(head_files or {}), *(f for f in (base_files or {}) if f not in (head_files or {}))]
@@ -332,7 +340,7 @@ def _class_order(label: str) -> tuple[int, float, str]:
 
 def _curves(plot_id: str, old: _RevPlot | None, new: _RevPlot | None) -> list[Curve]:
     """One Curve per y series; a plot of several files or fields has several."""
-    props = (new or old).props  # type: ignore[union-attr]  # one of them is there
+    props = _either(old, new).props
     base = old.series if old is not None else None
     head = new.series if new is not None else None
     keys = [*(head or {}), *(key for key in (base or {}) if key not in (head or {}))]

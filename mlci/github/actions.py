@@ -55,10 +55,6 @@ class Context:
         return f"{self.run_url}#artifacts" if self.run_url else None
 
 
-def in_actions(env: Mapping[str, str] | None = None) -> bool:
-    return (env if env is not None else os.environ).get("GITHUB_ACTIONS") == "true"
-
-
 def _load_event(path: str | None) -> dict[str, Any]:
     if not path:
         return {}
@@ -181,7 +177,8 @@ class ActionsLog:
     def from_env(
         cls, write: Callable[[str], None], env: Mapping[str, str] | None = None
     ) -> ActionsLog:
-        return cls(write, active=in_actions(env))
+        env = os.environ if env is None else env
+        return cls(write, active=env.get("GITHUB_ACTIONS") == "true")
 
     def command(self, line: str) -> None:
         """Write one of mlci's own workflow commands (built with this module's escaping)."""
