@@ -8,12 +8,13 @@ reuse DVC's plot helpers so a plot means here what it means to ``dvc plots``. DV
 rename or drop any of them in a minor release (``dvc>=3.50,<4`` is a range, not a pin).
 
 So each is used only here, only when :func:`probe` finds it, and every call site has a
-fallback that gives the same result through DVC's public API, or through a few lines
-written here where the helper is small (``infer_data_sources``,
-``group_definitions_by_id``). A private API that is missing, or that raises anything
-but DVC's own error, drops to the fallback; that is logged at debug level, never
-warned: the user gets the same result, only slower. tests/test_dvc_internals.py forces
-every fallback (by patching :func:`probe`, never DVC) and compares it with the fast path.
+fallback that gives the same result through DVC's public API, or through the same
+rule written here where no public API has it (``infer_data_sources``,
+``group_definitions_by_id``; the Vega converter in :mod:`mlci.dvc.vega`). A private
+API that is missing, or that raises anything but DVC's own error, drops to the
+fallback; that is logged at debug level, never warned: the user gets the same
+result, only slower. tests/test_dvc_internals.py forces every fallback (by patching
+:func:`probe`, never DVC) and compares it with the fast path.
 """
 
 from __future__ import annotations
@@ -322,19 +323,18 @@ def vega_datapoints(
     """A plot's points and its resolved properties (x/y inferred, files joined), by
     DVC's own Vega converter, so a plot means what it means to ``dvc plots``.
 
-    No fallback gives the same points (the converter's inference is DVC's, and no
-    public API returns it in-process): without it this raises, and the caller reports
-    the plot as not drawn, naming why.
+    Fallback: the same conversion written out in :mod:`mlci.dvc.vega` (no public API
+    returns DVC's points in-process).
     """
-    if not probe("vega_converter"):
-        raise RuntimeError(
-            "this DVC version has no VegaConverter.flat_datapoints; plots are not drawn "
-            "(install a DVC version mlci supports: see pyproject.toml)"
-        )
-    from dvc.render.converter.vega import VegaConverter
+    if probe("vega_converter"):
+        from dvc.render.converter.vega import VegaConverter
 
-    datapoints, resolved = VegaConverter(plot_id, dict(data), dict(props)).flat_datapoints(rev)
-    return list(datapoints), dict(resolved)
+        converter = VegaConverter(plot_id, dict(data), dict(props))
+        datapoints, resolved = converter.flat_datapoints(rev)
+        return list(datapoints), dict(resolved)
+    from mlci.dvc.vega import flat_datapoints
+
+    return flat_datapoints(plot_id, data, props, rev)
 
 
 # Checked by probe(); defined last, after every probe function.
