@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import Repo
 
 from mlci.dvc import WORKSPACE, DvcRepo, Snapshot, combine_plots, internals
@@ -288,3 +289,31 @@ def test_the_written_out_converter_matches_dvcs(
         designed = isinstance(theirs, tuple) and theirs[1] != "no rows"
         ours = ("error", str(exc) if designed else "no rows")
     assert ours == theirs
+
+
+@pytest.mark.parametrize("name", ["cached_dvcfs", "plot_loaders"])
+def test_a_guard_fallback_still_refuses_a_base_cache_object_planted_as_a_symlink(
+    project: tuple[Repo, str], name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The DVC cache lies in the work tree: a pull request can put a symlink there named
+    # like the base's object of a cached metric or plot file.
+    repo, base = project
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"auc": 42}')
+    lock = yaml.safe_load(repo.git("show", f"{base}:dvc.lock"))
+    for out in lock["stages"]["evaluate"]["outs"]:
+        md5 = out["md5"]
+        obj = repo.root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+        obj.chmod(0o644)
+        obj.unlink()
+        obj.symlink_to(secret)
+    fast = read_all(repo.root, base)
+    without(name, monkeypatch)
+    fallback = read_all(repo.root, base)
+    for read in (fast, fallback):
+        assert "eval/scores.json" not in read.metrics[0].values
+        assert [error.file for error in read.metrics[0].errors] == ["eval/scores.json"]
+        assert any(e.startswith("eval/loss.csv at base") for e in read.plots.errors)
+        assert "42" not in repr(read.plots.curves)
+    assert fallback.metrics == fast.metrics
+    assert fallback.plots.errors == fast.plots.errors
