@@ -578,23 +578,21 @@ class _CacheGuard:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
+    def _cached_object(self, path: str) -> Path | None:
+        """``path``'s object in the local cache (checked), None when it has none there."""
+        try:
+            info = self.inner.info(path)
+        except (OSError, ValueError):
+            return None
+        md5 = (info.get("dvc_info") or {}).get("md5")
+        return _check_cache_object(self.repo, md5, self.max_bytes) if isinstance(md5, str) else None
+
     def check(self, path: str) -> None:
         """Raise :class:`safefs.UnsafePathError` when ``path``'s cache object may not be read."""
-        try:
-            info = self.inner.info(path)
-        except (OSError, ValueError):
-            return
-        md5 = (info.get("dvc_info") or {}).get("md5")
-        if isinstance(md5, str):
-            _check_cache_object(self.repo, md5, self.max_bytes)
+        self._cached_object(path)
 
     def open(self, path: str, mode: str = "r", **kwargs: Any) -> Any:
-        try:
-            info = self.inner.info(path)
-        except (OSError, ValueError):
-            info = {}
-        md5 = (info.get("dvc_info") or {}).get("md5")
-        obj = _check_cache_object(self.repo, md5, self.max_bytes) if isinstance(md5, str) else None
+        obj = self._cached_object(path)
         if obj is None:
             return self.inner.open(path, mode, **kwargs)
         cache_root = Path(self.repo.cache.local.path).resolve()
