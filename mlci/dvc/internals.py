@@ -169,6 +169,8 @@ def show_guarded(
     revisions does not). Fallback: DVC reads with its own filesystem, then every file
     in the answer is checked by the guard, and a refused one becomes DVC's per-file
     error, as the fast path makes it; the values of the files that pass are the same.
+    The fallback checks after DVC has read: a refused file's content never reaches the
+    results, but a FIFO or an oversized file is not stopped before the read itself.
     """
     if not probe("cached_dvcfs"):
         return _refuse_unsafe(show(), guard, Path(repo.root_dir))
@@ -212,7 +214,8 @@ def plots_show(repo: Repo, rev: str, guard: Callable[[Any], ReadGuard] | None) -
     repository to the revision for plots, which drops any filesystem set beforehand).
     Fallback: the public ``repo.plots.show``, then every data file checked by the
     guard (on the filesystem of the revision, opened again for it), a refused one
-    turned into its error, as the fast path makes it.
+    turned into its error, as the fast path makes it (checked after the read, as in
+    :func:`show_guarded`'s fallback).
     """
     if guard is None:
         return dict(repo.plots.show(revs=[rev]))
@@ -236,6 +239,7 @@ def plots_show(repo: Repo, rev: str, guard: Callable[[Any], ReadGuard] | None) -
 
 
 def _plots_show_checked(repo: Repo, rev: str, guard: Callable[[Any], ReadGuard]) -> dict[str, Any]:
+    """The public ``repo.plots.show``, each data file it read then checked by the guard."""
     from mlci.safefs import UnsafePathError
 
     result = dict(repo.plots.show(revs=[rev]))
