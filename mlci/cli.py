@@ -363,7 +363,8 @@ def publish_options(func: F) -> F:
             default="GITHUB_TOKEN",
             show_default=True,
             metavar="NAME",
-            help="Environment variable that holds the GitHub token.",
+            help="Environment variable that holds the token (in GitLab CI the default "
+            "is MLCI_GITLAB_TOKEN; CI_JOB_TOKEN cannot post notes).",
         ),
         click.option(
             "--comment",
@@ -406,9 +407,12 @@ def publish_options(func: F) -> F:
 def ci_command(
     ctx: click.Context, flags: PipelineFlags, publishing: PublishOptions, do_publish: bool
 ) -> None:
-    """Run the check in GitHub Actions and publish it to the PR.
+    """Run the check in GitHub Actions or GitLab CI and publish it to the PR or MR.
 
-    Everything `mlci check` does, then the comment, status and outputs.
+    Everything `mlci check` does, then the comment, status and outputs. In GitLab CI
+    (GITLAB_CI=true) the base is CI_MERGE_REQUEST_DIFF_BASE_SHA, the report is a
+    sticky merge-request note and a commit status, and mlci-junit.xml and mlci.env
+    are written for `artifacts:reports:junit` and `dotenv`.
 
     Reads the run from the runner's environment (GITHUB_EVENT_PATH, GITHUB_REPOSITORY,
     GITHUB_API_URL, ...): on a pull_request the base is the PR's base commit and the
@@ -419,9 +423,13 @@ def ci_command(
     from mlci.commands.check import verdict_exit_code
     from mlci.commands.ci import run_ci
     from mlci.commands.publish import exit_code
+    from mlci.gitlab.context import in_gitlab_ci
     from mlci.render.markdown import render_terminal
 
     flags.check_outputs()
+    if in_gitlab_ci():
+        _gitlab_ci(ctx, flags, _gitlab_token_env(ctx, publishing), do_publish)
+        return
     token = None
     if flags.runs_project_code:
         token = _restart_without_secrets(ctx, publishing.token_env)
@@ -485,13 +493,55 @@ def publish_command(
     the title (comment marker, status context) comes from --title or the base.
     """
     from mlci.commands.check import verdict_exit_code
-    from mlci.commands.publish import exit_code, run_publish
+    from mlci.commands.publish import exit_code, run_gitlab_publish, run_publish
+    from mlci.gitlab.context import in_gitlab_ci
 
     publishing = dataclasses.replace(publishing, config_path=config_path)
     log = _actions_log()
-    run = run_publish(results_path, publishing, write=log.command)
+    if in_gitlab_ci():
+        run = run_gitlab_publish(results_path, _gitlab_token_env(ctx, publishing))
+    else:
+        run = run_publish(results_path, publishing, write=log.command)
     _say_published(run, log)
     ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, fail_on)))
+
+
+def _gitlab_token_env(ctx: click.Context, publishing: PublishOptions) -> PublishOptions:
+    """In GitLab CI the token is in $MLCI_GITLAB_TOKEN unless --token-env says otherwise."""
+    from mlci.gitlab.context import DEFAULT_TOKEN_ENV
+
+    if ctx.get_parameter_source("token_env") == click.core.ParameterSource.DEFAULT:
+        return dataclasses.replace(publishing, token_env=DEFAULT_TOKEN_ENV)
+    return publishing
+
+
+def _gitlab_ci(
+    ctx: click.Context, flags: PipelineFlags, publishing: PublishOptions, do_publish: bool
+) -> None:
+    """`mlci ci` in a GitLab CI job (GITLAB_CI=true): the merge request's note and status,
+    and the JUnit and dotenv reports for ``artifacts:reports``."""
+    from mlci.commands.check import verdict_exit_code
+    from mlci.commands.ci import GitLabFiles, run_gitlab_ci
+    from mlci.commands.publish import exit_code
+    from mlci.render.markdown import render_terminal
+
+    token = None
+    if flags.runs_project_code:
+        token = _restart_without_secrets(ctx, publishing.token_env)
+    log = _actions_log()
+    run = run_gitlab_ci(
+        flags.check_options(log),
+        publishing,
+        results_path=flags.results_path,
+        report_path=flags.report_path,
+        files=GitLabFiles(),
+        do_publish=do_publish,
+        show=lambda results: log.text(render_terminal(results).removesuffix("\n")),
+        warn=_warn,
+        token=token,
+    )
+    _say_published(run, log)
+    ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, flags.fail_on)))
 
 
 def _say_published(run: CiRun, log: ActionsLog) -> None:

@@ -1,5 +1,5 @@
-"""What every forge (GitHub, GitLab) shares: the sticky comment's size limit and how a
-report is made to fit it.
+"""What every forge (GitHub, GitLab) shares: what publishing produced, the sticky
+comment's size limit and how a report is made to fit it.
 
 A forge module posts a body; this module decides what that body is. Nothing here talks to
 a forge, and the check, the report and the results know nothing of any forge.
@@ -8,11 +8,21 @@ a forge, and the check, the report and the results know nothing of any forge.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from mlci.render.markdown import Report, marker
 from mlci.render.text import escape_md
 
 COMMENT_LIMIT = 65536  # GitHub's maximum issue-comment body, in characters
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a forge made of a report: where the sticky comment (GitHub) or note (GitLab)
+    is, and the state sent to the head commit."""
+
+    comment_url: str | None = None
+    status: str | None = None  # the state or conclusion sent
 
 
 def body_size(text: str) -> int:
@@ -30,6 +40,7 @@ def fit_comment(
     limit: int = COMMENT_LIMIT,
     full_report: str = "the job summary",
     size: Callable[[str], int] = body_size,
+    forge: str = "GitHub",
 ) -> str:
     """The comment body within ``limit`` (as ``size`` counts): fold first, then truncate
     with a pointer to the full report. Each variant is rendered at most once per run."""
@@ -44,7 +55,7 @@ def fit_comment(
     if size(body) <= limit:
         return body
     tail = (
-        f"\n\n**… truncated to fit GitHub's comment size limit.** "
+        f"\n\n**… truncated to fit {forge}'s comment size limit.** "
         f"The full report is in {escape_md(full_report)}.\n\n{marker(report.results.title)}\n"
     )
     kept: list[str] = []

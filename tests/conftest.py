@@ -36,7 +36,15 @@ def _isolated_tools(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         DVC_SITE_CACHE_DIR=str(home / "dvc-site-cache"),
         DVC_GLOBAL_CONFIG_DIR=str(home / "dvc-global"),
     )
-    for key in ("GITHUB_ACTIONS", "GITHUB_EVENT_PATH", "GITHUB_TOKEN", "CI"):
+    for key in (
+        "GITHUB_ACTIONS",
+        "GITHUB_EVENT_PATH",
+        "GITHUB_TOKEN",
+        "CI",
+        "GITLAB_CI",
+        "CI_JOB_TOKEN",
+        "MLCI_GITLAB_TOKEN",
+    ):
         os.environ.pop(key, None)
     yield
     os.environ.clear()

@@ -15,11 +15,12 @@ from conftest import make_results
 from gitlab_server import DEFAULT_USERS, GitLabServer, User
 
 from mlci.errors import ExitCode, PublishError, UsageError
+from mlci.forge import Published
 from mlci.gitlab.client import GitLab
-from mlci.gitlab.context import read_context, read_token
-from mlci.gitlab.publish import publish, status_description
+from mlci.gitlab.context import GitLabContext, read_context, read_token
+from mlci.gitlab.publish import NoteMode, post_report, status_description
 from mlci.gitlab.reports import dotenv, junit_xml, write_reports
-from mlci.report import marker
+from mlci.render.markdown import Report, marker
 from mlci.results import DatasetReport, GateResult, Results, Verdict
 from mlci.results import TestRun as SuiteRun  # not collected by pytest
 
@@ -83,12 +84,22 @@ def client(server: GitLabServer, sleeps: Sleeps, token: str = TOKEN, **kwargs: f
     return GitLab(server.api_url, token, sleep=sleeps, **kwargs)  # type: ignore[arg-type]
 
 
+def publish(
+    results: Results,
+    context: GitLabContext,
+    gl: GitLab,
+    note: NoteMode = "update",
+    status: bool = True,
+) -> Published:
+    return post_report(Report(results), context, gl, note=note, status=status)
+
+
 def run(
     server: GitLabServer, sleeps: Sleeps, results: Results, token: str = TOKEN, **env: str
 ) -> str | None:
     context = read_context(ci_env(server, **env))
     with client(server, sleeps, token) as gl:
-        return publish(results, context, gl).note_url
+        return publish(results, context, gl).comment_url
 
 
 def our_notes(server: GitLabServer) -> list[dict[str, object]]:
@@ -235,7 +246,7 @@ def test_note_modes_new_delete_and_off(server: GitLabServer, sleeps: Sleeps) -> 
         assert our_notes(server) == []
         published = publish(results_with("pass"), context, gl, note="off", status=False)
     assert our_notes(server) == []
-    assert (published.note_url, published.status) == (None, None)
+    assert (published.comment_url, published.status) == (None, None)
 
 
 def test_outside_a_merge_request_only_the_status_is_set(

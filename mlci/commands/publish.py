@@ -1,4 +1,5 @@
-"""`mlci publish`: carry saved results to the pull request (and what `mlci ci` shares).
+"""`mlci publish`: carry saved results to the pull request or merge request (and what
+`mlci ci` shares).
 
 Order matters: results and report are on disk first, then the job summary,
 annotations and step outputs, and only then does anything talk to GitHub — so a
@@ -13,15 +14,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlci.config import ReportConfig
 from mlci.errors import ConfigError, ExitCode, PublishError, UsageError
+from mlci.forge import Published
 from mlci.git.repo import hide_from_children
 from mlci.github import actions
 from mlci.github.client import GitHub, missing_token, redact
-from mlci.github.publish import CommentMode, Published, StatusMode, post_report
+from mlci.github.publish import CommentMode, StatusMode, post_report
+from mlci.gitlab import context as gitlab_context
+from mlci.gitlab import publish as gitlab_publish
 from mlci.render.markdown import Report
 from mlci.results import Results
+
+if TYPE_CHECKING:
+    from mlci.gitlab.client import GitLab
 
 
 @dataclass(frozen=True)
@@ -238,3 +246,66 @@ def artifacts_link(context: actions.Context) -> str | None:
 
 def exit_code(run: CiRun, verdict_code: ExitCode) -> ExitCode:
     return ExitCode.PUBLISH if run.publish_error else verdict_code
+
+
+# --- GitLab CI ------------------------------------------------------------------------
+
+
+def open_gitlab(api_url: str, token: str, options: PublishOptions) -> GitLab:
+    # python-gitlab costs ~0.3 s to import: only when a GitLab job really publishes.
+    from mlci.gitlab.client import GitLab
+
+    return GitLab(
+        api_url,
+        token,
+        max_wait=_env_seconds("MLCI_GITLAB_MAX_WAIT", 120.0),
+        backoff=_env_seconds("MLCI_GITLAB_BACKOFF", 1.0),
+        sleep=options.sleep,
+    )
+
+
+def take_gitlab_token(options: PublishOptions, handed_over: str | None = None) -> str:
+    """The token handed over by a restart (:mod:`mlci.tokens`), else ``$token_env``
+    (refused when missing or the job token); its variable never reaches a stage."""
+    hide_from_children(options.token_env)
+    if handed_over is not None:
+        return handed_over
+    return gitlab_context.read_token(options.token_env)
+
+
+def post_to_gitlab(
+    report: Report,
+    context: gitlab_context.GitLabContext,
+    token: str,
+    options: PublishOptions,
+) -> tuple[Published | None, PublishError | None]:
+    """The note and the status, or the error (the token redacted) for exit 4."""
+    try:
+        with open_gitlab(context.api_url, token, options) as client:
+            published = gitlab_publish.post_report(
+                report, context, client, note=options.comment, status=options.status != "off"
+            )
+    except PublishError as exc:
+        exc.message = redact(exc.message, token)
+        return None, exc
+    return published, None
+
+
+def run_gitlab_publish(results_path: Path, options: PublishOptions) -> CiRun:
+    """Publish saved results from a GitLab job that checked out nothing of the merge
+    request. The file is validated as on GitHub (:meth:`Results.read`) and must be for
+    this pipeline's head commit; its title is replaced by ``--title`` or the default
+    (the title names the note's marker and the status; the file came from the merge
+    request's own job)."""
+    results = Results.read(results_path)
+    context = gitlab_context.read_context()
+    token = take_gitlab_token(options)
+    if context.head_sha and results.head.sha != context.head_sha:
+        raise UsageError(
+            f"{results_path} is for commit {results.head.short}, but this pipeline is for "
+            f"{context.head_sha[:7]}",
+            hint="take the artifacts of the check job of this same pipeline",
+        )
+    results = dataclasses.replace(results, title=options.title or ReportConfig().title)
+    published, error = post_to_gitlab(Report(results), context, token, options)
+    return CiRun(results=results, published=published, publish_error=error)

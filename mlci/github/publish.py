@@ -6,10 +6,9 @@ Nothing here computes a verdict; it only carries one to GitHub.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import Literal
 
-from mlci.forge import COMMENT_LIMIT, fit_comment, utf8_size
+from mlci.forge import COMMENT_LIMIT, Published, fit_comment, utf8_size
 from mlci.github.actions import Context
 from mlci.github.client import Comment, GitHub
 from mlci.render.markdown import Report, marker, verdict_summary
@@ -24,12 +23,7 @@ _CONCLUSION = {"pass": "success", "warn": "neutral", "fail": "failure"}
 STATUS_DESCRIPTION_LIMIT = 140
 CHECK_TEXT_LIMIT = 65535
 CHECK_ANNOTATION_LIMIT = 50
-
-
-@dataclass(frozen=True)
-class Published:
-    comment_url: str | None = None
-    status: str | None = None  # the state or conclusion sent
+__all__ = ["CommentMode", "Published", "StatusMode", "post_report", "sync_comment"]
 
 
 def is_ours(comment: Comment, mark: str, login: str | None) -> bool:

@@ -24,7 +24,6 @@ import email.utils
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import gitlab
@@ -32,19 +31,12 @@ import requests
 
 from mlci import __version__
 from mlci.errors import PublishError
+from mlci.gitlab.model import Note
 
 T = TypeVar("T")
 
 _RETRY_STATUSES = {409, 500, 502, 503, 504}
 _PER_PAGE = 100  # GitLab's maximum
-
-
-@dataclass(frozen=True)
-class Note:
-    id: int
-    body: str
-    author_id: int
-    system: bool
 
 
 def redact(text: str, token: str) -> str:

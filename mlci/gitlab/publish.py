@@ -8,13 +8,17 @@ report is never matched, nor a system note), across every page of notes.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from mlci.gitlab.client import GitLab, Note
+from mlci.forge import Published, fit_comment
 from mlci.gitlab.context import GitLabContext
-from mlci.report import Md, fit_comment, marker, verdict_summary
+from mlci.gitlab.model import Note
+from mlci.render.markdown import Report, marker, verdict_summary
+from mlci.render.text import Md
 from mlci.results import Results
+
+if TYPE_CHECKING:  # python-gitlab is imported only when mlci talks to GitLab
+    from mlci.gitlab.client import GitLab
 
 NoteMode = Literal["update", "new", "delete", "off"]
 
@@ -22,12 +26,6 @@ NOTE_LIMIT = 1_000_000  # GitLab: "The content of a note. Limited to 1,000,000 c
 STATUS_FIELD_LIMIT = 255  # description and target_url: "Must be 255 characters or fewer"
 # GitLab's commit-status states; a warning does not block the merge request.
 STATE = {"pass": "success", "warn": "success", "fail": "failed"}
-
-
-@dataclass(frozen=True)
-class Published:
-    note_url: str | None = None
-    status: str | None = None  # the state sent
 
 
 def is_ours(note: Note, mark: str, user_id: int) -> bool:
@@ -63,8 +61,8 @@ def sync_note(
     return created.id, 0
 
 
-def publish(
-    results: Results,
+def post_report(
+    report: Report,
     context: GitLabContext,
     client: GitLab,
     *,
@@ -72,12 +70,13 @@ def publish(
     status: bool = True,
 ) -> Published:
     """The note (in a merge-request pipeline) and the commit status on the head commit."""
+    results = report.results
     pipeline = context.pipeline_url
     full_report = Md(f"[the pipeline]({pipeline})") if pipeline else "the pipeline's artifacts"
     note_url = None
     if context.mr_iid is not None and note != "off":
         # Room for the per-post nonce line sync_note appends.
-        body = fit_comment(results, full_report=full_report, limit=NOTE_LIMIT - 64)
+        body = fit_comment(report, full_report=full_report, limit=NOTE_LIMIT - 64, forge="GitLab")
         note_id, _removed = sync_note(
             client, context.mr_project_id, context.mr_iid, body, results.title, note
         )
@@ -94,4 +93,4 @@ def publish(
             description=status_description(results),
             target_url=target,
         )
-    return Published(note_url=note_url, status=sent)
+    return Published(comment_url=note_url, status=sent)

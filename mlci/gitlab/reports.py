@@ -15,7 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from mlci.report import dataset_summary
+from mlci.render.markdown import dataset_summary
 from mlci.results import Results
 from mlci.safefs import write_text
 
