@@ -565,6 +565,12 @@ def _say_published(run: CiRun, log: ActionsLog) -> None:
     "(pull_request computes read-only, workflow_run publishes).",
 )
 @click.option(
+    "--gitlab",
+    is_flag=True,
+    help="Write .gitlab-ci.yml instead: a merge-request check job without the token and "
+    "a publishing job that checks out nothing.",
+)
+@click.option(
     "--force",
     "force",
     multiple=True,
@@ -572,8 +578,8 @@ def _say_published(run: CiRun, log: ActionsLog) -> None:
     help="Replace FILE (a path from the repository root, as init prints it) even though "
     "it exists. Repeat for several.",
 )
-def init(fork_safe: bool, force: tuple[str, ...]) -> None:
-    """Write mlci.yaml and a GitHub Actions workflow.
+def init(fork_safe: bool, gitlab: bool, force: tuple[str, ...]) -> None:
+    """Write mlci.yaml and a GitHub Actions workflow (or, --gitlab, GitLab CI jobs).
 
     mlci.yaml gets a starting gate for each numeric metric the project has now and
     `base:` set to the default branch; the workflow runs `mlci ci` on every pull
@@ -582,7 +588,7 @@ def init(fork_safe: bool, force: tuple[str, ...]) -> None:
     """
     from mlci.commands.init import run_init
 
-    report = run_init(Path.cwd(), fork_safe=fork_safe, force=force)
+    report = run_init(Path.cwd(), fork_safe=fork_safe, force=force, gitlab=gitlab)
     for written in report.files:
         click.echo(f"{written.action} {written.path} ({written.description})")
     for note in report.notes:
