@@ -499,7 +499,7 @@ def publish_command(
     publishing = dataclasses.replace(publishing, config_path=config_path)
     log = _actions_log()
     if in_gitlab_ci():
-        run = run_gitlab_publish(results_path, _gitlab_token_env(ctx, publishing))
+        run = run_gitlab_publish(results_path, _gitlab_token_env(ctx, publishing), warn=_warn)
     else:
         run = run_publish(results_path, publishing, write=log.command)
     _say_published(run, log)

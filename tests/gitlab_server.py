@@ -31,6 +31,8 @@ What it models, from GitLab's documentation and source (``lib/api/notes.rb``,
   running for the same sha, name, ref and user is moved on (and an impossible move,
   e.g. running to running, is ``400 Cannot transition status via :run from
   :running``); otherwise a new status is created. A role below developer is ``403``.
+* Repository files: ``GET .../repository/files/:file_path/raw?ref=`` (the path
+  URL-encoded, ``/`` as ``%2F``) answers the bytes, or ``404 File Not Found``.
 * Rate limits: ``429`` with ``Retry later`` as plain text and ``Retry-After``,
   ``RateLimit-Limit``/``-Observed``/``-Remaining``/``-Reset``/``-ResetTime`` headers.
 
@@ -210,6 +212,9 @@ class GitLabServer:
         self.merge_requests: dict[int, dict[str, Any]] = {}
         self.notes: dict[int, list[dict[str, Any]]] = {}
         self.statuses: list[dict[str, Any]] = []
+        # (ref, path) -> content; a ref is a branch name or a commit sha
+        self.files: dict[tuple[str, str], bytes] = {}
+        self.default_branch = "main"
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.server_errors: list[str] = []
         self._lock = threading.RLock()
@@ -291,6 +296,11 @@ class GitLabServer:
             self.merge_requests[iid] = merge_request
             self.notes.setdefault(iid, [])
         return merge_request
+
+    def add_file(self, ref: str, path: str, text: str) -> None:
+        """A file of the repository at ``ref`` (a branch or a commit sha)."""
+        with self._lock:
+            self.files[(ref, path)] = text.encode()
 
     def add_note(self, iid: int, body: str, user: User, *, system: bool = False) -> dict[str, Any]:
         """Seed a note by anyone, unchecked (a human quoting the marker, a system note)."""
@@ -704,6 +714,16 @@ class GitLabServer:
             status["finished_at"] = now
         return _Response(201, dict(status))
 
+    def _raw_file(self, request: _Request) -> _Response:
+        """``GET /projects/:id/repository/files/:file_path/raw``: the bytes, as they are;
+        ``ref`` defaults to the default branch."""
+        path = unquote(request.params["file_path"])
+        ref = request.query.get("ref") or self.default_branch
+        content = self.files.get((ref, path))
+        if content is None:
+            return _Response(404, {"message": "404 File Not Found"})
+        return _Response(200, content, {"content-type": "text/plain; charset=utf-8"})
+
     def _list_statuses(self, request: _Request) -> _Response:
         sha = request.params["sha"]
         if not _SHA_RE.fullmatch(sha):
@@ -733,6 +753,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str, bool]] = [
         ("PUT", rf"{_MR_NOTES}/(?P<note_id>\d+)", "_update_note", False),
         ("DELETE", rf"{_MR_NOTES}/(?P<note_id>\d+)", "_delete_note", False),
         ("POST", rf"{_PROJECT}/statuses/(?P<sha>[^/]+)", "_create_status", False),
+        ("GET", rf"{_PROJECT}/repository/files/(?P<file_path>[^/]+)/raw", "_raw_file", True),
         (
             "GET",
             rf"{_PROJECT}/repository/commits/(?P<sha>[^/]+)/statuses",

@@ -6,6 +6,7 @@ for real: every client gets a ``sleep`` that records the waits it was asked for.
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from conftest import make_results
 from gitlab_server import DEFAULT_USERS, GitLabServer, User
 
+from mlci.commands.publish import PublishOptions, run_gitlab_publish
 from mlci.errors import ExitCode, PublishError, UsageError
 from mlci.forge import Published
 from mlci.gitlab.client import GitLab
@@ -436,3 +438,75 @@ def test_reports_replace_a_committed_symlink_without_following_it(tmp_path: Path
     assert not (checkout / "mlci.env").is_symlink()
     assert junit_xml(results_with()).count("<testcase") == 0
     assert dotenv(results_with()).startswith("MLCI_VERDICT=pass\n")
+
+
+# --------------------------------------------------------------------------- mlci publish
+
+
+def test_file_at_reads_the_base_and_bounds_the_size(server: GitLabServer, sleeps: Sleeps) -> None:
+    server.add_file(BASE, "mlci.yaml", "report:\n  title: Team gate\n")
+    with client(server, sleeps) as gl:
+        assert gl.file_at("42", "mlci.yaml", BASE) == "report:\n  title: Team gate\n"
+        assert gl.file_at("42", "mlci.yaml", HEAD) is None
+        with pytest.raises(PublishError, match=r"mlci\.yaml at a{12} is over 10 bytes"):
+            gl.file_at("42", "mlci.yaml", BASE, limit=10)
+
+
+@pytest.fixture
+def saved(server: GitLabServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Results a check job saved, with a title of its own, in a GitLab publishing job."""
+    for name, value in ci_env(server).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MLCI_GITLAB_TOKEN", TOKEN)
+    path = tmp_path / "mlci-results.json"
+    results = results_with("fail")
+    results.write(path)
+    forged = json.loads(path.read_text())
+    forged["title"] = "Forged by the merge request"
+    path.write_text(json.dumps(forged))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("config", "title", "warned"),
+    [
+        ("report:\n  title: Team gate\n", "Team gate", False),
+        (None, "Model report", False),
+        ("report: [not, a, mapping]\n", "Model report", True),
+    ],
+    ids=["base-title", "no-config", "broken-config"],
+)
+def test_publish_takes_the_title_from_the_base_never_the_file(
+    server: GitLabServer,
+    sleeps: Sleeps,
+    saved: Path,
+    config: str | None,
+    title: str,
+    warned: bool,
+) -> None:
+    if config is not None:
+        server.add_file(BASE, "mlci.yaml", config)
+    warnings: list[str] = []
+    run = run_gitlab_publish(
+        saved, PublishOptions(token_env="MLCI_GITLAB_TOKEN", sleep=sleeps), warn=warnings.append
+    )
+    assert run.publish_error is None
+    [note] = server.notes[7]
+    assert marker(title) in str(note["body"]).splitlines()
+    assert server.statuses[-1]["name"] == f"mlci/{title}"
+    assert "Forged" not in json.dumps(server.notes[7]) + json.dumps(server.statuses)
+    assert bool(warnings) == warned
+
+
+def test_publish_with_gitlab_down_keeps_the_error_for_exit_4(
+    server: GitLabServer, sleeps: Sleeps, saved: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.fail("*", r".", 502, times=50)
+    run = run_gitlab_publish(
+        saved,
+        PublishOptions(token_env="MLCI_GITLAB_TOKEN", sleep=sleeps),
+        warn=lambda _: None,
+    )
+    assert run.publish_error is not None
+    assert run.publish_error.operation == "read mlci.yaml at aaaaaaaaaaaa"
+    assert run.published is None

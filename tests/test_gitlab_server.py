@@ -337,3 +337,15 @@ def test_python_gitlab_sees_faults_as_its_errors(server: GitLabServer) -> None:
         notes.create({"body": "x"}, obey_rate_limit=False)
     assert created.value.response_code == 429
     assert server.server_errors == []
+
+
+def test_raw_files_by_ref_with_the_path_encoded(server: GitLabServer) -> None:
+    server.add_file(BASE, "ml/mlci.yaml", "report:\n  title: Team gate\n")
+    server.add_file("main", "mlci.yaml", "on the default branch\n")
+    files = client(server, private_token=BOT).projects.get(42, lazy=True).files
+    assert files.raw("ml/mlci.yaml", ref=BASE) == b"report:\n  title: Team gate\n"
+    assert files.raw("mlci.yaml") == b"on the default branch\n"
+    assert "/repository/files/ml%2Fmlci.yaml/raw?ref=" in server.requests[0][1]
+    with pytest.raises(gitlab.GitlabGetError) as missing:
+        files.raw("ml/mlci.yaml", ref=SHA)
+    assert missing.value.error_message == "404 File Not Found"

@@ -291,12 +291,16 @@ def post_to_gitlab(
     return published, None
 
 
-def run_gitlab_publish(results_path: Path, options: PublishOptions) -> CiRun:
+def run_gitlab_publish(
+    results_path: Path, options: PublishOptions, *, warn: Callable[[str], None]
+) -> CiRun:
     """Publish saved results from a GitLab job that checked out nothing of the merge
     request. The file is validated as on GitHub (:meth:`Results.read`) and must be for
-    this pipeline's head commit; its title is replaced by ``--title`` or the default
-    (the title names the note's marker and the status; the file came from the merge
-    request's own job)."""
+    this pipeline's head commit; the title (the note's marker, the status's name) is
+    ``--title``, else ``report.title`` of the mlci.yaml at the merge request's diff
+    base, read through the API; never the file's: the merge request's own job wrote it.
+    """
+    config_path = _repo_relative(options.config_path)
     results = Results.read(results_path)
     context = gitlab_context.read_context()
     token = take_gitlab_token(options)
@@ -306,6 +310,38 @@ def run_gitlab_publish(results_path: Path, options: PublishOptions) -> CiRun:
             f"{context.head_sha[:7]}",
             hint="take the artifacts of the check job of this same pipeline",
         )
-    results = dataclasses.replace(results, title=options.title or ReportConfig().title)
-    published, error = post_to_gitlab(Report(results), context, token, options)
+    title, error = options.title, None
+    if title is None:
+        try:
+            with open_gitlab(context.api_url, token, options) as client:
+                title = _gitlab_base_title(client, context, config_path, warn)
+        except PublishError as exc:
+            exc.message = redact(exc.message, token)
+            error = exc
+    results = dataclasses.replace(results, title=title or ReportConfig().title)
+    published = None
+    if error is None:
+        published, error = post_to_gitlab(Report(results), context, token, options)
     return CiRun(results=results, published=published, publish_error=error)
+
+
+def _gitlab_base_title(
+    client: GitLab,
+    context: gitlab_context.GitLabContext,
+    config_path: str,
+    warn: Callable[[str], None],
+) -> str | None:
+    """report.title of the mlci.yaml at the merge request's diff base (in the project
+    the merge request is in), else on the default branch; None when there is none."""
+    from mlci.config import parse_config
+
+    base = context.base_sha
+    text = client.file_at(context.mr_project_id, config_path, base)
+    if text is None:
+        return None
+    where = f"{base[:7] if base else 'default branch'}:{config_path}"
+    try:
+        return parse_config(text, where).report.title
+    except ConfigError as exc:  # the base's own problem: report under the default title
+        warn(str(exc))
+        return None

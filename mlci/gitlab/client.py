@@ -282,6 +282,35 @@ class GitLab:
             if exc.response_code != 404:
                 raise
 
+    def file_at(
+        self, project_id: str, path: str, ref: str | None, *, limit: int = 1_000_000
+    ) -> str | None:
+        """A file's text at ``ref`` (None: the default branch), or None when it is not
+        there. `mlci publish` checks out nothing of the merge request, and must read the
+        base's mlci.yaml, not anything the merge request wrote."""
+        files = self._gl.projects.get(project_id, lazy=True).files
+        where = f"{path} at {ref[:12] if ref else 'the default branch'}"
+
+        def read() -> bytes:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in files.raw(
+                path, ref=ref, streamed=True, iterator=True, obey_rate_limit=False
+            ):
+                size += len(chunk)
+                if size > limit:
+                    raise PublishError(f"{where} is over {limit} bytes")
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+        try:
+            content = self._call(f"read {where}", read, accept=(404,))
+        except gitlab.GitlabError as exc:  # 404: not there
+            if exc.response_code != 404:
+                raise
+            return None
+        return content.decode("utf-8", errors="replace")
+
     def post_status(
         self,
         project_id: str,
