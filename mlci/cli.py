@@ -423,13 +423,10 @@ def ci_command(
     from mlci.commands.check import verdict_exit_code
     from mlci.commands.ci import run_ci
     from mlci.commands.publish import exit_code
-    from mlci.gitlab.context import in_gitlab_ci
     from mlci.render.markdown import render_terminal
 
     flags.check_outputs()
-    if in_gitlab_ci():
-        _gitlab_ci(ctx, flags, _gitlab_token_env(ctx, publishing), do_publish)
-        return
+    publishing = _token_env_of(ctx, publishing)
     token = None
     if flags.runs_project_code:
         token = _restart_without_secrets(ctx, publishing.token_env)
@@ -443,6 +440,7 @@ def ci_command(
         log=log,
         show=lambda results: log.text(render_terminal(results).removesuffix("\n")),
         token=token,
+        warn=_warn,
     )
     _say_published(run, log)
     ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, flags.fail_on)))
@@ -493,55 +491,23 @@ def publish_command(
     the title (comment marker, status context) comes from --title or the base.
     """
     from mlci.commands.check import verdict_exit_code
-    from mlci.commands.publish import exit_code, run_gitlab_publish, run_publish
-    from mlci.gitlab.context import in_gitlab_ci
+    from mlci.commands.publish import exit_code, run_publish
 
-    publishing = dataclasses.replace(publishing, config_path=config_path)
+    publishing = dataclasses.replace(_token_env_of(ctx, publishing), config_path=config_path)
     log = _actions_log()
-    if in_gitlab_ci():
-        run = run_gitlab_publish(results_path, _gitlab_token_env(ctx, publishing), warn=_warn)
-    else:
-        run = run_publish(results_path, publishing, write=log.command)
+    run = run_publish(results_path, publishing, write=log.command, warn=_warn)
     _say_published(run, log)
     ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, fail_on)))
 
 
-def _gitlab_token_env(ctx: click.Context, publishing: PublishOptions) -> PublishOptions:
-    """In GitLab CI the token is in $MLCI_GITLAB_TOKEN unless --token-env says otherwise."""
-    from mlci.gitlab.context import DEFAULT_TOKEN_ENV
+def _token_env_of(ctx: click.Context, publishing: PublishOptions) -> PublishOptions:
+    """The forge's own token variable (mlci.forge.TOKEN_ENV: MLCI_GITLAB_TOKEN in GitLab
+    CI) unless --token-env names one."""
+    from mlci.forge import TOKEN_ENV, detect
 
     if ctx.get_parameter_source("token_env") == click.core.ParameterSource.DEFAULT:
-        return dataclasses.replace(publishing, token_env=DEFAULT_TOKEN_ENV)
+        return dataclasses.replace(publishing, token_env=TOKEN_ENV[detect()])
     return publishing
-
-
-def _gitlab_ci(
-    ctx: click.Context, flags: PipelineFlags, publishing: PublishOptions, do_publish: bool
-) -> None:
-    """`mlci ci` in a GitLab CI job (GITLAB_CI=true): the merge request's note and status,
-    and the JUnit and dotenv reports for ``artifacts:reports``."""
-    from mlci.commands.check import verdict_exit_code
-    from mlci.commands.ci import GitLabFiles, run_gitlab_ci
-    from mlci.commands.publish import exit_code
-    from mlci.render.markdown import render_terminal
-
-    token = None
-    if flags.runs_project_code:
-        token = _restart_without_secrets(ctx, publishing.token_env)
-    log = _actions_log()
-    run = run_gitlab_ci(
-        flags.check_options(log),
-        publishing,
-        results_path=flags.results_path,
-        report_path=flags.report_path,
-        files=GitLabFiles(),
-        do_publish=do_publish,
-        show=lambda results: log.text(render_terminal(results).removesuffix("\n")),
-        warn=_warn,
-        token=token,
-    )
-    _say_published(run, log)
-    ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, flags.fail_on)))
 
 
 def _say_published(run: CiRun, log: ActionsLog) -> None:

@@ -17,7 +17,7 @@ from gitlab_server import DEFAULT_USERS, GitLabServer, User
 
 from mlci.commands.publish import PublishOptions, run_gitlab_publish
 from mlci.errors import ExitCode, PublishError, UsageError
-from mlci.forge import Published
+from mlci.forge import Published, detect
 from mlci.gitlab.client import GitLab
 from mlci.gitlab.context import GitLabContext, read_context, read_token
 from mlci.gitlab.publish import NoteMode, post_report, status_description
@@ -146,6 +146,12 @@ def test_publishing_outside_gitlab_ci_says_what_is_missing() -> None:
     with pytest.raises(UsageError, match="CI_API_V4_URL and CI_PROJECT_ID not set"):
         read_context({})
     assert read_context({}, publishing=False).mr_iid is None
+
+
+def test_the_forge_is_gitlab_only_in_a_gitlab_job() -> None:
+    assert detect({"GITLAB_CI": "true", "CI": "true"}) == "gitlab"
+    assert detect({"GITHUB_ACTIONS": "true", "CI": "true"}) == "github"
+    assert detect({"GITLAB_CI": "false"}) == detect({}) == "github"
 
 
 # --------------------------------------------------------------------------- token

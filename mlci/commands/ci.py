@@ -26,6 +26,7 @@ from mlci.commands.publish import (
     take_token,
 )
 from mlci.flow import CheckOptions, run_check, write_outputs
+from mlci.forge import detect
 from mlci.github import actions
 from mlci.github.client import missing_token
 from mlci.gitlab import context as gitlab_context
@@ -44,13 +45,31 @@ def run_ci(
     log: actions.ActionsLog,
     show: Callable[[Results], None],
     token: str | None = None,
+    warn: Callable[[str], None] = lambda _: None,
+    gitlab_files: GitLabFiles | None = None,
 ) -> CiRun:
     """Check, write everything to disk and the runner, then publish (unless told not to).
+
+    The forge is the job's (:func:`mlci.forge.detect`): in GitLab CI this is
+    :func:`run_gitlab_ci`, which writes ``gitlab_files`` and says through ``warn``
+    what GitHub's runner would get as a workflow command.
 
     ``log`` carries mlci's workflow commands; DVC's and the tests' output go to
     ``check.emit`` inside its groups, where the runner executes no command. ``token``:
     the token handed over by :func:`mlci.tokens.receive`, else read from the environment.
     """
+    if detect() == "gitlab":
+        return run_gitlab_ci(
+            check,
+            options,
+            results_path=results_path,
+            report_path=report_path,
+            files=gitlab_files or GitLabFiles(),
+            do_publish=do_publish,
+            show=show,
+            warn=warn,
+            token=token,
+        )
     context = actions.read_context(publishing=do_publish)
     token = take_token(options, log.command, token)
     if do_publish and not token:

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 
 from mlci.config import ReportConfig
 from mlci.errors import ConfigError, ExitCode, PublishError, UsageError
-from mlci.forge import Published
+from mlci.forge import Forge, Published, detect
 from mlci.git.repo import hide_from_children
 from mlci.github import actions
 from mlci.github.client import GitHub, missing_token, redact
-from mlci.github.publish import CommentMode, StatusMode, post_report
+from mlci.github.publish import CommentMode, GitHubForge, StatusMode
 from mlci.gitlab import context as gitlab_context
-from mlci.gitlab import publish as gitlab_publish
+from mlci.gitlab.publish import GitLabForge
 from mlci.render.markdown import Report
 from mlci.results import Results
 
@@ -109,18 +109,15 @@ def post_or_report(
 ) -> tuple[Published | None, PublishError | None]:
     try:
         with _open_github(context, token, options) as github:
-            return (
-                post_report(
-                    report,
-                    context,
-                    github,
-                    pr_number=pr_number,
-                    comment=options.comment,
-                    status=options.status,
-                    config_file=config_file,
-                ),
-                None,
+            forge: Forge = GitHubForge(
+                github,
+                context,
+                pr_number,
+                comment=options.comment,
+                status=options.status,
+                config_file=config_file,
             )
+            return forge.post(report), None
     except PublishError as exc:
         exc.message = redact(exc.message, token)
         write(f"::error title=mlci%3A publishing failed::{actions.escape_data(exc.message)}")
@@ -135,9 +132,17 @@ class CiRun:
 
 
 def run_publish(
-    results_path: Path, options: PublishOptions, *, write: Callable[[str], None]
+    results_path: Path,
+    options: PublishOptions,
+    *,
+    write: Callable[[str], None],
+    warn: Callable[[str], None] = lambda _: None,
 ) -> CiRun:
     """Publish saved results (the second, trusted half of the fork-safe pattern).
+
+    In a GitLab CI job this is :func:`run_gitlab_publish` (``warn`` says what went
+    wrong reading the base's config there; on GitHub, ``write`` carries the warning
+    as a workflow command).
 
     The results file comes from an untrusted run and is trusted in nothing:
     ``Results.read`` validates it against the schema and refuses a verdict other than
@@ -146,6 +151,8 @@ def run_publish(
     base's mlci.yaml, read through the API; every string is escaped when rendered.
     The pull request is looked up from the event, never taken from the file.
     """
+    if detect() == "gitlab":
+        return run_gitlab_publish(results_path, options, warn=warn)
     config_path = _repo_relative(options.config_path)
     results = Results.read(results_path)
     context = actions.read_context()
@@ -282,9 +289,10 @@ def post_to_gitlab(
     """The note and the status, or the error (the token redacted) for exit 4."""
     try:
         with open_gitlab(context.api_url, token, options) as client:
-            published = gitlab_publish.post_report(
-                report, context, client, note=options.comment, status=options.status != "off"
+            forge: Forge = GitLabForge(
+                client, context, note=options.comment, status=options.status != "off"
             )
+            published = forge.post(report)
     except PublishError as exc:
         exc.message = redact(exc.message, token)
         return None, exc

@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mlci.errors import UsageError
+from mlci.forge import TOKEN_ENV
 
-DEFAULT_TOKEN_ENV = "MLCI_GITLAB_TOKEN"
+DEFAULT_TOKEN_ENV = TOKEN_ENV["gitlab"]
 JOB_TOKEN_ENV = "CI_JOB_TOKEN"
 _SHA = re.compile(r"[0-9a-f]{40}")
 
@@ -45,10 +46,6 @@ class GitLabContext:
 
     def note_url(self, note_id: int) -> str | None:
         return f"{self.mr_url}#note_{note_id}" if self.mr_url else None
-
-
-def in_gitlab_ci(env: Mapping[str, str] | None = None) -> bool:
-    return (env if env is not None else os.environ).get("GITLAB_CI") == "true"
 
 
 def read_context(env: Mapping[str, str] | None = None, *, publishing: bool = True) -> GitLabContext:

@@ -8,6 +8,7 @@ report is never matched, nor a system note), across every page of notes.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from mlci.forge import Published, fit_comment
@@ -59,6 +60,21 @@ def sync_note(
     nonce = f"<!-- mlci-post: {secrets.token_hex(8)} -->"
     created = client.create_note(project_id, iid, f"{body.rstrip()}\n{nonce}\n", nonce)
     return created.id, 0
+
+
+@dataclass(frozen=True)
+class GitLabForge:
+    """GitLab as a :class:`mlci.forge.Forge`: a merge request's note and a commit status,
+    through one client."""
+
+    client: GitLab
+    context: GitLabContext
+    note: NoteMode = "update"
+    status: bool = True
+    name: str = "GitLab"
+
+    def post(self, report: Report) -> Published:
+        return post_report(report, self.context, self.client, note=self.note, status=self.status)
 
 
 def post_report(
