@@ -7,6 +7,7 @@ for real: every client gets a ``sleep`` that records the waits it was asked for.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,10 +21,10 @@ from mlci.errors import ExitCode, PublishError, UsageError
 from mlci.forge import Published, detect
 from mlci.gitlab.client import GitLab
 from mlci.gitlab.context import GitLabContext, read_context, read_token
-from mlci.gitlab.publish import NoteMode, post_report, status_description
+from mlci.gitlab.publish import NoteMode, post_report, status_description, without_quick_actions
 from mlci.gitlab.reports import dotenv, junit_xml, write_reports
 from mlci.render.markdown import Report, marker
-from mlci.results import DatasetReport, GateResult, Results, Verdict
+from mlci.results import DatasetReport, GateResult, LoadError, PipelineRun, Results, Verdict
 from mlci.results import TestRun as SuiteRun  # not collected by pytest
 
 TOKEN = "glpat-project-token"
@@ -273,6 +274,33 @@ def test_a_duplicate_left_by_a_lost_answer_is_removed(server: GitLabServer, slee
     server.add_note(7, f"old twin\n{MARK}\n", BOT)
     run(server, sleeps, results_with("pass"))
     assert len(our_notes(server)) == 1
+
+
+def test_no_line_of_a_note_is_a_quick_action_outside_code() -> None:
+    body = "## report\n/merge\n  /approve now\n- /close\n```\n/kept in code\n```\n\t/label ~x\n"
+    assert without_quick_actions(body) == (
+        "## report\n&#47;merge\n  &#47;approve now\n- /close\n```\n/kept in code\n```\n"
+        "\t&#47;label ~x\n"
+    )
+
+
+def test_pull_request_strings_never_start_a_line_of_the_note(
+    server: GitLabServer, sleeps: Sleeps
+) -> None:
+    hostile = "/merge\n/approve\n/close"
+    results = make_results(
+        title=TITLE,
+        verdict="fail",
+        gates=(gate(hostile, "fail", hostile),),
+        notes=(hostile,),
+        errors=(LoadError("head", hostile, hostile),),
+        pipeline=PipelineRun(True, (hostile,), (hostile,)),
+    )
+    context = read_context(ci_env(server))
+    with client(server, sleeps) as gl:
+        publish(results, context, gl)
+    [note] = our_notes(server)
+    assert not re.search(r"(?m)^[ \t]*/", str(note["body"]))
 
 
 def test_the_status_description_fits_gitlabs_255_characters() -> None:

@@ -7,6 +7,7 @@ report is never matched, nor a system note), across every page of notes.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -27,6 +28,26 @@ NOTE_LIMIT = 1_000_000  # GitLab: "The content of a note. Limited to 1,000,000 c
 STATUS_FIELD_LIMIT = 255  # description and target_url: "Must be 255 characters or fewer"
 # GitLab's commit-status states; a warning does not block the merge request.
 STATE = {"pass": "success", "warn": "success", "fail": "failed"}
+
+
+_QUICK_ACTION = re.compile(r"^([ \t]*)/", re.M)
+_FENCE = re.compile(r"^[ \t]*(```|~~~)")
+
+
+def without_quick_actions(body: str) -> str:
+    """The note with no line GitLab would run as a quick action (``/merge``, ``/close``,
+    ``/approve``...: a line that starts with ``/``, outside a code block, in a note the
+    token's user creates or edits). Such a line's slash becomes ``&#47;``, which renders
+    as the same slash. The templates never start a line with a pull request's string;
+    this holds whatever a template does."""
+    lines = body.split("\n")
+    fenced = False
+    for number, line in enumerate(lines):
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif not fenced:
+            lines[number] = _QUICK_ACTION.sub(r"\1&#47;", line, count=1)
+    return "\n".join(lines)
 
 
 def is_ours(note: Note, mark: str, user_id: int) -> bool:
@@ -93,6 +114,7 @@ def post_report(
     if context.mr_iid is not None and note != "off":
         # Room for the per-post nonce line sync_note appends.
         body = fit_comment(report, full_report=full_report, limit=NOTE_LIMIT - 64, forge="GitLab")
+        body = without_quick_actions(body)
         note_id, _removed = sync_note(
             client, context.mr_project_id, context.mr_iid, body, results.title, note
         )
