@@ -85,6 +85,7 @@ class Job:
             "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature",
             "CI_COMMIT_SHA": self.head_sha,
             "CI_PIPELINE_URL": f"{server.web_url}/-/pipelines/31",
+            "CI_JOB_URL": f"{server.web_url}/-/jobs/3101",
             "CI_JOB_TOKEN": "job-token-of-this-job",
             "MLCI_GITLAB_TOKEN": TOKEN,
             "MLCI_GITLAB_BACKOFF": "0.01",
@@ -123,6 +124,7 @@ def test_a_merge_request_gets_one_note_a_status_and_the_reports_then_updates(job
     note_id, first_body = note["id"], str(note["body"])
     assert f"#note_{note_id}" in first.output
     assert ": PASS" in first_body
+    assert f"]({job.server.web_url}/-/jobs/3101/artifacts/browse)" in first_body
     [status] = job.server.statuses
     assert (status["sha"], status["status"]) == (job.head_sha, "success")
     assert status["target_url"] == f"{job.server.web_url}/-/pipelines/31"

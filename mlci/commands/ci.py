@@ -158,7 +158,7 @@ def run_gitlab_ci(
     results = run_check(check)
     if options.title:
         results = dataclasses.replace(results, title=options.title)
-    report = Report(results)
+    report = Report(results, artifacts=context.artifacts_link)
     write_outputs(report, results_path, report_path)
     gitlab_reports.write_reports(results, files.junit, files.dotenv)
     show(results)

@@ -43,6 +43,12 @@ class GitLabContext:
     source_branch: str | None  # CI_MERGE_REQUEST_SOURCE_BRANCH_NAME, else CI_COMMIT_REF_NAME
     pipeline_url: str | None  # CI_PIPELINE_URL
     mr_url: str | None  # the merge request's page
+    job_url: str | None = None  # CI_JOB_URL: this job, whose artifacts hold report.html
+
+    @property
+    def artifacts_link(self) -> str | None:
+        """A Markdown link to this job's artifacts (report.html), when there is a job."""
+        return f"[the job's artifacts]({self.job_url}/artifacts/browse)" if self.job_url else None
 
     def note_url(self, note_id: int) -> str | None:
         return f"{self.mr_url}#note_{note_id}" if self.mr_url else None
@@ -92,6 +98,7 @@ def read_context(env: Mapping[str, str] | None = None, *, publishing: bool = Tru
         or env.get("CI_COMMIT_REF_NAME")
         or None,
         pipeline_url=env.get("CI_PIPELINE_URL") or None,
+        job_url=(env.get("CI_JOB_URL") or "").rstrip("/") or None,
         mr_url=f"{project_url.rstrip('/')}/-/merge_requests/{mr_iid}"
         if project_url and mr_iid is not None
         else None,
