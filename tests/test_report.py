@@ -594,3 +594,12 @@ def test_templates_compile_once_per_process_and_never_from_disk(
     assert render_markdown(results) == first
     assert not (tmp_path / "cache").exists()  # nothing a later job could be fed from
     report._environment.cache_clear()
+
+
+def test_notes_without_a_pipeline_render() -> None:
+    """A results file may hold notes and errors with `pipeline: null` (the schema allows
+    it): `mlci publish` must render it, not crash in the template."""
+    results = dataclasses.replace(hostile_results(), pipeline=None)
+    body = render_markdown(results)
+    assert "bad &lt;json&gt;" in body
+    assert "Re-ran the DVC pipeline" not in body
