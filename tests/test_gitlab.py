@@ -6,8 +6,10 @@ for real: every client gets a ``sleep`` that records the waits it was asked for.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import re
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,6 +68,7 @@ def ci_env(server: GitLabServer, **extra: str) -> dict[str, str]:
         "CI_COMMIT_SHA": HEAD,
         "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature",
         "CI_PIPELINE_URL": f"{server.web_url}/-/pipelines/1001",
+        "CI_PIPELINE_ID": "1001",
     }
     env.update(extra)
     return env
@@ -134,6 +137,7 @@ def test_a_merged_results_pipeline_sends_the_status_to_the_source_head(
         ("CI_MERGE_REQUEST_DIFF_BASE_SHA", "main"),
         ("CI_MERGE_REQUEST_IID", "7; rm"),
         ("CI_PROJECT_ID", "../../x"),
+        ("CI_PIPELINE_ID", "1001 OR 1"),
     ],
 )
 def test_malformed_variables_are_refused_naming_them(
@@ -199,6 +203,7 @@ def test_one_note_and_a_failed_status_with_the_pipeline_link(
     [status] = server.statuses
     assert (status["sha"], status["status"], status["name"]) == (HEAD, "failed", f"mlci/{TITLE}")
     assert status["target_url"] == f"{server.web_url}/-/pipelines/1001"
+    assert status["pipeline_id"] == 1001  # this pipeline's, not another on the same commit
     assert status["description"].startswith("fail: 1 of 2 failed")
     assert sleeps == []
 
@@ -327,6 +332,32 @@ def test_5xx_and_lock_conflicts_are_retried_with_backoff(
     assert len(server.statuses) == 1
     assert len(sleeps) == 2
     assert all(0 < wait <= 30 * 1.5 for wait in sleeps)
+
+
+def test_429_without_seconds_waits_for_the_date_or_the_reset(
+    server: GitLabServer, sleeps: Sleeps
+) -> None:
+    in_30_s = email.utils.formatdate(time.time() + 30, usegmt=True)
+    server.fail("GET", r"/user$", 429, body=b"Retry later\n", headers={"Retry-After": in_30_s})
+    reset = str(int(time.time()) + 20)
+    server.fail("GET", r"/user$", 429, body=b"Retry later\n", headers={"RateLimit-Reset": reset})
+    with client(server, sleeps) as gl:
+        assert gl.user_id() == BOT.id
+    by_date, by_reset = sleeps
+    assert 0 < by_date <= 30
+    assert 0 < by_reset <= 21
+
+
+def test_every_page_is_read_when_gitlab_leaves_out_the_totals(sleeps: Sleeps) -> None:
+    with GitLabServer(count_limit=100) as big:
+        big.add_merge_request(7, HEAD, BASE)
+        for number in range(250):
+            big.add_note(7, f"note {number}", ALICE)
+        with client(big, sleeps) as gl:
+            notes = gl.notes("42", 7)
+        assert len(notes) == 250
+        assert [note.body for note in notes[:2]] == ["note 0", "note 1"]  # oldest first
+        assert not any("x-total" in h for _, _, h in big.requests)
 
 
 def test_429_waits_what_retry_after_says(server: GitLabServer, sleeps: Sleeps) -> None:

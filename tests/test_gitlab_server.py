@@ -349,3 +349,18 @@ def test_raw_files_by_ref_with_the_path_encoded(server: GitLabServer) -> None:
     with pytest.raises(gitlab.GitlabGetError) as missing:
         files.raw("ml/mlci.yaml", ref=SHA)
     assert missing.value.error_message == "404 File Not Found"
+
+
+def test_past_the_count_limit_totals_and_last_are_left_out() -> None:
+    with GitLabServer(count_limit=5) as big:
+        big.add_merge_request(7, SHA, BASE)
+        for number in range(8):
+            big.add_note(7, f"note {number}", DEFAULT_USERS[ALICE])
+        with httpx.Client(base_url=big.api_url, headers={"PRIVATE-TOKEN": BOT}) as http:
+            first = http.get(NOTES, params={"per_page": 3})
+        assert "x-total" not in first.headers
+        assert "x-total-pages" not in first.headers
+        assert 'rel="last"' not in first.headers["link"]
+        assert first.headers["x-next-page"] == "2"
+        notes = client(big, private_token=BOT).projects.get(42, lazy=True).mergerequests
+        assert len(notes.get(7, lazy=True).notes.list(get_all=True, per_page=3)) == 8

@@ -320,10 +320,13 @@ class GitLab:
         name: str,
         description: str,
         target_url: str | None,
+        pipeline_id: int | None = None,
     ) -> None:
-        payload = {"state": state, "name": name, "description": description}
+        payload: dict[str, str | int] = {"state": state, "name": name, "description": description}
         if target_url:
             payload["target_url"] = target_url
+        if pipeline_id is not None:
+            payload["pipeline_id"] = pipeline_id
         commit = self._gl.projects.get(project_id, lazy=True).commits.get(sha, lazy=True)
         self._call(
             f"set the commit status on {sha[:8]}",

@@ -44,6 +44,8 @@ class GitLabContext:
     pipeline_url: str | None  # CI_PIPELINE_URL
     mr_url: str | None  # the merge request's page
     job_url: str | None = None  # CI_JOB_URL: this job, whose artifacts hold report.html
+    # CI_PIPELINE_ID: the status joins this pipeline, not another one on the same commit
+    pipeline_id: int | None = None
 
     @property
     def artifacts_link(self) -> str | None:
@@ -99,10 +101,20 @@ def read_context(env: Mapping[str, str] | None = None, *, publishing: bool = Tru
         or None,
         pipeline_url=env.get("CI_PIPELINE_URL") or None,
         job_url=(env.get("CI_JOB_URL") or "").rstrip("/") or None,
+        pipeline_id=_number(env, "CI_PIPELINE_ID"),
         mr_url=f"{project_url.rstrip('/')}/-/merge_requests/{mr_iid}"
         if project_url and mr_iid is not None
         else None,
     )
+
+
+def _number(env: Mapping[str, str], name: str) -> int | None:
+    value = env.get(name, "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise UsageError(f"{name} must be a number, got {value[:40]!r}")
+    return int(value)
 
 
 def _sha(env: Mapping[str, str], name: str) -> str | None:

@@ -130,5 +130,6 @@ def post_report(
             name=f"mlci/{results.title}"[:STATUS_FIELD_LIMIT],
             description=status_description(results),
             target_url=target,
+            pipeline_id=context.pipeline_id,
         )
     return Published(comment_url=note_url, status=sent)
