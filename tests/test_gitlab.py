@@ -575,3 +575,33 @@ def test_publish_with_gitlab_down_keeps_the_error_for_exit_4(
     assert run.publish_error is not None
     assert run.publish_error.operation == "read mlci.yaml at aaaaaaaaaaaa"
     assert run.published is None
+
+
+def test_odd_answers_are_publish_errors_naming_the_operation(
+    server: GitLabServer, sleeps: Sleeps
+) -> None:
+    server.fail("GET", r"/user$", 200, body={"username": "no id"})
+    server.fail("GET", r"/user$", 200, body=b"<html>proxy login</html>")
+    server.fail("PUT", r"/notes/\d+$", 405)
+    server.add_note(7, f"old\n{MARK}\n", BOT)
+    with client(server, sleeps) as gl:
+        with pytest.raises(PublishError, match="GET /user has no id"):
+            gl.user_id()
+        with pytest.raises(PublishError) as unparsable:
+            gl.user_id()
+        assert unparsable.value.status is None
+        assert unparsable.value.operation == "identify the token's user"
+        with pytest.raises(PublishError) as refused:
+            publish(results_with("pass"), read_context(ci_env(server)), gl)
+    assert refused.value.status == 405
+    assert "GitLab answered 405 405 Method Not Allowed" in refused.value.message
+    assert sleeps == []
+
+
+def test_a_note_already_deleted_is_fine(server: GitLabServer, sleeps: Sleeps) -> None:
+    server.add_note(7, f"old\n{MARK}\n", BOT)
+    server.fail("DELETE", r"/notes/\d+$", 404, apply=True)  # someone deleted it first
+    context = read_context(ci_env(server))
+    with client(server, sleeps) as gl:
+        publish(results_with("pass"), context, gl, note="new")
+    assert len(our_notes(server)) == 1
