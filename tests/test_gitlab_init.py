@@ -3,13 +3,18 @@ request's code, runs on merge requests, fetches the base, and is pinned to this 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 from conftest import Repo
 
 from mlci.commands.ci import GitLabFiles
 from mlci.gitlab.context import DEFAULT_TOKEN_ENV
+
+GITLAB_CI_SCHEMA = Path(__file__).parent / "schemas" / "gitlab-ci.json"  # see its README
 
 # Commands that run the merge request's code (its stages, its tests, its requirements).
 RUNS_MR_CODE = ("mlci ci", "mlci check", "dvc ", "pytest", "pip install -r")
@@ -75,6 +80,25 @@ def test_init_gitlab_writes_the_two_jobs_pinned_to_this_mlci(repo: Repo) -> None
     assert publish["needs"] == [{"job": "mlci-check", "artifacts": True}]
     assert publish["rules"] == [{"when": "always"}]
     assert "mlci publish --results mlci-results.json" in script_text(publish)
+
+
+def schema_errors(config: dict[str, Any]) -> list[str]:
+    """Where ``config`` breaks GitLab's own schema of .gitlab-ci.yml."""
+    validator = jsonschema.Draft7Validator(json.loads(GITLAB_CI_SCHEMA.read_text()))
+    return [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in validator.iter_errors(config)
+    ]
+
+
+def test_what_init_writes_is_valid_gitlab_ci(repo: Repo) -> None:
+    assert repo.mlci("init", "--gitlab").exit_code == 0
+    config = yaml.safe_load((repo.root / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    assert schema_errors(config) == []
+    # The check can fail: a needs that is not a list, an artifacts key misspelt.
+    config["mlci-publish"]["needs"] = "mlci-check"
+    config["mlci-check"]["artifact"] = config["mlci-check"].pop("artifacts")
+    assert len(schema_errors(config)) >= 2
 
 
 def test_the_token_check_catches_a_leaky_pipeline() -> None:
