@@ -23,8 +23,8 @@ What it models, from GitLab's documentation and source (``lib/api/notes.rb``,
   ``x-total``, ``x-total-pages`` and a ``Link`` header (``prev``, ``next``, ``first``,
   ``last``) whose URLs start with the API root the client used.
 * A note body is required and limited to 1,000,000 characters (``400`` with GitLab's
-  validation-error shape). Only a note's author may edit it here (GitLab also lets
-  maintainers); system notes cannot be edited.
+  validation-error shape). Only a note's author may edit it, as on GitLab, or delete
+  it here (GitLab also lets maintainers delete); system notes cannot be edited.
 * Commit statuses: ``state`` one of pending, running, success, failed, canceled,
   skipped; ``name`` (or ``context``) defaults to ``default``; ``description``,
   ``target_url`` and ``ref`` at most 255 characters. A status still pending or
