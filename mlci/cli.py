@@ -363,7 +363,8 @@ def publish_options(func: F) -> F:
             default="GITHUB_TOKEN",
             show_default=True,
             metavar="NAME",
-            help="Environment variable that holds the GitHub token.",
+            help="Environment variable that holds the token (in GitLab CI the default "
+            "is MLCI_GITLAB_TOKEN; CI_JOB_TOKEN cannot post notes).",
         ),
         click.option(
             "--comment",
@@ -406,9 +407,12 @@ def publish_options(func: F) -> F:
 def ci_command(
     ctx: click.Context, flags: PipelineFlags, publishing: PublishOptions, do_publish: bool
 ) -> None:
-    """Run the check in GitHub Actions and publish it to the PR.
+    """Run the check in GitHub Actions or GitLab CI and publish it to the PR or MR.
 
-    Everything `mlci check` does, then the comment, status and outputs.
+    Everything `mlci check` does, then the comment, status and outputs. In GitLab CI
+    (GITLAB_CI=true) the base is CI_MERGE_REQUEST_DIFF_BASE_SHA, the report is a
+    sticky merge-request note and a commit status, and mlci-junit.xml and mlci.env
+    are written for `artifacts:reports:junit` and `dotenv`.
 
     Reads the run from the runner's environment (GITHUB_EVENT_PATH, GITHUB_REPOSITORY,
     GITHUB_API_URL, ...): on a pull_request the base is the PR's base commit and the
@@ -422,6 +426,7 @@ def ci_command(
     from mlci.render.markdown import render_terminal
 
     flags.check_outputs()
+    publishing = _token_env_of(ctx, publishing)
     token = None
     if flags.runs_project_code:
         token = _restart_without_secrets(ctx, publishing.token_env)
@@ -435,6 +440,7 @@ def ci_command(
         log=log,
         show=lambda results: log.text(render_terminal(results).removesuffix("\n")),
         token=token,
+        warn=_warn,
     )
     _say_published(run, log)
     ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, flags.fail_on)))
@@ -487,11 +493,21 @@ def publish_command(
     from mlci.commands.check import verdict_exit_code
     from mlci.commands.publish import exit_code, run_publish
 
-    publishing = dataclasses.replace(publishing, config_path=config_path)
+    publishing = dataclasses.replace(_token_env_of(ctx, publishing), config_path=config_path)
     log = _actions_log()
-    run = run_publish(results_path, publishing, write=log.command)
+    run = run_publish(results_path, publishing, write=log.command, warn=_warn)
     _say_published(run, log)
     ctx.exit(exit_code(run, verdict_exit_code(run.results.verdict, fail_on)))
+
+
+def _token_env_of(ctx: click.Context, publishing: PublishOptions) -> PublishOptions:
+    """The forge's own token variable (mlci.forge.TOKEN_ENV: MLCI_GITLAB_TOKEN in GitLab
+    CI) unless --token-env names one."""
+    from mlci.forge import TOKEN_ENV, detect
+
+    if ctx.get_parameter_source("token_env") == click.core.ParameterSource.DEFAULT:
+        return dataclasses.replace(publishing, token_env=TOKEN_ENV[detect()])
+    return publishing
 
 
 def _say_published(run: CiRun, log: ActionsLog) -> None:
@@ -515,6 +531,12 @@ def _say_published(run: CiRun, log: ActionsLog) -> None:
     "(pull_request computes read-only, workflow_run publishes).",
 )
 @click.option(
+    "--gitlab",
+    is_flag=True,
+    help="Write .gitlab-ci.yml instead: a merge-request check job without the token and "
+    "a publishing job that checks out nothing.",
+)
+@click.option(
     "--force",
     "force",
     multiple=True,
@@ -522,8 +544,8 @@ def _say_published(run: CiRun, log: ActionsLog) -> None:
     help="Replace FILE (a path from the repository root, as init prints it) even though "
     "it exists. Repeat for several.",
 )
-def init(fork_safe: bool, force: tuple[str, ...]) -> None:
-    """Write mlci.yaml and a GitHub Actions workflow.
+def init(fork_safe: bool, gitlab: bool, force: tuple[str, ...]) -> None:
+    """Write mlci.yaml and a GitHub Actions workflow (or, --gitlab, GitLab CI jobs).
 
     mlci.yaml gets a starting gate for each numeric metric the project has now and
     `base:` set to the default branch; the workflow runs `mlci ci` on every pull
@@ -532,7 +554,7 @@ def init(fork_safe: bool, force: tuple[str, ...]) -> None:
     """
     from mlci.commands.init import run_init
 
-    report = run_init(Path.cwd(), fork_safe=fork_safe, force=force)
+    report = run_init(Path.cwd(), fork_safe=fork_safe, force=force, gitlab=gitlab)
     for written in report.files:
         click.echo(f"{written.action} {written.path} ({written.description})")
     for note in report.notes:

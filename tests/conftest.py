@@ -40,7 +40,10 @@ def _isolated_tools(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             "DVC_GLOBAL_CONFIG_DIR": str(home / "dvc-global"),
         }.items():
             patch.setenv(name, value)
-        for name in ("GITHUB_ACTIONS", "GITHUB_EVENT_PATH", "GITHUB_TOKEN", "CI"):
+        for name in (
+            *("GITHUB_ACTIONS", "GITHUB_EVENT_PATH", "GITHUB_TOKEN", "CI"),
+            *("GITLAB_CI", "CI_JOB_TOKEN", "MLCI_GITLAB_TOKEN"),
+        ):
             patch.delenv(name, raising=False)
         yield
 

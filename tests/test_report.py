@@ -608,3 +608,12 @@ def test_rendering_writes_no_template_cache_a_later_job_could_be_fed_from(
     first = render_markdown(results)
     assert render_markdown(results) == first
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_notes_without_a_pipeline_render() -> None:
+    """A results file may hold notes and errors with `pipeline: null` (the schema allows
+    it): `mlci publish` must render it, not crash in the template."""
+    results = dataclasses.replace(hostile_results(), pipeline=None)
+    body = render_markdown(results)
+    assert "bad &lt;json&gt;" in body
+    assert "Re-ran the DVC pipeline" not in body

@@ -31,6 +31,9 @@ WORKFLOWS = {
     },
 }
 _MAX_RULES = 12
+GITLAB_CI_FILE = ".gitlab-ci.yml"
+GITLAB_TEMPLATE = "gitlab/gitlab-ci.yml"
+GITLAB = "GitLab CI jobs: set the MLCI_GITLAB_TOKEN variable as its comments say"
 
 
 @dataclass(frozen=True)
@@ -143,13 +146,22 @@ def _config_text(
     return "\n".join(lines)
 
 
-def run_init(path: Path, *, fork_safe: bool, force: Collection[str] = ()) -> InitReport:
-    """Write mlci.yaml at the DVC root and the workflow(s) under .github/workflows/.
+def run_init(
+    path: Path, *, fork_safe: bool, force: Collection[str] = (), gitlab: bool = False
+) -> InitReport:
+    """Write mlci.yaml at the DVC root and the workflow(s) under .github/workflows/, or
+    with ``gitlab`` the two GitLab CI jobs in .gitlab-ci.yml at the repository root.
 
     A file that exists is kept unless ``force`` names it (its path from the
     repository root, as init prints it); a name in ``force`` that init does not
     write is a usage error.
     """
+    if gitlab and fork_safe:
+        raise UsageError(
+            "--gitlab and --fork-safe cannot be combined",
+            hint="the GitLab jobs are already split: the check runs without the token, "
+            "and merge requests from forks run their pipelines in the fork",
+        )
     project = open_project(path)
     root = project.git.root
     branch = project.git.default_branch() or project.git.head().name
@@ -161,7 +173,10 @@ def run_init(path: Path, *, fork_safe: bool, force: Collection[str] = ()) -> Ini
     unreadable = sorted({f"{e.file} ({e.message})" for e in snapshot.errors})
     targets.append((config_path, _config_text(snapshot.values, branch, unreadable), "gates"))
     workflows = root / ".github" / "workflows"
-    for name, template in WORKFLOWS[fork_safe].items():
+    if gitlab:
+        text = (resources.templates_dir() / GITLAB_TEMPLATE).read_text(encoding="utf-8")
+        targets.append((root / GITLAB_CI_FILE, _workflow_text(text, requirement, branch), GITLAB))
+    for name, template in () if gitlab else WORKFLOWS[fork_safe].items():
         text = (resources.templates_dir() / "workflows" / template).read_text(encoding="utf-8")
         targets.append(
             (workflows / name, _workflow_text(text, requirement, branch), "GitHub Actions workflow")
@@ -185,7 +200,7 @@ def run_init(path: Path, *, fork_safe: bool, force: Collection[str] = ()) -> Ini
         safefs.write_text(target, text)  # a symlink at the name is replaced, not followed
         files.append(Written(target, description, "replaced" if exists else "wrote"))
     notes = [install_note] if install_note else []
-    other = WORKFLOWS[not fork_safe]
+    other = {} if gitlab else WORKFLOWS[not fork_safe]
     present = [workflows / name for name in other if (workflows / name).exists()]
     if present:
         shown = ", ".join(p.relative_to(root).as_posix() for p in present)

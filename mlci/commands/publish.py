@@ -1,4 +1,5 @@
-"""`mlci publish`: carry saved results to the pull request (and what `mlci ci` shares).
+"""`mlci publish`: carry saved results to the pull request or merge request (and what
+`mlci ci` shares).
 
 Order matters: results and report are on disk first, then the job summary,
 annotations and step outputs, and only then does anything talk to GitHub — so a
@@ -13,15 +14,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlci.config import ReportConfig
 from mlci.errors import ConfigError, ExitCode, PublishError, UsageError
+from mlci.forge import Forge, Published, detect
 from mlci.git.repo import hide_from_children
 from mlci.github import actions
 from mlci.github.client import GitHub, missing_token, redact
-from mlci.github.publish import CommentMode, Published, StatusMode, post_report
+from mlci.github.publish import CommentMode, GitHubForge, StatusMode
+from mlci.gitlab import context as gitlab_context
+from mlci.gitlab.publish import GitLabForge
 from mlci.render.markdown import Report
 from mlci.results import Results
+
+if TYPE_CHECKING:
+    from mlci.gitlab.client import GitLab
 
 
 @dataclass(frozen=True)
@@ -101,18 +109,15 @@ def post_or_report(
 ) -> tuple[Published | None, PublishError | None]:
     try:
         with _open_github(context, token, options) as github:
-            return (
-                post_report(
-                    report,
-                    context,
-                    github,
-                    pr_number=pr_number,
-                    comment=options.comment,
-                    status=options.status,
-                    config_file=config_file,
-                ),
-                None,
+            forge: Forge = GitHubForge(
+                github,
+                context,
+                pr_number,
+                comment=options.comment,
+                status=options.status,
+                config_file=config_file,
             )
+            return forge.post(report), None
     except PublishError as exc:
         exc.message = redact(exc.message, token)
         write(f"::error title=mlci%3A publishing failed::{actions.escape_data(exc.message)}")
@@ -127,9 +132,17 @@ class CiRun:
 
 
 def run_publish(
-    results_path: Path, options: PublishOptions, *, write: Callable[[str], None]
+    results_path: Path,
+    options: PublishOptions,
+    *,
+    write: Callable[[str], None],
+    warn: Callable[[str], None] = lambda _: None,
 ) -> CiRun:
     """Publish saved results (the second, trusted half of the fork-safe pattern).
+
+    In a GitLab CI job this is :func:`run_gitlab_publish` (``warn`` says what went
+    wrong reading the base's config there; on GitHub, ``write`` carries the warning
+    as a workflow command).
 
     The results file comes from an untrusted run and is trusted in nothing:
     ``Results.read`` validates it against the schema and refuses a verdict other than
@@ -138,6 +151,8 @@ def run_publish(
     base's mlci.yaml, read through the API; every string is escaped when rendered.
     The pull request is looked up from the event, never taken from the file.
     """
+    if detect() == "gitlab":
+        return run_gitlab_publish(results_path, options, warn=warn)
     config_path = _repo_relative(options.config_path)
     results = Results.read(results_path)
     context = actions.read_context()
@@ -238,3 +253,103 @@ def artifacts_link(context: actions.Context) -> str | None:
 
 def exit_code(run: CiRun, verdict_code: ExitCode) -> ExitCode:
     return ExitCode.PUBLISH if run.publish_error else verdict_code
+
+
+# --- GitLab CI ------------------------------------------------------------------------
+
+
+def open_gitlab(api_url: str, token: str, options: PublishOptions) -> GitLab:
+    # python-gitlab costs ~0.3 s to import: only when a GitLab job really publishes.
+    from mlci.gitlab.client import GitLab
+
+    return GitLab(
+        api_url,
+        token,
+        max_wait=_env_seconds("MLCI_GITLAB_MAX_WAIT", 120.0),
+        backoff=_env_seconds("MLCI_GITLAB_BACKOFF", 1.0),
+        sleep=options.sleep,
+    )
+
+
+def take_gitlab_token(options: PublishOptions, handed_over: str | None = None) -> str:
+    """The token handed over by a restart (:mod:`mlci.tokens`), else ``$token_env``
+    (refused when missing or the job token); its variable never reaches a stage."""
+    hide_from_children(options.token_env)
+    if handed_over is not None:
+        return handed_over
+    return gitlab_context.read_token(options.token_env)
+
+
+def post_to_gitlab(
+    report: Report,
+    context: gitlab_context.GitLabContext,
+    token: str,
+    options: PublishOptions,
+) -> tuple[Published | None, PublishError | None]:
+    """The note and the status, or the error (the token redacted) for exit 4."""
+    try:
+        with open_gitlab(context.api_url, token, options) as client:
+            forge: Forge = GitLabForge(
+                client, context, note=options.comment, status=options.status != "off"
+            )
+            published = forge.post(report)
+    except PublishError as exc:
+        exc.message = redact(exc.message, token)
+        return None, exc
+    return published, None
+
+
+def run_gitlab_publish(
+    results_path: Path, options: PublishOptions, *, warn: Callable[[str], None]
+) -> CiRun:
+    """Publish saved results from a GitLab job that checked out nothing of the merge
+    request. The file is validated as on GitHub (:meth:`Results.read`) and must be for
+    this pipeline's head commit; the title (the note's marker, the status's name) is
+    ``--title``, else ``report.title`` of the mlci.yaml at the merge request's diff
+    base, read through the API; never the file's: the merge request's own job wrote it.
+    """
+    config_path = _repo_relative(options.config_path)
+    results = Results.read(results_path)
+    context = gitlab_context.read_context()
+    token = take_gitlab_token(options)
+    if context.head_sha and results.head.sha != context.head_sha:
+        raise UsageError(
+            f"{results_path} is for commit {results.head.short}, but this pipeline is for "
+            f"{context.head_sha[:7]}",
+            hint="take the artifacts of the check job of this same pipeline",
+        )
+    title, error = options.title, None
+    if title is None:
+        try:
+            with open_gitlab(context.api_url, token, options) as client:
+                title = _gitlab_base_title(client, context, config_path, warn)
+        except PublishError as exc:
+            exc.message = redact(exc.message, token)
+            error = exc
+    results = dataclasses.replace(results, title=title or ReportConfig().title)
+    published = None
+    if error is None:
+        published, error = post_to_gitlab(Report(results), context, token, options)
+    return CiRun(results=results, published=published, publish_error=error)
+
+
+def _gitlab_base_title(
+    client: GitLab,
+    context: gitlab_context.GitLabContext,
+    config_path: str,
+    warn: Callable[[str], None],
+) -> str | None:
+    """report.title of the mlci.yaml at the merge request's diff base (in the project
+    the merge request is in), else on the default branch; None when there is none."""
+    from mlci.config import parse_config
+
+    base = context.base_sha
+    text = client.file_at(context.mr_project_id, config_path, base)
+    if text is None:
+        return None
+    where = f"{base[:7] if base else 'default branch'}:{config_path}"
+    try:
+        return parse_config(text, where).report.title
+    except ConfigError as exc:  # the base's own problem: report under the default title
+        warn(str(exc))
+        return None

@@ -46,6 +46,8 @@ SECRET_VARS = frozenset(
         "ACTIONS_RUNTIME_TOKEN",
         "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
         "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "MLCI_GITLAB_TOKEN",  # mlci's GitLab token (mlci.gitlab.context)
+        "GITLAB_TOKEN",
     }
 )
 

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-from mlci.forge import COMMENT_LIMIT, fit_comment, utf8_size
+from mlci.forge import COMMENT_LIMIT, Published, fit_comment, utf8_size
 from mlci.github.actions import Context
 from mlci.github.client import Comment, GitHub
 from mlci.render.markdown import Report, marker, verdict_summary
@@ -24,12 +24,7 @@ _CONCLUSION = {"pass": "success", "warn": "neutral", "fail": "failure"}
 STATUS_DESCRIPTION_LIMIT = 140
 CHECK_TEXT_LIMIT = 65535
 CHECK_ANNOTATION_LIMIT = 50
-
-
-@dataclass(frozen=True)
-class Published:
-    comment_url: str | None = None
-    status: str | None = None  # the state or conclusion sent
+__all__ = ["CommentMode", "GitHubForge", "Published", "StatusMode", "post_report", "sync_comment"]
 
 
 def is_ours(comment: Comment, mark: str, login: str | None) -> bool:
@@ -71,6 +66,31 @@ def sync_comment(
     nonce = f"<!-- mlci-post: {secrets.token_hex(8)} -->"
     created = github.create_comment(number, f"{body.rstrip()}\n{nonce}\n", nonce)
     return created.url, 0
+
+
+@dataclass(frozen=True)
+class GitHubForge:
+    """GitHub as a :class:`mlci.forge.Forge`: a pull request's comment and a commit status
+    or check run, through one client."""
+
+    github: GitHub
+    context: Context
+    pr_number: int | None
+    comment: CommentMode = "update"
+    status: StatusMode = "status"
+    config_file: str | None = None
+    name: str = "GitHub"
+
+    def post(self, report: Report) -> Published:
+        return post_report(
+            report,
+            self.context,
+            self.github,
+            pr_number=self.pr_number,
+            comment=self.comment,
+            status=self.status,
+            config_file=self.config_file,
+        )
 
 
 def post_report(
