@@ -13,9 +13,13 @@ share (easy or hard examples drawn) cancels in the difference.
   sufficient statistics).
 - **Row-based metrics** (ROC AUC, log loss, MAE, RMSE, R²) need the rows: each
   replicate weighs every row by an independent Poisson(1) count (the Poisson
-  bootstrap, as TensorFlow Model Analysis uses), drawn in chunks of replicates so
-  memory stays bounded. The weights come from a 16-bit lookup of Poisson(1)'s
-  quantiles, which is Poisson(1) with its probabilities rounded to 1/65,536.
+  bootstrap, as TensorFlow Model Analysis uses), in chunks of replicates so
+  memory stays bounded. Each metric is a ratio of weighted sums; ROC AUC through
+  its linearisation, the placement values of DeLong et al. (1988), whose weighted
+  means move exactly as the AUC does to first order. Above :data:`GROUPS` rows,
+  the rows are dealt at random into that many groups and the groups are
+  resampled: the cost stops growing with the rows. The weights come from a
+  16-bit lookup of Poisson(1)'s quantiles (its probabilities rounded to 2⁻¹⁶).
 - **Accuracy** also gets the exact McNemar test on the discordant pairs
   (Dietterich, 1998): its p-value is the binomial test of "base right, head
   wrong" against "base wrong, head right". Every other metric's p-value is the
@@ -47,9 +51,11 @@ IntArray = npt.NDArray[np.int64]
 DEFAULT_RESAMPLES = 2000
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_MIN_ROWS = 30
-# Replicates x rows drawn at once for the row-based metrics: ~16 MB of weights, and a
-# few int32 arrays of that shape, keep the process well under 1 GiB at any size.
-_CHUNK_CELLS = 16_000_000
+# Above this many rows, the row-based bootstrap resamples this many random groups of
+# rows instead of the rows (see _replicate_sums).
+GROUPS = 1 << 15
+# Replicate weights drawn at once: 4M float64 weights (32 MB) bound the memory.
+_CHUNK_CELLS = 4_000_000
 
 LOWER_IS_BETTER = frozenset({"log_loss", "mae", "rmse"})
 
@@ -218,48 +224,31 @@ def mcnemar(labels: IntArray, base: IntArray, head: IntArray) -> float:
 _EPS = float(np.finfo(np.float64).eps)
 
 
-@dataclass(frozen=True, eq=False)
-class _Ranking:
-    """One side's scores in ascending order, grouped by ties, for weighted ROC AUC."""
-
-    order: IntArray
-    positive: npt.NDArray[np.bool_]  # in ``order``
-    starts: IntArray | None  # first row of each run of equal scores; None: no ties
-
-    @classmethod
-    def of(cls, scores: FloatArray, positive: npt.NDArray[np.bool_]) -> _Ranking:
-        order = np.argsort(scores, kind="stable").astype(np.int64)
-        ranked = scores[order]
-        new = np.empty(len(ranked), dtype=bool)
-        new[:1] = True
-        new[1:] = ranked[1:] != ranked[:-1]
-        starts = None if new.all() else np.flatnonzero(new).astype(np.int64)
-        return cls(order, positive[order], starts)
-
-    def auc(self, weights: npt.NDArray[np.integer]) -> FloatArray:
-        """ROC AUC with integer row ``weights`` (r, n), one per replicate row, exactly:
-        pairs (positive above negative) count 1, tied pairs 1/2, as scikit-learn's."""
-        ranked = weights[:, self.order] if weights.shape[1] else weights
-        pos = np.where(self.positive, ranked, 0).astype(np.int64)
-        neg = ranked.astype(np.int64) - pos
-        if self.starts is not None:
-            pos = np.add.reduceat(pos, self.starts, axis=1)
-            neg = np.add.reduceat(neg, self.starts, axis=1)
-        below = np.cumsum(neg, axis=1)
-        # Twice the pairs won: negatives strictly below, plus half the tied ones.
-        won2 = (pos * (2 * below - neg)).sum(axis=1)
-        pairs = (pos.sum(axis=1) * neg.sum(axis=1)).astype(np.float64)
-        # A replicate without both classes has no AUC: NaN, left out of the interval.
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(pairs > 0, won2 / 2 / pairs, np.nan)
+def placements(scores: FloatArray, positive: npt.NDArray[np.bool_]) -> FloatArray:
+    """Each row's placement value (DeLong et al., 1988): for a positive, the share of
+    negatives scored below it; for a negative, the share of positives scored above
+    it; ties count one half. ROC AUC is the mean placement of the positives (and of
+    the negatives), and a change of weights moves it, to first order, by the
+    weighted means of these values: the linearisation the bootstrap resamples."""
+    pos_sorted = np.sort(scores[positive])
+    neg_sorted = np.sort(scores[~positive])
+    out = np.empty(len(scores), dtype=np.float64)
+    s_pos = scores[positive]
+    below = np.searchsorted(neg_sorted, s_pos, "left")
+    equal = np.searchsorted(neg_sorted, s_pos, "right") - below
+    out[positive] = (below + equal / 2) / max(1, len(neg_sorted))
+    s_neg = scores[~positive]
+    above = len(pos_sorted) - np.searchsorted(pos_sorted, s_neg, "right")
+    equal = np.searchsorted(pos_sorted, s_neg, "right") - np.searchsorted(pos_sorted, s_neg, "left")
+    out[~positive] = (above + equal / 2) / max(1, len(pos_sorted))
+    return out
 
 
 def roc_auc(scores: FloatArray, positive: npt.NDArray[np.bool_]) -> float | None:
     """ROC AUC of one revision's scores, or None with one class present."""
     if positive.all() or not positive.any():
         return None
-    ones = np.ones((1, len(scores)), dtype=np.int64)
-    return float(_Ranking.of(scores, positive).auc(ones)[0])
+    return float(placements(scores, positive)[positive].mean())
 
 
 def regression_metrics(labels: FloatArray, values: FloatArray) -> dict[str, float]:
@@ -303,6 +292,31 @@ def _chunks(total: int, rows: int) -> Iterator[int]:
         size = min(per_chunk, total - done)
         yield size
         done += size
+
+
+def _replicate_sums(
+    features: FloatArray, rng: np.random.Generator, settings: Settings
+) -> FloatArray:
+    """Per replicate, the Poisson-weighted sums of each feature column and, last, of
+    the weights: shape (resamples, k + 1).
+
+    Up to :data:`GROUPS` rows, each row gets its own weight. Beyond, the rows are
+    dealt at random into that many groups and each group gets one weight: the
+    groups are independent and identically distributed, so resampling them is a
+    bootstrap of the same statistic (the random-groups method of survey sampling),
+    and the cost is resamples x groups whatever the number of rows.
+    """
+    data = np.column_stack([features, np.ones(len(features))])
+    if len(data) > GROUPS:
+        group = rng.integers(0, GROUPS, len(data))
+        data = np.column_stack(
+            [np.bincount(group, weights=column, minlength=GROUPS) for column in data.T]
+        )
+    parts = []
+    for size in _chunks(settings.resamples, len(data)):
+        weights = _poisson_weights(rng, size, len(data)).astype(np.float64)
+        parts.append(weights @ data)
+    return np.concatenate(parts)
 
 
 def _rng(settings: Settings, name: str) -> np.random.Generator:
@@ -466,38 +480,41 @@ def _score_samples(
     base_scores = paired.base_scores[rows]
     head_scores = paired.head_scores[rows]
     labels = np.asarray(paired.labels[rows], dtype=np.int64)
-    losses = np.column_stack(
-        [row_losses_of(paired, labels, base_scores), row_losses_of(paired, labels, head_scores)]
-    )
-    rankings: tuple[_Ranking, _Ranking] | None = None
     positive = labels == paired.positive
-    if paired.task == "binary" and positive.any() and not positive.all():
-        rankings = (_Ranking.of(base_scores, positive), _Ranking.of(head_scores, positive))
-    rng = _rng(settings, prefix + "rows")
-    auc_deltas: list[FloatArray] = []
-    loss_deltas: list[FloatArray] = []
-    for size in _chunks(settings.resamples, len(rows)):
-        weights = _poisson_weights(rng, size, len(rows))
-        sums = weights.astype(np.float64) @ losses
-        total = weights.sum(axis=1, dtype=np.int64).astype(np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            loss_deltas.append((sums[:, 1] - sums[:, 0]) / total)
-        if rankings is not None:
-            auc_deltas.append(rankings[1].auc(weights) - rankings[0].auc(weights))
+    columns = [
+        row_losses_of(paired, labels, base_scores),
+        row_losses_of(paired, labels, head_scores),
+    ]
+    ranked = paired.task == "binary" and positive.any() and not positive.all()
+    if ranked:
+        pos = positive.astype(np.float64)
+        base_place = placements(base_scores, positive)
+        head_place = placements(head_scores, positive)
+        columns += [pos, 1 - pos, base_place * pos, base_place * (1 - pos)]
+        columns += [head_place * pos, head_place * (1 - pos)]
+    sums = _replicate_sums(np.column_stack(columns), _rng(settings, prefix + "rows"), settings)
+    total = sums[:, -1]
     out: dict[str, tuple[float | None, float | None, FloatArray]] = {}
-    if paired.task == "binary":
-        base_auc = head_auc = None
-        if rankings is not None:
-            ones = np.ones((1, len(rows)), dtype=np.uint8)
-            base_auc = _finite(rankings[0].auc(ones)[0])
-            head_auc = _finite(rankings[1].auc(ones)[0])
-        deltas = np.concatenate(auc_deltas) if auc_deltas else np.full(1, np.nan)
-        out["roc_auc"] = (base_auc, head_auc, deltas)
-    out["log_loss"] = (
-        _finite(losses[:, 0].mean()),
-        _finite(losses[:, 1].mean()),
-        np.concatenate(loss_deltas),
-    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if paired.task == "binary":
+            base_auc = head_auc = None
+            auc_deltas = np.full(1, np.nan)
+            if ranked:
+                base_auc = roc_auc(base_scores, positive)
+                head_auc = roc_auc(head_scores, positive)
+                # The linearised AUC of each replicate: the weighted mean placement of
+                # the positives plus that of the negatives, less the AUC itself.
+                n_pos, n_neg = sums[:, 2], sums[:, 3]
+                base_rep = sums[:, 4] / n_pos + sums[:, 5] / n_neg
+                head_rep = sums[:, 6] / n_pos + sums[:, 7] / n_neg
+                assert base_auc is not None and head_auc is not None
+                auc_deltas = (head_rep - head_auc) - (base_rep - base_auc)
+            out["roc_auc"] = (base_auc, head_auc, auc_deltas)
+        out["log_loss"] = (
+            _finite(float(columns[0].mean())),
+            _finite(float(columns[1].mean())),
+            (sums[:, 1] - sums[:, 0]) / total,
+        )
     return out
 
 
@@ -527,20 +544,18 @@ def _regression_samples(
             centred**2,
         ]
     )
-    rng = _rng(settings, prefix + "rows")
-    deltas: dict[str, list[FloatArray]] = {"mae": [], "rmse": [], "r2": []}
-    for size in _chunks(settings.resamples, len(labels)):
-        weights = _poisson_weights(rng, size, len(labels))
-        sums = weights.astype(np.float64) @ features
-        total = weights.sum(axis=1, dtype=np.int64).astype(np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            deltas["mae"].append((sums[:, 1] - sums[:, 0]) / total)
-            deltas["rmse"].append(np.sqrt(sums[:, 3] / total) - np.sqrt(sums[:, 2] / total))
-            spread = sums[:, 5] - sums[:, 4] ** 2 / total
-            deltas["r2"].append((sums[:, 2] - sums[:, 3]) / spread)
+    sums = _replicate_sums(features, _rng(settings, prefix + "rows"), settings)
+    total = sums[:, -1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = sums[:, 5] - sums[:, 4] ** 2 / total
+        deltas = {
+            "mae": (sums[:, 1] - sums[:, 0]) / total,
+            "rmse": np.sqrt(sums[:, 3] / total) - np.sqrt(sums[:, 2] / total),
+            "r2": (sums[:, 2] - sums[:, 3]) / spread,
+        }
     at_base = regression_metrics(labels, base)
     at_head = regression_metrics(labels, head)
     return {
-        name: (_finite(at_base[name]), _finite(at_head[name]), np.concatenate(parts))
-        for name, parts in deltas.items()
+        name: (_finite(at_base[name]), _finite(at_head[name]), values)
+        for name, values in deltas.items()
     }
