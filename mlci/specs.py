@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 Format = Literal["csv", "tsv", "parquet", "jsonl"]
+Task = Literal["binary", "multiclass", "regression"]
 ColumnType = Literal["int", "float", "number", "string", "bool", "datetime"]
 Scalar = str | int | float | bool
 
@@ -118,3 +119,42 @@ def pattern_problem(pattern: str) -> str | None:
     if Path(pattern).is_absolute():
         return "an absolute path; a dataset's path is relative to the project folder"
     return None
+
+
+@dataclass(frozen=True)
+class SliceSpec:
+    """A column to compute every metric per value of; numeric columns may be binned:
+    ``bins`` as edges ``(18, 30, 60)`` or a count of equal-frequency bins."""
+
+    column: str
+    bins: tuple[float, ...] | int | None = None
+
+
+@dataclass(frozen=True)
+class PredictionsSpec:
+    path: str  # a file, a directory or a glob, relative to the project folder
+    format: Format | None = None
+    id: str = "id"
+    label: str = "label"
+    prediction: str = "prediction"
+    score: str | None = None  # binary: P(positive class)
+    scores: tuple[tuple[str, str], ...] = ()  # (class, column): one probability per class
+    task: Task | None = None  # None: inferred
+    positive: str | None = None  # binary: the positive class; None: the greater of the two
+    slices: tuple[SliceSpec, ...] = ()
+    min_join: float = 0.95  # share of examples that must be at both sides
+
+    # How sure a change must be: the paired bootstrap's settings (mlci.judge.significance).
+    resamples: int = 2000
+    confidence: float = 0.95
+    seed: int = 0
+    min_rows: int = 30  # a slice with fewer rows is shown, never gated
+
+    def __post_init__(self) -> None:
+        scores: Any = self.scores
+        if isinstance(scores, Mapping):
+            object.__setattr__(self, "scores", tuple((str(k), v) for k, v in scores.items()))
+
+    @property
+    def score_columns(self) -> tuple[str, ...]:
+        return ((self.score,) if self.score else ()) + tuple(c for _, c in self.scores)

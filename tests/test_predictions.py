@@ -14,14 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from sklearn import metrics as skm
 
-from mlci.checks.predictions import (
-    PredictionsError,
-    PredictionsSpec,
-    SliceSpec,
-    find_files,
-    read_paired,
-)
+from mlci.checks.predictions import PredictionsError, find_files, read_paired
 from mlci.judge.significance import Settings, compare
+from mlci.specs import PredictionsSpec, SliceSpec
 
 
 def _write(path: Path, rows: list[dict[str, Any]]) -> Path:

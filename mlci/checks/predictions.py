@@ -33,50 +33,16 @@ import numpy as np
 from mlci import safefs
 from mlci.checks import files as datafiles
 from mlci.errors import UsageError
-from mlci.judge.significance import Paired, Slicing, Task
-from mlci.specs import Format
+from mlci.judge.significance import Paired, Slicing
+from mlci.specs import PredictionsSpec, SliceSpec, Task
 
 MAX_CLASSES = 20  # whole-number labels with more distinct values are regression
 MAX_SLICE_VALUES = 50  # a slice column with more values needs bins
-DEFAULT_MIN_JOIN = 0.95
 
 
 class PredictionsError(UsageError):
     """The predictions files cannot be compared: unreadable, columns missing, or too
     few examples in common."""
-
-
-@dataclass(frozen=True)
-class SliceSpec:
-    """A column to compute every metric per value of; numeric columns may be binned:
-    ``bins`` as edges ``(18, 30, 60)`` or a count of equal-frequency bins."""
-
-    column: str
-    bins: tuple[float, ...] | int | None = None
-
-
-@dataclass(frozen=True)
-class PredictionsSpec:
-    path: str  # a file, a directory or a glob, relative to the project folder
-    format: Format | None = None
-    id: str = "id"
-    label: str = "label"
-    prediction: str = "prediction"
-    score: str | None = None  # binary: P(positive class)
-    scores: tuple[tuple[str, str], ...] = ()  # (class, column): one probability per class
-    task: Task | None = None  # None: inferred
-    positive: str | None = None  # binary: the positive class; None: the greater of the two
-    slices: tuple[SliceSpec, ...] = ()
-    min_join: float = DEFAULT_MIN_JOIN  # share of examples that must be at both sides
-
-    def __post_init__(self) -> None:
-        scores: Any = self.scores
-        if isinstance(scores, Mapping):
-            object.__setattr__(self, "scores", tuple((str(k), v) for k, v in scores.items()))
-
-    @property
-    def score_columns(self) -> tuple[str, ...]:
-        return ((self.score,) if self.score else ()) + tuple(c for _, c in self.scores)
 
 
 @dataclass(frozen=True, eq=False)

@@ -44,7 +44,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-Task = Literal["binary", "multiclass", "regression"]
+from mlci.specs import Task
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
