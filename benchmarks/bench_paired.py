@@ -24,8 +24,8 @@ is scaled linearly to ``--resamples``: the output says so.
 
 Every measurement runs in its own subprocess; wall time covers the comparison
 only (not generating the data), peak RSS (``ru_maxrss`` from ``os.wait4``) the
-whole child. Goals (issue 14): count-based ≤ 1 s and ≤ 0.02× hand-written;
-row-based ≤ 15 s, ≤ 0.25× hand-written, peak memory ≤ 1 GiB.
+whole child. Goals (issue 14): count-based ≤ 1 s and ≤ 0.02 x hand-written;
+row-based ≤ 15 s, ≤ 0.25 x hand-written, peak memory ≤ 1 GiB.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ import platform
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 CASES = ("binary", "10-class", "binary + scores", "regression")
@@ -188,5 +189,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     main()

@@ -18,7 +18,16 @@ import yaml
 from mlci.errors import ConfigError, clip
 
 if TYPE_CHECKING:
-    from mlci.specs import ColumnSpec, ColumnType, DatasetSpec, DriftSpec, Format
+    from mlci.specs import (
+        ColumnSpec,
+        ColumnType,
+        DatasetSpec,
+        DriftSpec,
+        Format,
+        PredictionsSpec,
+        SliceSpec,
+        Task,
+    )
 
 CONFIG_FILE = "mlci.yaml"
 
@@ -38,6 +47,12 @@ class MetricRule:
     max_drop: float | None = None
     max_drop_pct: float | None = None
     severity: Severity = "fail"
+    # A drop beyond max_drop/max_drop_pct fails only when it is significant at this
+    # level; otherwise it is a warning that says so (metrics from predictions only).
+    significance: float | None = None
+    # "lower": min (and max, for lower-is-better) judged on the bound of the head
+    # value's interval rather than on the value itself.
+    min_confidence: Literal["point", "lower"] = "point"
     line: int | None = field(default=None, compare=False)
 
     def thresholds(self) -> dict[str, float]:
@@ -97,6 +112,7 @@ class Config:
     tests: TestsConfig | None = None
     data: tuple[DataRule, ...] = ()
     limits: LimitsConfig = LimitsConfig()
+    predictions: PredictionsSpec | None = None
 
 
 _Path = tuple[str | int, ...]
@@ -301,8 +317,28 @@ _RULE_KEYS = {
     "max_drop": "largest allowed drop vs base, absolute",
     "max_drop_pct": "largest allowed drop vs base, in percent",
     "severity": "fail or warn",
+    "significance": "a drop fails only when significant at this level (e.g. 0.05)",
+    "min_confidence": "lower: judge min on the lower bound of the head's interval",
 }
-_TOP_KEYS = ("base", "pipeline", "metrics", "report", "tests", "data", "limits")
+_TOP_KEYS = ("base", "pipeline", "metrics", "report", "tests", "data", "limits", "predictions")
+_PREDICTIONS_KEYS = (
+    "path",
+    "format",
+    "id",
+    "label",
+    "prediction",
+    "score",
+    "scores",
+    "task",
+    "positive",
+    "slices",
+    "min_join",
+    "resamples",
+    "confidence",
+    "seed",
+    "min_rows",
+)
+_TASKS: tuple[Task, ...] = ("binary", "multiclass", "regression")
 _COLUMN_KEYS = ("type", "nulls", "null_fraction", "min", "max", "allowed", "regex", "unique")
 _FORMATS: tuple[Format, ...] = ("csv", "tsv", "parquet", "jsonl")
 _COLUMN_TYPES: tuple[ColumnType, ...] = ("int", "float", "number", "string", "bool", "datetime")
@@ -494,6 +530,10 @@ def _rule(check: _Validator, raw: Any, path: _Path) -> MetricRule:
         if check.choice(item.get("severity"), (*path, "severity"), ("fail", "warn"), "fail")
         == "warn"
         else "fail",
+        significance=_share(check, item.get("significance"), (*path, "significance")),
+        min_confidence=check.choice(
+            item.get("min_confidence"), (*path, "min_confidence"), ("point", "lower"), "point"
+        ),
         line=check.line_of(path),
     )
     if not rule.thresholds():
@@ -560,6 +600,101 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
         tests=_tests(check, top.get("tests")),
         data=tuple(_data_rule(check, item, ("data", i)) for i, item in enumerate(data_raw)),
         limits=_limits(check, top.get("limits")),
+        predictions=_predictions(check, top.get("predictions")),
+    )
+
+
+def _share(check: _Validator, value: Any, path: _Path, *, one: bool = False) -> float | None:
+    """A number between 0 and 1, both excluded (``one``: 1 allowed): a significance
+    level, a confidence, a share."""
+    number = check.number(value, path)
+    if number is not None and not (0 < number < 1 or (one and number == 1)):
+        upper = "1 (included)" if one else "1"
+        raise check.error(path, f"expected a number above 0 and below {upper}, got {number:g}")
+    return number
+
+
+def _scalar_name(check: _Validator, value: Any, path: _Path) -> str:
+    """A class as predictions files show it: 1 and 1.0 are "1", true is "true"."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float, str)) and str(value).strip():
+        return str(value)
+    raise check.error(path, f"expected a class name or number, got {_describe(value)}")
+
+
+def _slices(check: _Validator, raw: Any, path: _Path) -> tuple[SliceSpec, ...]:
+    from mlci.specs import SliceSpec
+
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise check.error(path, f"expected a list of columns, got {_describe(raw)}")
+    slices = []
+    for i, item in enumerate(raw):
+        named = {"column": item} if isinstance(item, str) else item
+        entry = check.mapping(named, (*path, i), ("column", "bins"))
+        column = check.string(entry.get("column"), (*path, i, "column"))
+        if column is None:
+            raise check.error((*path, i), "missing required key 'column'")
+        bins_raw = entry.get("bins")
+        bins: tuple[float, ...] | int | None = None
+        if isinstance(bins_raw, list):
+            edges = [check.number(edge, (*path, i, "bins", j)) for j, edge in enumerate(bins_raw)]
+            bins = tuple(sorted({edge for edge in edges if edge is not None}))
+            if not bins:
+                raise check.error((*path, i, "bins"), "expected at least one edge")
+        elif bins_raw is not None:
+            bins = _integer(check, bins_raw, (*path, i, "bins"), 2)
+        slices.append(SliceSpec(column=column, bins=bins))
+    return tuple(slices)
+
+
+def _predictions(check: _Validator, raw: Any) -> PredictionsSpec | None:
+    from mlci.specs import PredictionsSpec
+
+    if raw is None:
+        return None
+    path: _Path = ("predictions",)
+    item = check.mapping(raw, path, _PREDICTIONS_KEYS)
+    where = check.string(item.get("path"), (*path, "path"))
+    if where is None:
+        raise check.error(
+            path, "missing required key 'path'", hint="e.g. path: eval/predictions.csv"
+        )
+    scores = check.mapping(item.get("scores"), (*path, "scores"), _AnyKey())
+    fmt, task, positive = item.get("format"), item.get("task"), item.get("positive")
+    defaults = PredictionsSpec(path=where)
+    settings: dict[str, Any] = {}
+    for name, minimum in (("resamples", 100), ("seed", 0), ("min_rows", 1)):
+        value = _integer(check, item.get(name), (*path, name), minimum)
+        if value is not None:
+            settings[name] = value
+    for name in ("min_join", "confidence"):
+        share = _share(check, item.get(name), (*path, name), one=name == "min_join")
+        if share is not None:
+            settings[name] = share
+    return PredictionsSpec(
+        path=where,
+        format=None if fmt is None else check.one_of(fmt, (*path, "format"), _FORMATS),
+        id=check.string(item.get("id"), (*path, "id"), defaults.id) or defaults.id,
+        label=check.string(item.get("label"), (*path, "label"), defaults.label) or defaults.label,
+        prediction=check.string(item.get("prediction"), (*path, "prediction"))
+        or defaults.prediction,
+        score=check.string(item.get("score"), (*path, "score")),
+        scores=tuple(
+            (
+                _scalar_name(check, name, (*path, "scores")),
+                check.string(column, (*path, "scores", str(name))) or "",
+            )
+            for name, column in scores.items()
+        ),
+        task=None if task is None else check.one_of(task, (*path, "task"), _TASKS),
+        positive=None if positive is None else _scalar_name(check, positive, (*path, "positive")),
+        slices=_slices(check, item.get("slices"), (*path, "slices")),
+        **settings,
     )
 
 

@@ -20,7 +20,8 @@ from mlci.errors import UsageError, clip
 
 # 2: non-finite floats are written as "inf", "-inf" or "nan" (json.dumps would write
 # Infinity/NaN, which is not JSON); a gate's check "finite" became "number".
-SCHEMA_VERSION = 2
+# 3: metrics from predictions: a change's interval, p-value and support; `predictions`.
+SCHEMA_VERSION = 3
 SCHEMA_FILE = Path(__file__).resolve().parent / "schema" / "results.schema.json"
 # A results file larger than this is refused before it is parsed.
 MAX_RESULTS_BYTES = 64 * 1024 * 1024
@@ -71,6 +72,19 @@ class Change:
     # Which way is better: from a rule's higher_is_better, else the name (loss, error,
     # rmse, ... are lower-is-better), else None: a change is neither better nor worse.
     better: Literal["higher", "lower"] | None = None
+    # Metrics mlci computes from predictions (mlci.judge.significance): the interval of
+    # the change (head - base) at the run's confidence, the p-value of "no change"
+    # (McNemar's for accuracy), the level the report calls it significant at, the
+    # interval of the head's own value, and the examples behind it. ``gated`` False:
+    # a slice below its minimum support, shown but never judged.
+    low: float | None = None
+    high: float | None = None
+    p_value: float | None = None
+    level: float | None = None
+    head_low: float | None = None
+    head_high: float | None = None
+    rows: int | None = None
+    gated: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -245,6 +259,23 @@ class DatasetReport:
 
 
 @dataclasses.dataclass(frozen=True)
+class PredictionsRun:
+    """How the base's and the head's predictions were compared (their metrics are in
+    ``Results.metrics``, under the file ``path``)."""
+
+    path: str
+    source: str  # "base" or "head": whose mlci.yaml declared it
+    task: str | None  # binary | multiclass | regression; None when nothing was read
+    rows: int  # examples compared: at both revisions, with the same label
+    base_rows: int
+    head_rows: int
+    resamples: int
+    confidence: float
+    notes: tuple[str, ...] = ()
+    error: str | None = None  # why there is nothing to compare
+
+
+@dataclasses.dataclass(frozen=True)
 class Results:
     title: str
     verdict: Verdict
@@ -261,6 +292,7 @@ class Results:
     tests: TestRun | None = None
     plots: Plots | None = None
     data: tuple[DatasetReport, ...] = ()
+    predictions: PredictionsRun | None = None
     schema_version: int = SCHEMA_VERSION
     mlci_version: str = ""
 

@@ -168,7 +168,7 @@ def test_outputs_go_where_asked(repo: Repo, tmp_path: Path) -> None:
         "check", "--results", str(out / "r.json"), "--report", str(out / "comment.md")
     )
     assert result.exit_code == 0
-    assert json.loads((out / "r.json").read_text())["schema_version"] == 2
+    assert json.loads((out / "r.json").read_text())["schema_version"] == 3
     assert (out / "comment.md").read_text().startswith("## ✅")
 
 

@@ -94,7 +94,7 @@ def test_round_trip(tmp_path: Path, pipeline: PipelineRun | None) -> None:
 
 def test_to_json_shape() -> None:
     raw = json.loads(make_results().to_json())
-    assert raw["schema_version"] == SCHEMA_VERSION == 2
+    assert raw["schema_version"] == SCHEMA_VERSION == 3
     assert raw["base"] == {"name": "main", "sha": "a" * 40}
     assert raw["pipeline"] is None
     assert raw["metrics"][2] == {
@@ -106,7 +106,16 @@ def test_to_json_shape() -> None:
         "change_pct": None,
         "status": "changed",
         "better": None,
+        "low": None,
+        "high": None,
+        "p_value": None,
+        "level": None,
+        "head_low": None,
+        "head_high": None,
+        "rows": None,
+        "gated": True,
     }
+    assert raw["predictions"] is None
     assert make_results().to_json().endswith("}\n")
 
 
@@ -116,7 +125,7 @@ def test_every_field_is_required(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
     path.write_text(json.dumps(raw), encoding="utf-8")
     assert str(read_error(path)) == (
-        f"{path} is not a valid mlci results file (schema version 2): "
+        f"{path} is not a valid mlci results file (schema version 3): "
         "$: 'fold_unchanged' is a required property; "
         "$.gates[0]: 'line' is a required property\n"
         "  hint: publish only what `mlci ci` of this mlci version wrote"
@@ -159,24 +168,24 @@ def test_read_not_utf8(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [json.dumps({"schema_version": 1}), json.dumps({"schema_version": "2"}), "[]", "{}", "3"],
+    [json.dumps({"schema_version": 2}), json.dumps({"schema_version": "3"}), "[]", "{}", "3"],
 )
 def test_read_wrong_schema(tmp_path: Path, content: str) -> None:
     path = tmp_path / "other.json"
     path.write_text(content, encoding="utf-8")
     assert str(read_error(path)) == (
-        f"{path} is not a valid mlci results file (schema version 2): "
-        "$.schema_version: expected 2; re-create it with this mlci\n"
+        f"{path} is not a valid mlci results file (schema version 3): "
+        "$.schema_version: expected 3; re-create it with this mlci\n"
         "  hint: publish only what `mlci ci` of this mlci version wrote"
     )
 
 
 def test_read_wrong_schema_from_a_newer_writer(tmp_path: Path) -> None:
     raw = json.loads(make_results().to_json())
-    raw["schema_version"] = 3
+    raw["schema_version"] = 4
     path = tmp_path / "r.json"
     path.write_text(json.dumps(raw), encoding="utf-8")
-    assert "$.schema_version: expected 2" in str(read_error(path))
+    assert "$.schema_version: expected 3" in str(read_error(path))
 
 
 @pytest.mark.parametrize(
@@ -194,7 +203,7 @@ def test_read_malformed(tmp_path: Path, edit: object, message: str) -> None:
     path = tmp_path / "r.json"
     path.write_text(json.dumps(raw), encoding="utf-8")
     assert str(read_error(path)) == (
-        f"{path} is not a valid mlci results file (schema version 2): {message}\n"
+        f"{path} is not a valid mlci results file (schema version 3): {message}\n"
         "  hint: publish only what `mlci ci` of this mlci version wrote"
     )
 

@@ -151,7 +151,7 @@ def test_forged_confusion_cells_are_refused(gh: GitHubServer, workdir: Path, cel
     raw["plots"]["confusions"][0]["head"] = [[cell, 2], [3, 4]]
     write_raw(workdir, raw)
     output = refused(gh)
-    assert "is not a valid mlci results file (schema version 2): " in output
+    assert "is not a valid mlci results file (schema version 3): " in output
     assert "$.plots.confusions[0].head" in output
 
 

@@ -12,6 +12,8 @@ mean something comes from the base, and the head may only add to it:
 - the rules: the base's always; the head's as well (a rule can only add a way to fail,
   so a pull request can add or tighten rules, never drop or loosen one);
 - the test command: the base's when it names one;
+- the predictions compared (file, columns, slices, resamples, confidence): the
+  base's when it declares them;
 - the pipeline: the head may turn ``pull``/``repro`` on, never off; only the base's
   configuration or a command-line flag skips them;
 - the report title (which also names the sticky comment and the status context) and
@@ -26,7 +28,7 @@ to make a decision; ``SECURITY.md`` lists the promises and the tests that hold t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from mlci.config import (
     CONFIG_FILE,
@@ -37,6 +39,9 @@ from mlci.config import (
     ReportConfig,
     TestsConfig,
 )
+
+if TYPE_CHECKING:
+    from mlci.specs import PredictionsSpec
 
 Source = Literal["base", "head"]
 R = TypeVar("R", MetricRule, DataRule)
@@ -144,6 +149,16 @@ class Policy:
         base = self.base_config.tests if self.base_config else None
         head = self.head_config.tests if self.head_config else None
         return base or head
+
+    def predictions(self) -> tuple[PredictionsSpec, Source] | None:
+        """The predictions to compare and how (file, columns, resamples, confidence,
+        slices): the base's when it declares them, else the head's (a pull request may
+        add the comparison, not change or drop the base's)."""
+        if self.base_config is not None and self.base_config.predictions is not None:
+            return self.base_config.predictions, "base"
+        if self.head_config is not None and self.head_config.predictions is not None:
+            return self.head_config.predictions, "head"
+        return None
 
     def pipeline(self, pull_flag: bool | None, repro_flag: bool | None) -> PipelineDecision:
         """Flags win; else the base's settings, which the head may turn on, never off."""

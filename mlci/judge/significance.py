@@ -38,7 +38,7 @@ import math
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -121,6 +121,9 @@ class Estimate:
     test: Literal["mcnemar", "bootstrap"]
     rows: int
     gated: bool = True
+    # The interval of the head's own value (for a ``min`` judged on its lower bound).
+    head_low: float | None = None
+    head_high: float | None = None
 
     @property
     def change(self) -> float | None:
@@ -372,6 +375,16 @@ def compare(paired: Paired, settings: Settings | None = None) -> Comparison:
     )
 
 
+class _Sample(NamedTuple):
+    """One metric: its values at base and head, and per replicate the change and the
+    head's value."""
+
+    base: float | None
+    head: float | None
+    deltas: FloatArray
+    heads: FloatArray
+
+
 def _compare_group(
     paired: Paired, rows: IntArray, prefix: str, gated: bool, settings: Settings
 ) -> Iterator[Estimate]:
@@ -380,15 +393,18 @@ def _compare_group(
     base: npt.NDArray[Any] = np.asarray(paired.base[rows], dtype=kind)
     head: npt.NDArray[Any] = np.asarray(paired.head[rows], dtype=kind)
     count = len(rows)
-    samples: dict[str, tuple[float | None, float | None, FloatArray]] = {}
+    samples: dict[str, _Sample] = {}
     if paired.task == "regression":
         samples.update(_regression_samples(labels, base, head, prefix, settings))
     else:
         samples.update(_count_samples(paired, labels, base, head, prefix, settings))
         samples.update(_score_samples(paired, rows, prefix, settings))
-    for name, (base_value, head_value, deltas) in samples.items():
+    for name, (base_value, head_value, deltas, heads) in samples.items():
         undefined = base_value is None or head_value is None
         low, high = (None, None) if undefined else _interval(deltas, settings.confidence)
+        head_low, head_high = (
+            (None, None) if head_value is None else _interval(heads, settings.confidence)
+        )
         if name == "accuracy" and not undefined:
             p_value: float | None = mcnemar(labels, base, head)
             test: Literal["mcnemar", "bootstrap"] = "mcnemar"
@@ -404,6 +420,8 @@ def _compare_group(
             test=test,
             rows=count,
             gated=gated,
+            head_low=head_low,
+            head_high=head_high,
         )
 
 
@@ -414,7 +432,7 @@ def _count_samples(
     head: IntArray,
     prefix: str,
     settings: Settings,
-) -> dict[str, tuple[float | None, float | None, FloatArray]]:
+) -> dict[str, _Sample]:
     """Point values and replicate differences of the count-based metrics, drawn as
     multinomials over the (label, base, head) cells."""
     k = len(paired.classes)
@@ -463,10 +481,11 @@ def _count_samples(
         positive=paired.positive,
     )
     return {
-        name: (
+        name: _Sample(
             _finite(float(at_base[name])),
             _finite(float(at_head[name])),
             head_draws[name] - base_draws[name],
+            head_draws[name],
         )
         for name in at_base
     }
@@ -474,7 +493,7 @@ def _count_samples(
 
 def _score_samples(
     paired: Paired, rows: IntArray, prefix: str, settings: Settings
-) -> dict[str, tuple[float | None, float | None, FloatArray]]:
+) -> dict[str, _Sample]:
     """ROC AUC (binary) and log loss from the scores, by the Poisson bootstrap."""
     if paired.base_scores is None or paired.head_scores is None:
         return {}
@@ -495,11 +514,11 @@ def _score_samples(
         columns += [head_place * pos, head_place * (1 - pos)]
     sums = _replicate_sums(np.column_stack(columns), _rng(settings, prefix + "rows"), settings)
     total = sums[:, -1]
-    out: dict[str, tuple[float | None, float | None, FloatArray]] = {}
+    out: dict[str, _Sample] = {}
     with np.errstate(invalid="ignore", divide="ignore"):
         if paired.task == "binary":
             base_auc = head_auc = None
-            auc_deltas = np.full(1, np.nan)
+            auc_deltas = auc_heads = np.full(1, np.nan)
             if ranked:
                 base_auc = roc_auc(base_scores, positive)
                 head_auc = roc_auc(head_scores, positive)
@@ -510,11 +529,13 @@ def _score_samples(
                 head_rep = sums[:, 6] / n_pos + sums[:, 7] / n_neg
                 assert base_auc is not None and head_auc is not None
                 auc_deltas = (head_rep - head_auc) - (base_rep - base_auc)
-            out["roc_auc"] = (base_auc, head_auc, auc_deltas)
-        out["log_loss"] = (
+                auc_heads = head_rep - head_auc
+            out["roc_auc"] = _Sample(base_auc, head_auc, auc_deltas, auc_heads)
+        out["log_loss"] = _Sample(
             _finite(float(columns[0].mean())),
             _finite(float(columns[1].mean())),
             (sums[:, 1] - sums[:, 0]) / total,
+            sums[:, 1] / total,
         )
     return out
 
@@ -530,7 +551,7 @@ def row_losses_of(paired: Paired, labels: IntArray, scores: FloatArray) -> Float
 
 def _regression_samples(
     labels: FloatArray, base: FloatArray, head: FloatArray, prefix: str, settings: Settings
-) -> dict[str, tuple[float | None, float | None, FloatArray]]:
+) -> dict[str, _Sample]:
     """MAE, RMSE and R² by the Poisson bootstrap: each is a ratio of weighted sums."""
     base_errors = base - labels
     head_errors = head - labels
@@ -549,14 +570,17 @@ def _regression_samples(
     total = sums[:, -1]
     with np.errstate(invalid="ignore", divide="ignore"):
         spread = sums[:, 5] - sums[:, 4] ** 2 / total
-        deltas = {
-            "mae": (sums[:, 1] - sums[:, 0]) / total,
-            "rmse": np.sqrt(sums[:, 3] / total) - np.sqrt(sums[:, 2] / total),
-            "r2": (sums[:, 2] - sums[:, 3]) / spread,
+        replicates = {
+            "mae": ((sums[:, 1] - sums[:, 0]) / total, sums[:, 1] / total),
+            "rmse": (
+                np.sqrt(sums[:, 3] / total) - np.sqrt(sums[:, 2] / total),
+                np.sqrt(sums[:, 3] / total),
+            ),
+            "r2": ((sums[:, 2] - sums[:, 3]) / spread, 1 - sums[:, 3] / spread),
         }
     at_base = regression_metrics(labels, base)
     at_head = regression_metrics(labels, head)
     return {
-        name: (_finite(at_base[name]), _finite(at_head[name]), values)
-        for name, values in deltas.items()
+        name: _Sample(_finite(at_base[name]), _finite(at_head[name]), deltas, heads)
+        for name, (deltas, heads) in replicates.items()
     }
