@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mlci import __version__, dvc
 from mlci.checks.suite import run_tests
@@ -34,6 +34,9 @@ from mlci.results import (
     TestRun,
     verdict_of,
 )
+
+if TYPE_CHECKING:
+    from mlci.checks.paired import PredictionsOutcome
 
 
 def _no_group(title: str) -> AbstractContextManager[None]:
@@ -231,6 +234,7 @@ class Measured:
     head_params: dvc.Snapshot
     plots: Plots | None = None
     data: tuple[DatasetReport, ...] = ()
+    predictions: PredictionsOutcome | None = None
 
 
 def measure(
@@ -240,6 +244,7 @@ def measure(
     *,
     plots: bool = True,
     data: Callable[[dvc.RevisionReader], tuple[DatasetReport, ...]] | None = None,
+    predictions: Callable[[dvc.RevisionReader], PredictionsOutcome] | None = None,
 ) -> Measured:
     """Metrics, params and (optionally) plots at both revisions, and ``data(base)``:
     the data checks, given the base revision to read the base's data from.
@@ -254,6 +259,7 @@ def measure(
     with repo.at(base_rev, "base") as base:
         base_metrics, base_params = base.metrics(), base.params()
         reports = data(base) if data is not None else ()
+        compared = predictions(base) if predictions is not None else None
     base_plots = repo.plots(base_rev) if plots else None
     return Measured(
         base_metrics=base_metrics,
@@ -262,6 +268,7 @@ def measure(
         head_params=head_params,
         plots=dvc.combine_plots(base_plots, head_plots) if plots else None,
         data=reports,
+        predictions=compared,
     )
 
 
@@ -287,6 +294,11 @@ def compare(
             unreadable_at_base={e.file for e in found.base_metrics.errors},
         )
     )
+    predicted = found.predictions
+    if predicted is not None:
+        metrics += tuple(
+            dataclasses.replace(change, level=_level(change, rules)) for change in predicted.changes
+        )
     params = diff_values(
         found.base_params.values,
         found.head_params.values,
@@ -297,6 +309,7 @@ def compare(
         *found.head_metrics.errors,
         *found.base_params.errors,
         *found.head_params.errors,
+        *((predicted.error,) if predicted is not None and predicted.error else ()),
     )
     results_gates = gates.evaluate(metrics, rules, errors)
     if policy.base_error is not None:
@@ -321,7 +334,7 @@ def compare(
         params=params,
         gates=results_gates,
         errors=errors,
-        notes=(*policy.notes, *notes),
+        notes=(*policy.notes, *notes, *_predictions_notes(predicted)),
         pipeline=pipeline,
         fold_unchanged=policy.report.fold_unchanged,
         config_file=project.config_relpath if policy.gated() else None,
@@ -329,7 +342,33 @@ def compare(
         tests=tests,
         plots=found.plots,
         data=found.data,
+        predictions=predicted.run if predicted is not None else None,
     )
+
+
+def _predictions_notes(predicted: PredictionsOutcome | None) -> tuple[str, ...]:
+    """What a reviewer needs to read the intervals: how many examples were compared,
+    how, and which were left out."""
+    if predicted is None or predicted.run.error is not None:
+        return ()
+    run = predicted.run
+    head = (
+        f"Metrics from {run.path}: {run.rows:,} examples ({run.task}) compared at base and "
+        f"head; intervals of the change at {run.confidence:.0%} from {run.resamples:,} "
+        "paired bootstrap resamples; accuracy's p-value is McNemar's exact test."
+    )
+    return (head, *(f"{run.path}: {note}." for note in run.notes))
+
+
+def _level(change: Change, rules: Sequence[tuple[MetricRule, str]]) -> float | None:
+    """The level the report calls a change significant at: the strictest significance of
+    the rules that gate it, else the run's (1 - confidence)."""
+    levels = [
+        rule.significance
+        for rule, _source in rules
+        if rule.significance is not None and gates.matches(rule, change)
+    ]
+    return min(levels) if levels else change.level
 
 
 def _better(
@@ -373,6 +412,23 @@ def _check_data(
     return check
 
 
+def _compare_predictions(
+    project: Project, policy: Policy
+) -> Callable[[dvc.RevisionReader], PredictionsOutcome] | None:
+    """The paired comparison of predictions the policy declares, with the base at hand."""
+    declared = policy.predictions()
+    if declared is None:
+        return None
+    spec, source = declared
+
+    def run(base: dvc.RevisionReader) -> PredictionsOutcome:
+        from mlci.checks.paired import compare_predictions  # DuckDB, scipy: only when declared
+
+        return compare_predictions(project.dvc_root, base, spec, source)
+
+    return run
+
+
 def refuse_yaml_bombs(project: Project) -> None:
     """Before DVC parses the pull request's YAML (dvc.yaml, dvc.lock, .dvc files,
     params.yaml, `vars:` files, YAML metrics), refuse one whose aliases would expand it
@@ -398,7 +454,13 @@ def run_check(options: CheckOptions) -> Results:
     policy = make_policy(project, base, notes)
     with dvc.DvcRepo(project.dvc_root, max_bytes=policy.max_file_bytes) as repo:
         pipeline = _prepare(project, options, policy, repo)
-        found = measure(repo, base.sha, dvc.WORKSPACE, data=_check_data(project, policy))
+        found = measure(
+            repo,
+            base.sha,
+            dvc.WORKSPACE,
+            data=_check_data(project, policy),
+            predictions=_compare_predictions(project, policy),
+        )
     # After DVC's lock is released: the project's tests may run DVC themselves.
     tests = _run_tests(project, options, policy)
     return compare(

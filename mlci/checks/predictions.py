@@ -42,7 +42,12 @@ MAX_SLICE_VALUES = 50  # a slice column with more values needs bins
 
 class PredictionsError(UsageError):
     """The predictions files cannot be compared: unreadable, columns missing, or too
-    few examples in common."""
+    few examples in common. ``rev``: the revision at fault ("base", "head"), None
+    when it is the pair (too few examples in common)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, rev: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.rev = rev
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,11 +90,12 @@ def read_paired(
     base revision's files fetched by DVC into a temporary folder).
     """
     if not base_files:
-        raise PredictionsError(f"predictions {spec.path}: no files at base")
+        raise PredictionsError(f"predictions {spec.path}: no files at base", rev="base")
     if not head_files:
         raise PredictionsError(
             f"predictions {spec.path}: no files at head",
             hint="write the predictions file in a DVC stage, or fix `predictions.path`",
+            rev="head",
         )
     for root, files in ((base_root, base_files), (head_root, head_files)):
         boundary = safefs.work_tree_root(root)
@@ -115,7 +121,9 @@ def _open(
     if source.problems:
         problem = source.problems[0]
         raise PredictionsError(
-            f"predictions {spec.path} at {rev}: cannot read {show(problem.file)}: {problem.message}"
+            f"predictions {spec.path} at {rev}: cannot read {show(problem.file)}: "
+            f"{problem.message}",
+            rev=rev,
         )
     needed = [spec.id, spec.label, spec.prediction, *spec.score_columns]
     if rev == "head":
@@ -127,6 +135,7 @@ def _open(
             f"predictions {spec.path} at {rev}: no column {missing[0]!r} (columns: {shown})",
             hint="name the columns in mlci.yaml: predictions: {id: ..., label: ..., "
             "prediction: ...}",
+            rev=rev,
         )
     return source
 
@@ -159,7 +168,8 @@ class _Reader:
             raise
         except duckdb.Error as exc:
             raise PredictionsError(
-                f"predictions {self.spec.path} at {rev}: {datafiles.explain(exc)}"
+                f"predictions {self.spec.path} at {rev}: {datafiles.explain(exc)}",
+                rev=rev if rev in ("base", "head") else None,
             ) from None
 
     def _value(self, column: str) -> str:
@@ -224,6 +234,7 @@ class _Reader:
                 raise PredictionsError(
                     f"predictions {spec.path} at {rev}: {count:,} {what}",
                     hint="every row needs an id, a label and a prediction",
+                    rev=rev,
                 )
         dup = self._run(
             f"SELECT id, count(*) FROM {name} GROUP BY id HAVING count(*) > 1 LIMIT 1", rev
@@ -233,6 +244,7 @@ class _Reader:
                 f"predictions {spec.path} at {rev}: the id {_clip(dup[0][0])!r} is on "
                 f"{dup[0][1]:,} rows; ids must be unique",
                 hint=f"make {spec.id!r} identify each example once",
+                rev=rev,
             )
 
     def read(self) -> Joined:

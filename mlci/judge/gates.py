@@ -44,6 +44,10 @@ def describe(rule: MetricRule) -> str:
         "max_drop_pct": "drop ≤ {:g}%",
     }
     parts = [words[name].format(value) for name, value in rule.thresholds().items()]
+    if rule.min is not None and rule.min_confidence == "lower":
+        parts[0] += " (interval's lower bound)"
+    if rule.significance is not None:
+        parts.append(f"significant at {rule.significance:g}")
     if not rule.higher_is_better:
         parts.append("lower is better")
     return ", ".join(parts)
@@ -55,6 +59,13 @@ def _check(
     """(outcome, reason) for one threshold: outcome None for pass, else the rule's
     severity or, when a relative threshold has a base value that is not a number, a
     warning. None when the threshold does not apply (a relative one to a new metric)."""
+    if name == "min" and rule.min_confidence == "lower" and change.head_low is not None:
+        bound = change.head_low
+        ok = bound >= limit - _slack(bound, limit)
+        return _judged(ok, rule), (
+            f"{_fmt(head_value)}, its interval's lower bound {_fmt(bound)} "
+            f"{'≥' if ok else '<'} min {_fmt(limit)}"
+        )
     if name == "min":
         ok = head_value >= limit - _slack(head_value, limit)
         return _judged(
@@ -134,8 +145,24 @@ def _apply(rule: MetricRule, change: Change, source: str) -> Iterable[GateResult
         return
     for name, limit in rule.thresholds().items():
         checked = _check(rule, name, limit, head_value, change)
+        if checked is not None and name in ("max_drop", "max_drop_pct"):
+            checked = _significant(rule, change, *checked)
         if checked is not None:
             yield result(name, *checked)
+
+
+def _significant(
+    rule: MetricRule, change: Change, outcome: Outcome | None, reason: str
+) -> tuple[Outcome | None, str]:
+    """A drop beyond the threshold fails only when significant at the rule's level;
+    one that is not is a warning that says so. Without a test (a metric read from a
+    file, not computed from predictions) the threshold alone decides."""
+    if rule.significance is None or change.p_value is None or outcome is None:
+        return outcome, reason
+    p = f"p = {change.p_value:.2g}"
+    if change.p_value < rule.significance:
+        return outcome, f"{reason}; significant ({p} < {rule.significance:g})"
+    return "warn", f"{reason}; not significant ({p} ≥ {rule.significance:g}): may be noise"
 
 
 def _unmatched(rule: MetricRule, source: str) -> GateResult:
@@ -168,7 +195,8 @@ def evaluate(
         if not matched:
             gates.append(_unmatched(rule, source))
         for change in matched:
-            gates.extend(_apply(rule, change, source))
+            if change.gated:  # a slice below its minimum support is shown, never judged
+                gates.extend(_apply(rule, change, source))
 
     for error in errors:
         # A file the head cannot read fails the gate; a broken base only warns, so

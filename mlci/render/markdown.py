@@ -42,9 +42,51 @@ def judgement(change: Change) -> str | None:
     return "better" if (change.change > 0) == (change.better == "higher") else "worse"
 
 
+_MINUS = "\u2212"
+# Metrics that are shares of examples (0 to 1): their changes read in percentage points.
+_RATES = frozenset({"accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc"})
+
+
+def _signed(value: float, digits: int, unit: str = "") -> str:
+    text = f"{abs(value):.{digits}f}" if unit else f"{abs(value):.{digits}g}"
+    return ("+" if value > 0 else _MINUS if value < 0 else "") + text
+
+
+def fmt_p(p_value: float) -> str:
+    if p_value < 0.001:
+        return "p < 0.001"
+    return f"p = {p_value:.3f}" if p_value < 0.01 else f"p = {p_value:.2f}"
+
+
+def fmt_interval(change: Change) -> str:
+    """A change computed from predictions, compactly: ``▼ -0.88 pt [-2.6, +0.9] · p =
+    0.50 · not significant`` (with true minus signs): the change, its interval, the
+    p-value and what it means at the level of the rule that gates it (else 1 -
+    confidence)."""
+    assert change.change is not None
+    rate = change.key.rsplit(".", 1)[-1] in _RATES
+    scale, unit = (100.0, " pt") if rate else (1.0, "")
+    arrow = "▲ " if change.change > 0 else "▼ " if change.change < 0 else ""
+    text = arrow + _signed(change.change * scale, 2 if rate else 3, unit) + unit
+    if change.low is not None and change.high is not None:
+        low = _signed(change.low * scale, 1 if rate else 2, unit)
+        high = _signed(change.high * scale, 1 if rate else 2, unit)
+        text += f" [{low}, {high}]"
+    if change.p_value is not None:
+        text += " · " + fmt_p(change.p_value)
+        if change.level is not None:
+            significant = change.p_value < change.level
+            text += " · " + ("significant" if significant else "not significant")
+    if not change.gated:
+        text += f" · {change.rows} examples: not gated"
+    return text
+
+
 def fmt_change(change: Change) -> str:
     """A metric's change: ``▼ -0.05 (-5.00%) worse``: the arrow is the sign, the word
     whether that is good, where the direction is known (a rule's, or a loss's name)."""
+    if change.change is not None and (change.low is not None or change.p_value is not None):
+        return fmt_interval(change)
     if change.change is None:
         return _STATUS_WORDS.get(change.status, "")
     if change.change == 0:
