@@ -664,7 +664,9 @@ def _predictions(check: _Validator, raw: Any) -> PredictionsSpec | None:
         raise check.error(
             path, "missing required key 'path'", hint="e.g. path: eval/predictions.csv"
         )
-    scores = check.mapping(item.get("scores"), (*path, "scores"), _AnyKey())
+    scores = item.get("scores") or {}
+    if not isinstance(scores, dict):  # keys are classes: numbers as well as names
+        raise check.error((*path, "scores"), f"expected a mapping, got {_describe(scores)}")
     fmt, task, positive = item.get("format"), item.get("task"), item.get("positive")
     defaults = PredictionsSpec(path=where)
     settings: dict[str, Any] = {}

@@ -156,7 +156,8 @@ def test_unknown_top_level_key_suggests_the_close_one() -> None:
 def test_unknown_key_without_a_close_match_lists_allowed_keys() -> None:
     assert str(error_of("zzzzz: 1\n")) == (
         "mlci.yaml:1: zzzzz: unknown key 'zzzzz'\n"
-        "  hint: allowed keys: base, pipeline, metrics, report, tests, data, limits"
+        "  hint: allowed keys: base, pipeline, metrics, report, tests, data, limits, "
+        "predictions"
     )
 
 
@@ -175,7 +176,7 @@ def test_unknown_rule_key_without_close_match() -> None:
     assert str(error_of("metrics:\n  - key: a\n    min: 1\n    colour: red\n")) == (
         "mlci.yaml:4: metrics[0].colour: unknown key 'colour'\n"
         "  hint: allowed keys: key, file, higher_is_better, min, max, max_drop, "
-        "max_drop_pct, severity"
+        "max_drop_pct, severity, significance, min_confidence"
     )
 
 
