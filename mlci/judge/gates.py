@@ -63,8 +63,8 @@ def _check(
         bound = change.head_low
         ok = bound >= limit - _slack(bound, limit)
         return _judged(ok, rule), (
-            f"{_fmt(head_value)}, its interval's lower bound {_fmt(bound)} "
-            f"{'≥' if ok else '<'} min {_fmt(limit)}"
+            f"{fmt_number(head_value)}, its interval's lower bound {fmt_number(bound)} "
+            f"{'≥' if ok else '<'} min {fmt_number(limit)}"
         )
     if name == "min":
         ok = head_value >= limit - _slack(head_value, limit)
@@ -159,7 +159,7 @@ def _significant(
     file, not computed from predictions) the threshold alone decides."""
     if rule.significance is None or change.p_value is None or outcome is None:
         return outcome, reason
-    p = f"p = {change.p_value:.2g}"
+    p = f"p = {fmt_number(change.p_value, 2)}"
     if change.p_value < rule.significance:
         return outcome, f"{reason}; significant ({p} < {rule.significance:g})"
     return "warn", f"{reason}; not significant ({p} ≥ {rule.significance:g}): may be noise"
