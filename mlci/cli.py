@@ -292,11 +292,12 @@ def diff(base: str | None, head: str | None, output_format: str) -> None:
 @cli.command()
 @click.option(
     "--scenario",
-    type=click.Choice(["pass", "fail", "drift"]),
+    type=click.Choice(["pass", "fail", "noise", "drift"]),
     default="pass",
     show_default=True,
     help="pass: a param change within the gates; fail: one that breaks a gate; "
-    "drift: a new data export whose distribution moved.",
+    "noise: accuracy drops by one test example, beyond the threshold but not "
+    "significant (a warning); drift: a new data export whose distribution moved.",
 )
 @click.option(
     "--workspace",

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.mark.parametrize(
     ("scenario", "code", "verdict"),
-    [("pass", 0, "PASS"), ("fail", 1, "FAIL"), ("drift", 1, "FAIL")],
+    [("pass", 0, "PASS"), ("fail", 1, "FAIL"), ("noise", 0, "WARN"), ("drift", 1, "FAIL")],
 )
 def test_demo_scenarios(tmp_path: Path, scenario: str, code: int, verdict: str) -> None:
     ws = tmp_path / "ws"
@@ -50,6 +50,27 @@ def test_demo_scenarios(tmp_path: Path, scenario: str, code: int, verdict: str) 
         assert drifted == ["mean radius", "mean perimeter", "mean area"]
         assert "3 of 5 columns drifted (60%)" in report
         return
+    if scenario == "noise":
+        # One more test example wrong: beyond the rule's half point, and no more than
+        # chance (McNemar's p = 1 on one discordant pair): a warning, not a failure.
+        accuracy = next(
+            m
+            for m in data["metrics"]
+            if (m["file"], m["key"]) == ("eval/predictions.csv", "accuracy")
+        )
+        assert (accuracy["base"], accuracy["head"], accuracy["p_value"]) == (
+            112 / 114,
+            111 / 114,
+            1.0,
+        )
+        warned = {g["key"]: g for g in data["gates"] if g["outcome"] != "pass"}
+        assert warned["accuracy"]["file"] == "eval/predictions.csv"
+        assert warned["accuracy"]["reason"].endswith("not significant (p = 1 ≥ 0.05): may be noise")
+        # The example falls in one slice: its recall drops too, as noise as well.
+        assert all(g["outcome"] == "warn" for g in warned.values())
+        assert all("not significant" in g["reason"] for g in warned.values())
+        assert "p = 1.00 · not significant" in report
+        return
     assert "| params.yaml | train.C | 1 |" in report
     assert "train" in data["pipeline"]["reproduced"]
     assert raw["drift"] is None
@@ -57,6 +78,13 @@ def test_demo_scenarios(tmp_path: Path, scenario: str, code: int, verdict: str) 
     assert "```mermaid" in report
     if scenario == "fail":
         assert_dropped_beyond_max_drop(report, data, "accuracy")
+        [gate] = [
+            g
+            for g in data["gates"]
+            if (g["file"], g["key"]) == ("eval/predictions.csv", "accuracy")
+        ]
+        assert gate["outcome"] == "fail"
+        assert "; significant (p = " in gate["reason"]
 
 
 def test_demo_refuses_a_non_empty_workspace(tmp_path: Path) -> None:

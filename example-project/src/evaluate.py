@@ -21,6 +21,7 @@ from sklearn.metrics import (
 TEST_CSV = Path("data/prepared/test.csv")
 MODEL_PATH = Path("model.pkl")
 METRICS_PATH = Path("metrics.json")
+PREDICTIONS_PATH = Path("eval/predictions.csv")
 PLOTS_DIR = Path("plots")
 CLASS_NAMES = ("malignant", "benign")  # index == label, as in load_breast_cancer
 MAX_ROC_POINTS = 100
@@ -31,7 +32,7 @@ def main() -> None:
         params = yaml.safe_load(f)["evaluate"]
 
     df = pd.read_csv(TEST_CSV)
-    x, y = df.drop(columns="target"), df["target"].to_numpy()
+    x, y = df.drop(columns=["id", "target"]), df["target"].to_numpy()
     with MODEL_PATH.open("rb") as f:
         model = pickle.load(f)
 
@@ -69,7 +70,28 @@ def main() -> None:
     confusion = pd.DataFrame({"actual": names[y], "predicted": names[pred]})
     confusion.to_csv(PLOTS_DIR / "confusion.csv", index=False)
 
+    write_predictions(df["id"].to_numpy(), x, y, pred, proba)
     print(f"evaluate: {json.dumps(metrics)}")
+
+
+def write_predictions(
+    ids: np.ndarray, x: pd.DataFrame, y: np.ndarray, pred: np.ndarray, proba: np.ndarray
+) -> None:
+    """One row per test example, for mlci's paired comparison with the base branch: the
+    example's id (the same at both revisions), its label, the prediction, P(benign),
+    and ``size`` (mean radius below 14: small), a slice mlci computes every metric for.
+    """
+    predictions = pd.DataFrame(
+        {
+            "id": ids,
+            "label": y,
+            "prediction": pred,
+            "proba": proba.round(6),
+            "size": np.where(x["mean radius"].to_numpy() < 14, "small", "large"),
+        }
+    )
+    PREDICTIONS_PATH.parent.mkdir(parents=True, exist_ok=True)
+    predictions.to_csv(PREDICTIONS_PATH, index=False)
 
 
 if __name__ == "__main__":

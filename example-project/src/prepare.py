@@ -16,8 +16,9 @@ def main() -> None:
     with Path("params.yaml").open() as f:
         params = yaml.safe_load(f)["prepare"]
 
-    # 569 rows: an id, 30 numeric features, "target": 0 = malignant, 1 = benign.
-    df = pd.read_csv(RAW).drop(columns=["id"])
+    # 569 rows: an id, 30 numeric features, "target": 0 = malignant, 1 = benign. The id
+    # stays (not a feature): the predictions file names each test example by it.
+    df = pd.read_csv(RAW)
     train, test = train_test_split(
         df,
         test_size=float(params["test_size"]),

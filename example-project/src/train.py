@@ -32,7 +32,7 @@ def main() -> None:
         params = yaml.safe_load(f)["train"]
 
     df = pd.read_csv(TRAIN_CSV)
-    x, y = df.drop(columns="target"), df["target"]
+    x, y = df.drop(columns=["id", "target"]), df["target"]
     n_features = min(int(params["n_features"]), x.shape[1])
 
     model = build_pipeline(float(params["C"]), int(params["max_iter"]), n_features)

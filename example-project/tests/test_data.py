@@ -12,16 +12,17 @@ if TYPE_CHECKING:
 
 N_ROWS = 569  # size of scikit-learn's breast-cancer dataset
 N_FEATURES = 30
-SOME_COLUMNS = {"mean radius", "mean texture", "worst concave points", "target"}
+SOME_COLUMNS = {"id", "mean radius", "mean texture", "worst concave points", "target"}
 
 
 @pytest.mark.parametrize("split", ["train_df", "test_df"])
 def test_schema_and_labels(split: str, request: pytest.FixtureRequest) -> None:
     df: pd.DataFrame = request.getfixturevalue(split)
     assert set(df.columns) >= SOME_COLUMNS
-    assert df.shape[1] == N_FEATURES + 1
+    assert df.shape[1] == N_FEATURES + 2  # the features, the id and the target
     assert not df.isna().any().any(), "prepared data must not contain nulls"
     assert set(df["target"].unique()) <= {0, 1}
+    assert df["id"].is_unique
 
 
 def test_split_sizes(
