@@ -165,16 +165,19 @@ def test_failing_scenario_sets_failure_and_exits_1(runner: Runner) -> None:
     assert result.exit_code == 1, result.output
     [status] = runner.gh.statuses
     assert status["state"] == "failure"
-    assert status["description"].startswith("fail: 1 of 9 failed")
+    assert status["description"].startswith("fail: 3 of 12 failed")
     results = json.loads((checkout / "mlci-results.json").read_text())
     [annotation] = [
         line
         for line in result.output.splitlines()
         if line.startswith("::error file=mlci.yaml,line=3,title=mlci%3A accuracy::")
+        and "dropped by" in line
     ]
     assert "accuracy: ≥ 0.9, drop ≤ 0.01: dropped by " in annotation
     assert_dropped_beyond_max_drop(annotation, results, "accuracy")
-    assert "::warning file=mlci.yaml,line=9," in result.output
+    # The accuracy computed from eval/predictions.csv: a drop, and a significant one.
+    assert "::error file=mlci.yaml,line=14,title=mlci%3A accuracy::" in result.output
+    assert "::warning file=mlci.yaml,line=23," in result.output
     [comment] = runner.gh.comments[8]
     assert_dropped_beyond_max_drop(comment["body"], results, "accuracy")
 

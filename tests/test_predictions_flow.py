@@ -105,6 +105,12 @@ def test_slices_are_metrics_and_small_ones_are_not_gated(repo: Repo) -> None:
     slice_gates = [g for g in results(repo)["gates"] if g["key"].startswith("slice.")]
     assert slice_gates == []
     assert "200 examples: not gated" in (repo.root / "report.md").read_text()
+    # The overall metrics first, then the slices from the worst change to the best.
+    keys = [m["key"] for m in results(repo)["metrics"] if m["file"] == "eval/predictions.csv"]
+    sliced_keys = [k for k in keys if k.startswith("slice.")]
+    assert keys[: keys.index(sliced_keys[0])] == [k for k in keys if not k.startswith("slice.")]
+    assert sliced_keys[0].startswith("slice.group=a.")
+    assert sliced_keys[-1].startswith("slice.group=b.")
     assert result.exit_code == 1  # the overall accuracy drop (20 examples) is significant
 
 

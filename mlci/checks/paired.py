@@ -22,7 +22,7 @@ from pathlib import Path
 from mlci import dvc, safefs
 from mlci.checks.predictions import Joined, PredictionsError, find_files, read_paired
 from mlci.errors import DvcError
-from mlci.judge.significance import Comparison, Settings, compare
+from mlci.judge.significance import Comparison, Estimate, Settings, compare
 from mlci.results import Change, LoadError, PredictionsRun
 from mlci.specs import PredictionsSpec
 
@@ -104,10 +104,22 @@ def _run(spec: PredictionsSpec, source: str, joined: Joined, new: bool) -> Predi
     )
 
 
+def _order(estimate: Estimate) -> tuple[int, float]:
+    """Overall metrics first, then slices from the worst change to the best: the
+    regression an aggregate improvement hides comes first."""
+    if not estimate.key.startswith("slice."):
+        return (0, 0.0)
+    change = estimate.change
+    if change is None:
+        return (2, 0.0)
+    return (1, change if estimate.higher_is_better else -change)
+
+
 def _changes(spec: PredictionsSpec, comparison: Comparison, new: bool) -> tuple[Change, ...]:
-    """One metric row per estimate, its interval and test attached (none when new)."""
+    """One metric row per estimate, its interval and test attached (none when new);
+    the slices' rows ordered worst first."""
     changes = []
-    for estimate in comparison.estimates:
+    for estimate in sorted(comparison.estimates, key=_order):
         base = None if new else estimate.base
         change = None if base is None or estimate.head is None else estimate.head - base
         pct = None if change is None or not base else change / abs(base) * 100
