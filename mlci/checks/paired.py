@@ -142,7 +142,7 @@ def _changes(spec: PredictionsSpec, comparison: Comparison, new: bool) -> tuple[
                 low=None if new else estimate.low,
                 high=None if new else estimate.high,
                 p_value=None if new else estimate.p_value,
-                level=1 - spec.confidence,
+                level=round(1 - spec.confidence, 12),  # 0.05, not 0.050000000000000044
                 head_low=estimate.head_low,
                 head_high=estimate.head_high,
                 rows=estimate.rows,

@@ -55,6 +55,7 @@ DEFAULT_MIN_ROWS = 30
 # Above this many rows, the row-based bootstrap resamples this many random groups of
 # rows instead of the rows (see _replicate_sums).
 GROUPS = 1 << 15
+MIN_GROUPS = 1 << 10  # a slice's fewest groups: ample for a 95% percentile interval
 # Replicate weights drawn at once: 4M float64 weights (32 MB) bound the memory.
 _CHUNK_CELLS = 4_000_000
 
@@ -299,22 +300,23 @@ def _chunks(total: int, rows: int) -> Iterator[int]:
 
 
 def _replicate_sums(
-    features: FloatArray, rng: np.random.Generator, settings: Settings
+    features: FloatArray, rng: np.random.Generator, settings: Settings, groups: int
 ) -> FloatArray:
     """Per replicate, the Poisson-weighted sums of each feature column and, last, of
     the weights: shape (resamples, k + 1).
 
-    Up to :data:`GROUPS` rows, each row gets its own weight. Beyond, the rows are
-    dealt at random into that many groups and each group gets one weight: the
-    groups are independent and identically distributed, so resampling them is a
-    bootstrap of the same statistic (the random-groups method of survey sampling),
-    and the cost is resamples x groups whatever the number of rows.
+    Up to ``groups`` rows (:data:`GROUPS`, or a slice's share of it), each row gets
+    its own weight. Beyond, the rows are dealt at random into that many groups and
+    each group gets one weight: the groups are independent and identically
+    distributed, so resampling them is a bootstrap of the same statistic (the
+    random-groups method of survey sampling), and the cost is resamples x groups
+    whatever the number of rows.
     """
     data = np.column_stack([features, np.ones(len(features))])
-    if len(data) > GROUPS:
-        group = rng.integers(0, GROUPS, len(data))
+    if len(data) > groups:
+        group = rng.integers(0, groups, len(data))
         data = np.column_stack(
-            [np.bincount(group, weights=column, minlength=GROUPS) for column in data.T]
+            [np.bincount(group, weights=column, minlength=groups) for column in data.T]
         )
     parts = []
     for size in _chunks(settings.resamples, len(data)):
@@ -356,7 +358,7 @@ def compare(paired: Paired, settings: Settings | None = None) -> Comparison:
     """Every metric the task has, at both revisions, overall and per slice value,
     each with the interval of its change and a p-value."""
     settings = settings or Settings()
-    estimates = list(_compare_group(paired, np.arange(paired.rows), "", True, settings))
+    estimates = list(_compare_group(paired, np.arange(paired.rows), "", True, settings, GROUPS))
     for slicing in paired.slices:
         for code, value in enumerate(slicing.values):
             rows = np.flatnonzero(slicing.codes == code)
@@ -364,7 +366,10 @@ def compare(paired: Paired, settings: Settings | None = None) -> Comparison:
                 continue
             prefix = f"slice.{slicing.column}={value}."
             gated = len(rows) >= settings.min_rows
-            estimates.extend(_compare_group(paired, rows, prefix, gated, settings))
+            # Each slice gets its share of the groups (at least MIN_GROUPS): all the
+            # slices of a column together cost about what the whole data does.
+            groups = max(MIN_GROUPS, GROUPS * len(rows) // max(1, paired.rows))
+            estimates.extend(_compare_group(paired, rows, prefix, gated, settings, groups))
     return Comparison(
         task=paired.task,
         rows=paired.rows,
@@ -386,7 +391,7 @@ class _Sample(NamedTuple):
 
 
 def _compare_group(
-    paired: Paired, rows: IntArray, prefix: str, gated: bool, settings: Settings
+    paired: Paired, rows: IntArray, prefix: str, gated: bool, settings: Settings, groups: int
 ) -> Iterator[Estimate]:
     kind = np.float64 if paired.task == "regression" else np.int64
     labels: npt.NDArray[Any] = np.asarray(paired.labels[rows], dtype=kind)
@@ -395,10 +400,10 @@ def _compare_group(
     count = len(rows)
     samples: dict[str, _Sample] = {}
     if paired.task == "regression":
-        samples.update(_regression_samples(labels, base, head, prefix, settings))
+        samples.update(_regression_samples(labels, base, head, prefix, settings, groups))
     else:
         samples.update(_count_samples(paired, labels, base, head, prefix, settings))
-        samples.update(_score_samples(paired, rows, prefix, settings))
+        samples.update(_score_samples(paired, rows, prefix, settings, groups))
     for name, (base_value, head_value, deltas, heads) in samples.items():
         undefined = base_value is None or head_value is None
         low, high = (None, None) if undefined else _interval(deltas, settings.confidence)
@@ -492,7 +497,7 @@ def _count_samples(
 
 
 def _score_samples(
-    paired: Paired, rows: IntArray, prefix: str, settings: Settings
+    paired: Paired, rows: IntArray, prefix: str, settings: Settings, groups: int
 ) -> dict[str, _Sample]:
     """ROC AUC (binary) and log loss from the scores, by the Poisson bootstrap."""
     if paired.base_scores is None or paired.head_scores is None:
@@ -512,7 +517,8 @@ def _score_samples(
         head_place = placements(head_scores, positive)
         columns += [pos, 1 - pos, base_place * pos, base_place * (1 - pos)]
         columns += [head_place * pos, head_place * (1 - pos)]
-    sums = _replicate_sums(np.column_stack(columns), _rng(settings, prefix + "rows"), settings)
+    rng = _rng(settings, prefix + "rows")
+    sums = _replicate_sums(np.column_stack(columns), rng, settings, groups)
     total = sums[:, -1]
     out: dict[str, _Sample] = {}
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -550,7 +556,12 @@ def row_losses_of(paired: Paired, labels: IntArray, scores: FloatArray) -> Float
 
 
 def _regression_samples(
-    labels: FloatArray, base: FloatArray, head: FloatArray, prefix: str, settings: Settings
+    labels: FloatArray,
+    base: FloatArray,
+    head: FloatArray,
+    prefix: str,
+    settings: Settings,
+    groups: int,
 ) -> dict[str, _Sample]:
     """MAE, RMSE and R² by the Poisson bootstrap: each is a ratio of weighted sums."""
     base_errors = base - labels
@@ -566,7 +577,7 @@ def _regression_samples(
             centred**2,
         ]
     )
-    sums = _replicate_sums(features, _rng(settings, prefix + "rows"), settings)
+    sums = _replicate_sums(features, _rng(settings, prefix + "rows"), settings, groups)
     total = sums[:, -1]
     with np.errstate(invalid="ignore", divide="ignore"):
         spread = sums[:, 5] - sums[:, 4] ** 2 / total
