@@ -23,7 +23,7 @@ from mlci.flow import measure
 from mlci.judge.diff import diff_values
 from mlci.render.charts import BASE_COLOUR, HEAD_COLOUR, Curve, Plots
 from mlci.render.html import render_html
-from mlci.results import Change
+from mlci.results import Change, GateResult
 
 pytestmark = [
     pytest.mark.e2e,
@@ -143,8 +143,18 @@ def report(demo_ws: Path, tmp_path: Path) -> tuple[Path, Plots]:
     plots = replace(plots, curves=(*plots.curves, evil))
     metrics = list(diff_values(found.base_metrics.values, found.head_metrics.values))
     metrics.append(Change("metrics.json", HOSTILE, 0.5, 0.6, 0.1, 20.0, "changed"))
+    # Metrics computed from predictions, gated: drawn as intervals of their change.
+    for key, base, head in (("accuracy", 0.9825, 0.9737), (HOSTILE, 0.9, 0.95)):
+        change = Change("eval/p.csv", key, base, head, head - base, 1.0, "changed")
+        metrics.append(replace(change, low=-0.026, high=0.009, p_value=0.5, level=0.05))
+    gates = tuple(
+        GateResult(key, "eval/p.csv", "drop ≤ 0.005", "max_drop", "warn", "noise", "fail", "base")
+        for key in ("accuracy", HOSTILE)
+    )
     page = tmp_path / "report.html"
-    results = make_results(plots=plots, title=f"Model report {HOSTILE}", metrics=tuple(metrics))
+    results = make_results(
+        plots=plots, title=f"Model report {HOSTILE}", metrics=tuple(metrics), gates=gates
+    )
     page.write_text(render_html(results), encoding="utf-8")
     return page, plots
 
@@ -164,6 +174,7 @@ def test_every_chart_is_drawn_without_console_errors(
     charts.feed(result.stdout)
     expected = {
         "mlci-metrics",
+        "mlci-intervals",
         *(f"mlci-curve-{i}" for i in range(len(plots.curves))),
         *(f"mlci-confusion-{i}" for i in range(len(plots.confusions))),
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -30,7 +31,7 @@ from mlci.render.charts import (
 )
 from mlci.render.markdown import dataset_summary, fmt_change, judgement, sentence, verdict_summary
 from mlci.render.text import VERDICT_ICON, fmt_value
-from mlci.results import Change, Confusion, Curve, ImagePlot, Plots, Results
+from mlci.results import Change, Confusion, Curve, GateResult, ImagePlot, Plots, Results
 
 # Most points kept per revision and curve in report.html: enough for any ROC curve
 # at screen resolution, while a 1,000,000-row log cannot blow up the page.
@@ -273,6 +274,61 @@ def metrics_spec(changes: Sequence[Change], max_bars: int = 30) -> dict[str, Any
     }
 
 
+def intervals_spec(changes: Sequence[Change], gates: Sequence[GateResult]) -> dict[str, Any] | None:
+    """Each gated metric computed from predictions: its change (head - base) as a dot
+    on the interval bar the paired bootstrap gives it, against a line at zero. A bar
+    that crosses zero is a change the test set cannot tell from noise."""
+    gated = {(gate.file, gate.key) for gate in gates}
+    rows = [
+        {
+            "metric": f"{c.file}: {c.key}",
+            "base": c.base,
+            "head": c.head,
+            "change": c.change,
+            "low": c.low,
+            "high": c.high,
+            "p": c.p_value,
+        }
+        for c in changes
+        if (c.file, c.key) in gated
+        and c.change is not None
+        and c.low is not None
+        and c.high is not None
+        and all(math.isfinite(v) for v in (c.change, c.low, c.high))
+    ]
+    if not rows:
+        return None
+    y = {"field": "metric", "type": "nominal", "sort": None, "title": None}
+    return {
+        "title": "Change of each gated metric, with its confidence interval",
+        "width": 480,
+        "data": {"values": rows},
+        "layer": [
+            {
+                "mark": {"type": "rule", "strokeWidth": 3, "color": "#8c959f"},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "low", "type": "quantitative", "title": "Head - base"},
+                    "x2": {"field": "high"},
+                },
+            },
+            {
+                "mark": {"type": "point", "filled": True, "size": 60, "tooltip": True},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "change", "type": "quantitative"},
+                    "color": {"value": "#1f6feb"},
+                },
+            },
+            {
+                "data": {"values": [{"zero": 0}]},
+                "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#57606a"},
+                "encoding": {"x": {"field": "zero", "type": "quantitative"}},
+            },
+        ],
+    }
+
+
 def _confusion_table(conf: Confusion) -> dict[str, Any] | None:
     found = confusion_cells(conf)
     if found is None:
@@ -371,6 +427,9 @@ def render_html(results: Results) -> str:
     chart = metrics_spec(results.metrics) if results.metrics else None
     if chart is not None:
         specs["mlci-metrics"] = chart
+    intervals = intervals_spec(results.metrics, results.gates)
+    if intervals is not None:
+        specs["mlci-intervals"] = intervals
     sections = _plot_sections(plots, specs)
     problems = sorted(
         (gate for gate in results.gates if gate.outcome != "pass"),
