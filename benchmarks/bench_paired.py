@@ -200,7 +200,7 @@ def main() -> None:
             continue
         hand, _ = _measure("hand", case, args.rows, args.hand_resamples)
         scaled = hand * args.resamples / args.hand_resamples
-        print(f"| {case} | {seconds:.2f} | {peak:.0f} | {scaled:,.0f} | {seconds / scaled:.4f} |")
+        print(f"| {case} | {seconds:.2f} | {peak:.0f} | {scaled:,.0f} | {seconds / scaled:.2g} |")
     if SLICED in timings and "binary + scores" in timings:
         ratio = timings[SLICED] / timings["binary + scores"]
         print(f"20 slices / unsliced: {ratio:.2f} (goal <= 2)")
