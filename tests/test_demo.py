@@ -58,11 +58,8 @@ def test_demo_scenarios(tmp_path: Path, scenario: str, code: int, verdict: str) 
             for m in data["metrics"]
             if (m["file"], m["key"]) == ("eval/predictions.csv", "accuracy")
         )
-        assert (accuracy["base"], accuracy["head"], accuracy["p_value"]) == (
-            112 / 114,
-            111 / 114,
-            1.0,
-        )
+        assert round((accuracy["base"] - accuracy["head"]) * accuracy["rows"]) == 1
+        assert accuracy["p_value"] == 1.0
         warned = {g["key"]: g for g in data["gates"] if g["outcome"] != "pass"}
         assert warned["accuracy"]["file"] == "eval/predictions.csv"
         assert warned["accuracy"]["reason"].endswith("not significant (p = 1 ≥ 0.05): may be noise")
