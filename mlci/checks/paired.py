@@ -83,7 +83,7 @@ def compare_predictions(
     comparison = compare(joined.paired, settings)
     return PredictionsOutcome(
         run=_run(spec, source, joined, new),
-        changes=_changes(spec, comparison, new),
+        changes=to_changes(spec, comparison, new),
     )
 
 
@@ -115,7 +115,9 @@ def _order(estimate: Estimate) -> tuple[int, float]:
     return (1, change if estimate.higher_is_better else -change)
 
 
-def _changes(spec: PredictionsSpec, comparison: Comparison, new: bool) -> tuple[Change, ...]:
+def to_changes(
+    spec: PredictionsSpec, comparison: Comparison, new: bool = False
+) -> tuple[Change, ...]:
     """One metric row per estimate, its interval and test attached (none when new);
     the slices' rows ordered worst first."""
     changes = []
