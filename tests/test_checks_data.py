@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from mlci.checks.data import ColumnSpec, DatasetSpec, check_dataset
-from mlci.checks.files import EngineSettings, resolve_files
+from mlci.checks.files import resolve_files
+from mlci.checks.sources import EngineSettings
 from mlci.results import CheckResult
 
 SETTINGS = EngineSettings(memory_limit="256MB", threads=1)
@@ -413,7 +414,7 @@ def test_datetime_and_json_strings(tmp_path: Path) -> None:
 def test_datasets_checked_in_one_connection_do_not_see_each_other(tmp_path: Path) -> None:
     # mlci check runs every dataset's checks in one DuckDB connection: each must come out
     # as it does in a connection of its own, whatever ran before it.
-    from mlci.checks.files import connect
+    from mlci.checks.sources import connect
 
     (tmp_path / "a.csv").write_text(CLEAN)
     (tmp_path / "b.csv").write_text("id,age\n1,x\n1,7\n")

@@ -16,7 +16,7 @@ import pytest
 from scipy import stats
 
 from mlci.checks.drift import DriftSpec, compute_drift
-from mlci.checks.files import EngineSettings
+from mlci.checks.sources import EngineSettings
 from mlci.checks.statistics import PSI_EPSILON, bin_counts, psi, quantile_edges
 from mlci.results import DriftResult
 
@@ -271,7 +271,7 @@ def test_the_hash_bound_on_candidates_changes_nothing(
     # are candidates. The sample must be the one drawn from every row; and when the
     # row estimate is far too high (too few candidates) it is drawn again from all.
     import mlci.checks.drift as module
-    import mlci.checks.files as io_module
+    import mlci.checks.sources as io_module
 
     rng = np.random.default_rng(9)
     base = {"x": rng.normal(size=5000).tolist(), "c": rng.choice(["a", "b"], 5000).tolist()}

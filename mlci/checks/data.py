@@ -3,7 +3,7 @@
 Every check is a column aggregate (``count_if(...)``, ``min``/``max``,
 ``count(DISTINCT ...)``) and all of a dataset's checks run in one streaming pass
 over its files, plus one for the ``count(DISTINCT ...)`` of uniqueness checks
-(see :mod:`mlci.checks.files` for formats and memory). Example failing values come
+(see :mod:`mlci.checks.sources` for formats and memory). Example failing values come
 from the same pass (``arg_min(value, order, 50) FILTER (WHERE failing)``): up to
 five distinct ones, the smallest first (the largest for ``max``; for text
 columns, numbers before the rest). Only a failed uniqueness check costs one more
@@ -55,8 +55,9 @@ from typing import Any, Literal
 
 import duckdb
 
-from mlci.checks import files as sources
-from mlci.checks.files import EngineSettings, Source, ident, literal
+from mlci.checks import sources
+from mlci.checks.files import display
+from mlci.checks.sources import EngineSettings, Source, ident, literal
 from mlci.numbers import fmt_number
 from mlci.results import CheckName, CheckResult
 from mlci.specs import ColumnSpec, ColumnType, DatasetSpec, Scalar
@@ -612,7 +613,7 @@ def _check(
     con: duckdb.DuckDBPyConnection, files: list[Path], spec: DatasetSpec, root: Path | None
 ) -> tuple[CheckResult, ...]:
     def show(path: Path) -> str:
-        return sources.display(path, root)
+        return display(path, root)
 
     source = sources.open_source(con, files, spec.format, show)
     out: list[CheckResult] = []

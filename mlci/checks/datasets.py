@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from mlci import dvc, safefs
 from mlci.checks.data import check_dataset
-from mlci.checks.files import FileProblem, connect, display, find_data_files
+from mlci.checks.files import FileProblem, display, find_data_files
+from mlci.checks.sources import connect
 from mlci.config import DataRule
 from mlci.results import (
     CheckResult,

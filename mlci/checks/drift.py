@@ -64,8 +64,9 @@ from typing import Any, Literal
 
 import duckdb
 
-from mlci.checks import files as sources
-from mlci.checks.files import EngineSettings, Source, ident, literal
+from mlci.checks import sources
+from mlci.checks.files import display
+from mlci.checks.sources import EngineSettings, Source, ident, literal
 from mlci.checks.statistics import chi2_pvalue, psi, quantile_edges
 from mlci.numbers import fmt_number
 from mlci.results import ColumnDrift, DriftResult, Outcome
@@ -446,8 +447,8 @@ def _compute(
     head_root: Path | None,
 ) -> DriftResult:
     errors: list[str] = []
-    base = sources.open_source(con, base_files, None, lambda p: sources.display(p, base_root))
-    head = sources.open_source(con, head_files, None, lambda p: sources.display(p, head_root))
+    base = sources.open_source(con, base_files, None, lambda p: display(p, base_root))
+    head = sources.open_source(con, head_files, None, lambda p: display(p, head_root))
     cols = _columns(spec, base, head, errors) if base.files and head.files else []
     # The sample sets the bins: at least one row per bin edge is needed.
     sample = max(spec.sample, spec.bins, 1)
@@ -468,9 +469,7 @@ def _compute(
 
     for side, source, root in (("base", base, base_root), ("head", head, head_root)):
         for problem in source.problems:
-            errors.append(
-                f"cannot read {sources.display(problem.file, root)} at {side}: {problem.message}"
-            )
+            errors.append(f"cannot read {display(problem.file, root)} at {side}: {problem.message}")
     if not head_counts:
         reason = "cannot read the dataset at base or head" if errors else "no column to compare"
         return DriftResult(dataset, (), 0.0, "warn" if errors else "pass", reason, tuple(errors))

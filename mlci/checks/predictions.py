@@ -32,6 +32,7 @@ import numpy as np
 
 from mlci import safefs
 from mlci.checks import files as datafiles
+from mlci.checks import sources
 from mlci.errors import UsageError
 from mlci.judge.significance import Paired, Slicing
 from mlci.specs import PredictionsSpec, SliceSpec, Task
@@ -82,7 +83,7 @@ def read_paired(
     *,
     base_root: Path,
     head_root: Path,
-    settings: datafiles.EngineSettings | None = None,
+    settings: sources.EngineSettings | None = None,
 ) -> Joined:
     """Join the base's and the head's predictions on the id into :class:`Joined`.
 
@@ -104,7 +105,7 @@ def read_paired(
                 raise PredictionsError(
                     f"predictions {spec.path}: {datafiles.display(path, root)}: {safefs.OUTSIDE}"
                 )
-    with datafiles.connect(settings) as con:
+    with sources.connect(settings) as con:
         base = _open(con, base_files, spec, "base", lambda p: datafiles.display(p, base_root))
         head = _open(con, head_files, spec, "head", lambda p: datafiles.display(p, head_root))
         return _Reader(con, spec, base, head).read()
@@ -116,8 +117,8 @@ def _open(
     spec: PredictionsSpec,
     rev: str,
     show: Callable[[Path], str],
-) -> datafiles.Source:
-    source = datafiles.open_source(con, files, spec.format, show)
+) -> sources.Source:
+    source = sources.open_source(con, files, spec.format, show)
     if source.problems:
         problem = source.problems[0]
         raise PredictionsError(
@@ -147,15 +148,15 @@ class _Reader:
         self,
         con: duckdb.DuckDBPyConnection,
         spec: PredictionsSpec,
-        base: datafiles.Source,
-        head: datafiles.Source,
+        base: sources.Source,
+        head: sources.Source,
     ) -> None:
         self.con = con
         self.spec = spec
         self.base = base
         self.head = head
         numeric = all(
-            datafiles.is_numeric(src.inferred_type(col))
+            sources.is_numeric(src.inferred_type(col))
             for src in (base, head)
             for col in (spec.label, spec.prediction)
         )
@@ -168,32 +169,32 @@ class _Reader:
             raise
         except duckdb.Error as exc:
             raise PredictionsError(
-                f"predictions {self.spec.path} at {rev}: {datafiles.explain(exc)}",
+                f"predictions {self.spec.path} at {rev}: {sources.explain(exc)}",
                 rev=rev if rev in ("base", "head") else None,
             ) from None
 
     def _value(self, column: str) -> str:
         kind = "DOUBLE" if self.numeric else "VARCHAR"
-        return f"TRY_CAST({datafiles.ident(column)} AS {kind})"
+        return f"TRY_CAST({sources.ident(column)} AS {kind})"
 
-    def _table(self, name: str, source: datafiles.Source, rev: str) -> None:
+    def _table(self, name: str, source: sources.Source, rev: str) -> None:
         spec = self.spec
         parts = [
-            f"CAST({datafiles.ident(spec.id)} AS VARCHAR) AS id",
+            f"CAST({sources.ident(spec.id)} AS VARCHAR) AS id",
             f"{self._value(spec.label)} AS label",
             f"{self._value(spec.prediction)} AS pred",
-            f"{datafiles.ident(spec.label)} IS NOT NULL AS has_label",
-            f"{datafiles.ident(spec.prediction)} IS NOT NULL AS has_pred",
+            f"{sources.ident(spec.label)} IS NOT NULL AS has_label",
+            f"{sources.ident(spec.prediction)} IS NOT NULL AS has_pred",
         ]
         parts += [
-            f"TRY_CAST({datafiles.ident(col)} AS DOUBLE) AS s{i}"
+            f"TRY_CAST({sources.ident(col)} AS DOUBLE) AS s{i}"
             for i, col in enumerate(spec.score_columns)
         ]
         if rev == "head":
             parts += [
-                f"TRY_CAST({datafiles.ident(s.column)} AS DOUBLE) AS c{i}"
+                f"TRY_CAST({sources.ident(s.column)} AS DOUBLE) AS c{i}"
                 if s.bins is not None
-                else f"CAST({datafiles.ident(s.column)} AS VARCHAR) AS c{i}"
+                else f"CAST({sources.ident(s.column)} AS VARCHAR) AS c{i}"
                 for i, s in enumerate(spec.slices)
             ]
         self._run(
@@ -352,7 +353,7 @@ class _Reader:
         try:
             arrays = self.con.execute(sql).fetchnumpy()
         except duckdb.Error as exc:
-            raise PredictionsError(f"predictions {spec.path}: {datafiles.explain(exc)}") from None
+            raise PredictionsError(f"predictions {spec.path}: {sources.explain(exc)}") from None
         slices = tuple(
             _slicing(s, values, np.asarray(arrays[f"c{i}"]))
             for i, (s, values) in enumerate(zip(spec.slices, slice_values, strict=True))

@@ -1,0 +1,471 @@
+"""Reading datasets for the data checks and drift: one DuckDB engine over the files.
+
+Every statistic is a column aggregate that DuckDB computes while it streams over
+the files, so memory stays bounded whatever the size of the data: DuckDB runs
+under ``memory_limit`` (512 MB unless told otherwise: with Python, numpy and scipy
+the process then peaks around 650 MiB on ten million rows) with one thread per
+available core, and spills hash tables (``count(DISTINCT)``, ``GROUP BY``) to a
+temporary directory that is removed afterwards.
+
+Formats, from the extension unless the dataset says otherwise:
+
+- ``.csv`` / ``.tsv`` (optionally ``.gz`` / ``.zst``): UTF-8, a header row,
+  ``"`` quotes; every column is read as text and converted by the checks, so a
+  stray value never stops the read. The strings pandas reads as missing
+  (``""``, ``NA``, ``NaN``, ``null``, ``None``, ``n/a``, ...) are nulls.
+- ``.parquet`` / ``.pq``: the types stored in the file.
+- ``.jsonl`` / ``.ndjson`` / ``.json``: one JSON object a line (or a JSON array),
+  types inferred by DuckDB.
+
+Several files (a directory or a glob) are one dataset, combined by column name
+(``UNION BY NAME``): a column one file lacks is null in that file's rows.
+
+A file that cannot be read is never an exception: :func:`open_source` and
+:func:`query` return it as a :class:`FileProblem` naming the file, with a short
+reason made from DuckDB's message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from mlci.checks.files import FileProblem
+from mlci.specs import (
+    Format,
+    format_of,
+)
+
+FORMATS: tuple[Format, ...] = ("csv", "tsv", "parquet", "jsonl")
+
+
+# pandas' default ``na_values``: the same cells are missing here as in pandas/pandera.
+CSV_NULLS = (
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+)
+
+DEFAULT_MEMORY_LIMIT = "512MB"
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How DuckDB may use the machine; the defaults suit a CI runner."""
+
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    threads: int | None = None  # None: the cores this process may run on
+    temp_directory: str | None = None  # None: a fresh temporary directory, removed after
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def connect(settings: EngineSettings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection with bounded memory and a spill directory."""
+    settings = settings or EngineSettings()
+    with contextlib.ExitStack() as stack:
+        spill = settings.temp_directory or stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="mlci-duckdb-")
+        )
+        con = duckdb.connect(
+            ":memory:",
+            config={
+                "memory_limit": settings.memory_limit,
+                "threads": settings.threads or available_cores(),
+                "temp_directory": spill,
+                # Row numbers (WITH ORDINALITY, for the drift sample) follow file order.
+                "preserve_insertion_order": True,
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+            },
+        )
+        stack.callback(con.close)
+        yield con
+
+
+# --- SQL text -----------------------------------------------------------------------
+
+
+def count_if(predicate: str) -> str:
+    """Rows where ``predicate`` holds (0, not NULL, when it never does)."""
+    return f"coalesce(count_if({predicate}), 0)"
+
+
+def ident(name: str) -> str:
+    """A column name as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: str | int | float | bool) -> str:
+    """A Python scalar as a SQL literal (strings quoted, floats exact)."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "'NaN'::DOUBLE"
+        if value in (float("inf"), float("-inf")):
+            return "'inf'::DOUBLE" if value > 0 else "'-inf'::DOUBLE"
+        return f"{value!r}::DOUBLE"
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _string_list(values: Sequence[str]) -> str:
+    return "[" + ", ".join(literal(v) for v in values) + "]"
+
+
+def reader(files: Sequence[Path], fmt: Format, *, text: bool = True) -> str:
+    """The DuckDB table function reading ``files`` of one format as one table.
+
+    ``text=False`` lets DuckDB infer CSV column types (used to describe a CSV).
+    """
+    paths = _string_list([str(p) for p in files])
+    if fmt in ("csv", "tsv"):
+        delim = "\\t" if fmt == "tsv" else ","
+        options = [
+            "header = true",
+            f"delim = E'{delim}'",
+            "quote = '\"'",
+            "escape = '\"'",
+            f"nullstr = {_string_list(CSV_NULLS)}",
+            "union_by_name = true",
+            "encoding = 'utf-8'",
+        ]
+        if text:
+            options.append("all_varchar = true")
+        return f"read_csv({paths}, {', '.join(options)})"
+    if fmt == "parquet":
+        return f"read_parquet({paths}, union_by_name = true)"
+    return f"read_json({paths}, format = 'auto', union_by_name = true)"
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+_PREFIX = re.compile(r"^[A-Za-z ]*(Error|Exception): ")
+
+
+def explain(exc: BaseException) -> str:
+    """A one-line reason from a DuckDB error, without its advice on DuckDB options."""
+    message = str(exc).strip()
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    first = _PREFIX.sub("", lines[0]) if lines else type(exc).__name__
+    line_no = re.search(r"CSV Error on Line: (\d+)", message)
+    at = f" (line {line_no.group(1)})" if line_no else ""
+    if "not utf-8 encoded" in message.lower() or "invalid unicode" in message.lower():
+        return f"not valid UTF-8{at}; save it as UTF-8"
+    columns = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if columns:
+        return (
+            f"malformed or truncated{at}: {columns.group(2)} fields where the header "
+            f"has {columns.group(1)}"
+        )
+    if "unterminated quote" in message.lower():
+        return f"malformed or truncated{at}: a quoted value is never closed"
+    if "It was not possible to automatically detect the CSV parsing dialect" in message:
+        return "not a readable CSV file (malformed or truncated)"
+    if "No magic bytes found" in message or "too small to be a Parquet file" in message:
+        return "not a Parquet file, or truncated"
+    if "Malformed JSON" in message:
+        # DuckDB's line number here is one past the line at fault: leave it out.
+        detail = re.search(r"line \d+: (.*?)\.?\s*$", lines[0])
+        return "malformed JSON" + (f": {detail.group(1)}" if detail else "")
+    for path_like in re.findall(r"\"(/[^\"]+)\"|'(/[^']+)'", first):
+        for part in path_like:
+            if part:
+                first = first.replace(part, Path(part).name)
+    return first.rstrip(".")
+
+
+# --- sources ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """The readable files of one dataset, the SQL that reads them, and their columns."""
+
+    files: tuple[Path, ...]
+    formats: tuple[tuple[Format, tuple[Path, ...]], ...]
+    # Column name -> DuckDB type as the data is read (CSV: VARCHAR) ...
+    columns: tuple[tuple[str, str], ...]
+    # ... and as it is stored or inferred (CSV: the types DuckDB's sniffer infers).
+    inferred: tuple[tuple[str, str], ...]
+    # Columns each file lacks (only when some other file of the dataset has them).
+    missing: tuple[tuple[str, tuple[Path, ...]], ...] = ()
+    problems: tuple[FileProblem, ...] = field(default=())
+    # Columns to add as nulls when these files lack them (a part of a bigger source).
+    pad: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def sql(self) -> str:
+        parts = [f"SELECT * FROM {reader(files, fmt)}" for fmt, files in self.formats]
+        if self.pad:
+            nulls = ", ".join(f"NULL::{kind} AS {ident(name)}" for name, kind in self.pad)
+            parts.insert(0, f"SELECT {nulls} WHERE false")
+        return " UNION ALL BY NAME ".join(parts)
+
+    def relation(self) -> str:
+        return f"({self.sql}) AS src"
+
+    def relation_with_ids(self) -> str:
+        """The rows with ``_row``, a number unique across the source and stable between runs."""
+        parts = [
+            f"SELECT *, ordinality * {len(self.formats)} + {group} AS _row "
+            f"FROM {reader(files, fmt)} WITH ORDINALITY"
+            for group, (fmt, files) in enumerate(self.formats)
+        ]
+        if self.pad:
+            nulls = ", ".join(f"NULL::{kind} AS {ident(name)}" for name, kind in self.pad)
+            parts.insert(0, f"SELECT {nulls}, NULL::BIGINT AS _row WHERE false")
+        return "(" + " UNION ALL BY NAME ".join(parts) + ") AS src"
+
+    def estimate_rows(self, con: duckdb.DuckDBPyConnection) -> int:
+        """Rows in the source: exact for Parquet (from its metadata), else from file sizes.
+
+        Text files are estimated from the length of their first lines (rough for
+        compressed files). It only sizes the drift sample's hash bound: an estimate
+        far too high costs a second pass, never a wrong sample.
+        """
+        total = 0
+        for fmt, files in self.formats:
+            if fmt == "parquet":
+                row = con.execute(f"SELECT count(*) FROM {reader(files, fmt)}").fetchone()
+                total += int(row[0]) if row else 0
+                continue
+            for path in files:
+                try:
+                    with path.open("rb") as handle:
+                        head = handle.read(1 << 20)
+                    size = path.stat().st_size
+                except OSError:
+                    continue
+                lines = max(1, head.count(b"\n"))
+                total += max(1, round(size * lines / max(1, len(head))))
+        return total
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.columns)
+
+    def type_of(self, column: str) -> str:
+        return dict(self.columns)[column]
+
+    def inferred_type(self, column: str) -> str:
+        return dict(self.inferred)[column]
+
+    def only(self, path: Path) -> Source:
+        """This source restricted to one of its files."""
+        return Source(
+            files=(path,),
+            formats=tuple((fmt, (path,)) for fmt, files in self.formats if path in files),
+            columns=self.columns,
+            inferred=self.inferred,
+            pad=self.columns,
+        )
+
+    def without(self, bad: Sequence[FileProblem]) -> Source:
+        broken = {problem.file for problem in bad}
+        formats = tuple(
+            (fmt, kept)
+            for fmt, files in self.formats
+            if (kept := tuple(f for f in files if f not in broken))
+        )
+        return Source(
+            files=tuple(f for f in self.files if f not in broken),
+            formats=formats,
+            columns=self.columns,
+            inferred=self.inferred,
+            missing=self.missing,
+            problems=(*self.problems, *bad),
+            pad=self.columns if bad else self.pad,
+        )
+
+
+def _describe(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[str, str]]:
+    rows = con.execute(f"DESCRIBE {sql}").fetchall()
+    return [(str(row[0]), str(row[1])) for row in rows]
+
+
+def _merge_types(types: Sequence[str]) -> str:
+    unique = list(dict.fromkeys(types))
+    if len(unique) == 1:
+        return unique[0]
+    if all(is_numeric(t) for t in unique):
+        return "BIGINT" if all(is_integer(t) for t in unique) else "DOUBLE"
+    return "VARCHAR"
+
+
+def open_source(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[Path],
+    fmt: Format | None,
+    show: Callable[[Path], str],
+) -> Source:
+    """Probe each file (exists, non-empty, header or schema readable) and describe them.
+
+    Files that fail are listed in ``problems``; the rest make the source. Reading
+    every row happens later, in :func:`query`.
+    """
+    problems: list[FileProblem] = []
+    per_file: list[tuple[Path, Format, list[tuple[str, str]]]] = []
+    for path in files:
+        file_format = fmt or format_of(path)
+        if file_format is None:
+            problems.append(
+                FileProblem(
+                    path,
+                    "cannot tell the format from the extension; set format: " + " | ".join(FORMATS),
+                )
+            )
+            continue
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            problems.append(FileProblem(path, exc.strerror or str(exc)))
+            continue
+        if size == 0:
+            problems.append(FileProblem(path, "the file is empty"))
+            continue
+        try:
+            described = _describe(con, f"SELECT * FROM {reader([path], file_format, text=False)}")
+        except duckdb.Error as exc:
+            problems.append(FileProblem(path, explain(exc)))
+            continue
+        per_file.append((path, file_format, described))
+
+    names: dict[str, list[str]] = {}
+    for _path, _fmt, described in per_file:
+        for name, kind in described:
+            names.setdefault(name, []).append(kind)
+    missing = tuple(
+        (name, tuple(p for p, _f, d in per_file if name not in dict(d)))
+        for name in names
+        if len(names[name]) < len(per_file)
+    )
+    groups: dict[Format, list[Path]] = {}
+    for path, file_format, _described in per_file:
+        groups.setdefault(file_format, []).append(path)
+    formats = tuple((f, tuple(paths)) for f, paths in groups.items())
+    inferred = tuple((name, _merge_types(kinds)) for name, kinds in names.items())
+    source = Source(
+        files=tuple(p for p, _f, _d in per_file),
+        formats=formats,
+        columns=(),
+        inferred=inferred,
+        missing=missing,
+        problems=tuple(problems),
+    )
+    if not per_file:
+        return source
+    try:
+        read_types = _describe(con, source.sql)
+    except duckdb.Error as exc:  # files that read alone but not together
+        bad = [FileProblem(p, explain(exc)) for p in source.files]
+        return source.without(bad)
+    inferred_map = dict(inferred)
+    return Source(
+        files=source.files,
+        formats=formats,
+        columns=tuple(read_types),
+        inferred=tuple((name, inferred_map.get(name, kind)) for name, kind in read_types),
+        missing=missing,
+        problems=tuple(problems),
+    )
+
+
+def query(
+    con: duckdb.DuckDBPyConnection, source: Source, build: Callable[[Source], str]
+) -> tuple[Source, list[tuple[Any, ...]]]:
+    """Run ``build(source)``; when a file breaks it, find which and run without it.
+
+    Returns the source actually used (its ``problems`` name the files dropped) and
+    the rows. With every file broken the rows are empty.
+    """
+    current = source
+    while current.files:
+        try:
+            return current, con.execute(build(current)).fetchall()
+        except duckdb.ParserException:
+            raise  # mlci wrote bad SQL: a bug to report, not a bad file
+        except duckdb.Error as exc:
+            if len(current.files) == 1:
+                return current.without([FileProblem(current.files[0], explain(exc))]), []
+            bad = []
+            for path in current.files:
+                try:
+                    con.execute(build(current.only(path))).fetchall()
+                except duckdb.Error as single_exc:
+                    bad.append(FileProblem(path, explain(single_exc)))
+            if not bad:  # only the combination fails: blame them all
+                bad = [FileProblem(path, explain(exc)) for path in current.files]
+            current = current.without(bad)
+    return current, []
+
+
+# --- types --------------------------------------------------------------------------------
+
+_INTEGER = {
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+}
+_FLOAT = {"FLOAT", "DOUBLE", "REAL"}
+
+
+def is_integer(kind: str) -> bool:
+    return kind in _INTEGER
+
+
+def is_float(kind: str) -> bool:
+    return kind in _FLOAT or kind.startswith("DECIMAL")
+
+
+def is_numeric(kind: str) -> bool:
+    return is_integer(kind) or is_float(kind)
+
+
+def is_datetime(kind: str) -> bool:
+    return kind == "DATE" or kind.startswith("TIMESTAMP")
+
+
+def is_nan_capable(kind: str) -> bool:
+    return kind in _FLOAT
