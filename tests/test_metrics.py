@@ -76,6 +76,15 @@ def test_infinite_change_has_no_pct() -> None:
     assert change.change_pct is None
 
 
+@pytest.mark.parametrize(("base", "head", "sign"), [(7, 10**400, 1), (10**400, -(10**400), -1)])
+def test_a_difference_of_ints_too_large_for_a_float_is_infinite(
+    base: int, head: int, sign: int
+) -> None:
+    (change,) = diff_values({M: {"a": base}}, {M: {"a": head}})
+    assert change.change == sign * math.inf
+    assert change.change_pct is None
+
+
 @pytest.mark.parametrize(
     ("base", "head", "status"),
     [

@@ -42,7 +42,7 @@ def _difference(old: int | float, new: int | float) -> float | int | None:
         exact = new - old
         if finite_number(exact) is not None:
             return exact
-        return math.copysign(math.inf, exact)
+        return math.inf if exact > 0 else -math.inf  # copysign would overflow on the int
     try:
         difference = float(new) - float(old)
     except OverflowError:
