@@ -286,8 +286,9 @@ def compare(
     """Diff what was measured at both revisions and apply the policy's gates."""
     policy = policy or Policy(base_config=None, head_config=None)
     rules = policy.metric_rules()
+    index = gates.RuleIndex([rule for rule, _source in rules])
     metrics = tuple(
-        dataclasses.replace(change, better=_better(change, rules))
+        dataclasses.replace(change, better=_better(change, rules, index))
         for change in diff_values(
             found.base_metrics.values,
             found.head_metrics.values,
@@ -372,12 +373,11 @@ def _level(change: Change, rules: Sequence[tuple[MetricRule, str]]) -> float | N
 
 
 def _better(
-    change: Change, rules: Sequence[tuple[MetricRule, str]]
+    change: Change, rules: Sequence[tuple[MetricRule, str]], index: gates.RuleIndex
 ) -> Literal["higher", "lower"] | None:
     """Which way ``change`` is better: the first rule that gates it says, else its name."""
-    for rule, _source in rules:
-        if gates.matches(rule, change):
-            return "higher" if rule.higher_is_better else "lower"
+    for i in index.matching(change)[:1]:
+        return "higher" if rules[i][0].higher_is_better else "lower"
     return direction(change.key)
 
 

@@ -297,6 +297,39 @@ def test_file_restriction_through_evaluate() -> None:
     assert [(r.file, r.outcome) for r in results] == [("b.json", "fail")]
 
 
+def test_many_rules_at_once_judge_exactly_what_each_matches_alone_in_rule_order() -> None:
+    """evaluate indexes the rules (literal keys by dict, globs as one regex): the gates
+    must be those of trying every rule on every metric, rule by rule, metric by metric."""
+    keys = ["acc", "acc.top5", "accuracy", "f1", "a+b", "[x]", "per_class.cat.x.recall", "loss"]
+    files = {"a.json": dict.fromkeys(keys, 0.5), "b.json": dict.fromkeys(keys[::2], 0.5)}
+    metrics = diff_values(files, files)
+    rules = tuple(
+        MetricRule(key, file=file, min=0, line=line)
+        for line, (key, file) in enumerate(
+            [
+                ("acc", None),
+                ("acc*", "b.json"),
+                ("**", "a.json"),
+                ("f?", None),
+                ("acc", "b.json"),
+                ("a+b", None),
+                ("[x]", None),
+                ("per_class.**.recall", None),
+                ("nothing.*", None),
+            ]
+        )
+    )
+    results = evaluate(metrics, Policy(Config(metrics=rules), None).metric_rules())
+    expected = [
+        (rule.line, change.file, change.key)
+        for rule in rules
+        for change in metrics
+        if matches(rule, change)
+    ]
+    assert [(r.line, r.file, r.key) for r in results if r.check != "matched"] == expected
+    assert [r.key for r in results if r.check == "matched"] == ["nothing.*"]
+
+
 # --- describe ------------------------------------------------------------------------------
 
 

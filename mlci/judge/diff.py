@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import decimal
 import math
 import re
 from collections.abc import Collection, Mapping
@@ -61,8 +60,11 @@ def _decimals(value: int | float) -> int:
     """Digits after the decimal point in the shortest repr of ``value`` (1e-05: 5)."""
     if isinstance(value, int) or not math.isfinite(value):
         return 0
-    exponent = decimal.Decimal(repr(value)).as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    # What Decimal(repr(value)).as_tuple().exponent says, read off the repr itself
+    # (a Decimal per value was a third of the diff's time at 100,000 metrics).
+    mantissa, _, exponent = repr(value).partition("e")
+    fraction = mantissa.partition(".")[2]
+    return max(0, len(fraction) - int(exponent or 0))
 
 
 # Metric names that are better when lower, for changes no rule gives a direction.

@@ -35,6 +35,43 @@ def matches(rule: MetricRule, change: Change) -> bool:
     return _key_pattern(rule.key).match(change.key) is not None
 
 
+class RuleIndex:
+    """Which rules match a metric, found without trying every rule on every metric.
+
+    A rule whose key has no wildcard is looked up by key in a dict; the globs are
+    compiled once into one alternation, so a metric no glob matches costs one regex
+    match, and only those one does are tried glob by glob. For N metrics and R rules
+    the work is N dict lookups and N regex matches, not N x R pattern matches.
+    """
+
+    def __init__(self, rules: Sequence[MetricRule]) -> None:
+        self._rules = rules
+        self._literal: dict[str, list[int]] = {}
+        self._globs: list[int] = []
+        for index, rule in enumerate(rules):
+            if any(wildcard in rule.key for wildcard in "*?"):
+                self._globs.append(index)
+            else:
+                self._literal.setdefault(rule.key, []).append(index)
+        self._any_glob = (
+            re.compile("|".join(f"(?:{_key_pattern(rules[i].key).pattern})" for i in self._globs))
+            if self._globs
+            else None
+        )
+
+    def matching(self, change: Change) -> list[int]:
+        """The indexes of the rules that match ``change``, in the rules' order."""
+        found = [
+            index
+            for index in self._literal.get(change.key, ())
+            if self._rules[index].file in (None, change.file)
+        ]
+        if self._any_glob is not None and self._any_glob.match(change.key):
+            found += [i for i in self._globs if matches(self._rules[i], change)]
+            found.sort()
+        return found
+
+
 def describe(rule: MetricRule) -> str:
     """The rule as a reviewer reads it: ``accuracy: ≥ 0.9, drop ≤ 0.01``."""
     words = {
@@ -190,8 +227,12 @@ def evaluate(
     all must pass. Files that could not be read fail at head and warn at base.
     """
     gates: list[GateResult] = []
-    for rule, source in rules:
-        matched = [change for change in metrics if matches(rule, change)]
+    index = RuleIndex([rule for rule, _source in rules])
+    matched_by_rule: list[list[Change]] = [[] for _ in rules]
+    for change in metrics:
+        for i in index.matching(change):
+            matched_by_rule[i].append(change)
+    for (rule, source), matched in zip(rules, matched_by_rule, strict=True):
         if not matched:
             gates.append(_unmatched(rule, source))
         for change in matched:

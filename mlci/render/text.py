@@ -14,7 +14,6 @@ from mlci.numbers import fmt_number
 from mlci.results import Value
 
 MAX_CELL = 300
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!{}])")
 # C0 and C1 controls (ESC, CSI) and bidi overrides: nothing a PR may send to a terminal.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -25,18 +24,31 @@ class Md(str):
     """Markdown that is already safe: emitted as is."""
 
 
+# Every character escape_md changes, and what it becomes, in one table: HTML's three,
+# a backslash before Markdown's specials, a zero-width space after @ (no mention) and
+# # (no issue link). One str.translate pass (C) instead of four regex passes per cell.
+MD_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        **{char: "\\" + char for char in "\\`*_[]|~!{}"},
+        "@": "@&#8203;",
+        "#": "#&#8203;",
+    }
+)
+
+
 def escape_md(value: object) -> Md:
     """Make any string inert inside a Markdown table cell or paragraph."""
     if isinstance(value, Md):
         return value
     text = "" if value is None else str(value)
-    text = _CONTROL.sub("", " ".join(text.splitlines()))
-    text = clip(text, MAX_CELL)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    # A zero-width space after @ stops a mention; after # an issue link.
-    text = re.sub(r"([@#])", r"\1&#8203;", text)
-    return Md(text)
+    if not text.isprintable():
+        # Line breaks and controls are not printable; a printable text has neither,
+        # so only these (rare) values pay for the join and the regex.
+        text = _CONTROL.sub("", " ".join(text.splitlines()))
+    return Md(clip(text, MAX_CELL).translate(MD_ESCAPES))
 
 
 class Lines(str):
