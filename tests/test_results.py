@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from mlci.results import (
     PipelineRun,
     Results,
     RevInfo,
+    dump_json,
     worst,
 )
 
@@ -237,3 +240,40 @@ def test_counts() -> None:
 def test_rev_short() -> None:
     assert RevInfo("main", "0123456789abcdef").short == "0123456"
     assert RevInfo("feature", "workspace").short == "workspace"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "é, a line separator \u2028 and a bidi override \u202e",
+        "a lone surrogate \ud800",
+        10**30,  # beyond orjson's 64 bits
+        -(10**400),
+        1e-05,
+        [1.5e-07, {"nested": True, "none": None}],
+    ],
+)
+def test_dump_json_writes_what_json_reads_back_and_only_ascii(value: object) -> None:
+    text = dump_json({"value": value, "list": [], "dict": {}})
+    assert text.isascii()
+    assert json.loads(text) == {"value": value, "list": [], "dict": {}}
+    layout = json.dumps(json.loads(text), indent=2)  # json's: floats may be spelled otherwise
+    number = re.compile(r"-?[0-9][0-9.e+-]*")
+    assert [number.sub("N", line) for line in text.splitlines()] == [
+        number.sub("N", line) for line in layout.splitlines()
+    ]
+
+
+def test_dump_json_keeps_nan_and_infinity_when_allowed() -> None:
+    text = dump_json({"a": [1.0, float("nan"), float("inf"), -float("inf")]}, allow_nan=True)
+    assert "NaN" in text and "Infinity" in text and "-Infinity" in text
+
+
+def test_results_with_non_finite_values_and_big_ints_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "mlci-results.json"
+    change = Change("m.json", "k\u2028", float("nan"), 10**400, None, None, "changed")
+    results = dataclasses.replace(make_results(), metrics=(change,))
+    results.write(path)
+    (read,) = Results.read(path).metrics
+    # A Value field holds any scalar, so the text "nan" stays text when read back.
+    assert (str(read.base), read.head, read.key) == ("nan", 10**400, "k\u2028")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
+import itertools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -22,6 +22,8 @@ from tabulate import tabulate
 
 from mlci import resources
 from mlci.render.text import (
+    MAX_CELL,
+    MD_ESCAPES,
     VERDICT_ICON,
     Lines,
     Md,
@@ -30,7 +32,16 @@ from mlci.render.text import (
     fmt_value,
     terminal_field,
 )
-from mlci.results import Change, Confusion, Curve, DatasetReport, GateResult, Results, worst
+from mlci.results import (
+    Change,
+    Confusion,
+    Curve,
+    DatasetReport,
+    GateResult,
+    Results,
+    dump_json,
+    worst,
+)
 
 _STATUS_WORDS = {"new": "new", "removed": "removed", "not compared": "not compared"}
 
@@ -179,10 +190,12 @@ def marker(title: str) -> str:
 class _Row:
     """A metric row with the gates that apply to it, for the templates."""
 
+    __slots__ = ("change", "gates", "outcome", "rules")
+
     def __init__(self, change: Change, gates: Sequence[GateResult]) -> None:
         self.change = change
         self.gates = gates
-        self.rules = sorted({gate.rule.split(": ", 1)[-1] for gate in gates})
+        self.rules = sorted({gate.rule.split(": ", 1)[-1] for gate in gates}) if gates else []
         if gates:
             self.outcome: str | None = worst(gate.outcome for gate in gates)
         elif change.head is not None and not isinstance(change.head, (int, float)):
@@ -209,9 +222,138 @@ def _split(rows: Iterable[_Row], fold: bool) -> tuple[list[_Row], list[_Row]]:
     return shown, folded
 
 
+def _status_cell(row: _Row) -> str:
+    """The Status column: the outcome's icon (escaping leaves an icon as it is), or the
+    outcome in words."""
+    if row.outcome in ("pass", "warn", "fail"):
+        return VERDICT_ICON[row.outcome]
+    return row.outcome or ""
+
+
+# Tab and newline: not printable, so never in a cell the fast path below escapes.
+_CELL, _ROW = "\t", "\n"
+_NO_SEPARATORS = str.maketrans("", "", _CELL + _ROW)
+
+
+def _table(rows: Iterable[Sequence[str]]) -> Md:
+    """Markdown table rows, every cell escaped as :func:`escape_md` does, one line each.
+
+    Built in Python, not by a Jinja loop with a ``finalize`` call per cell (at
+    100,000 metrics that loop was most of the rendering time). When every cell is
+    printable and short enough to keep whole, which is what metric names and values
+    are, the whole table is escaped by one ``str.translate`` over its text, cells
+    joined by tabs and rows by newlines (neither is in a printable cell); otherwise
+    escape_md escapes it cell by cell.
+    """
+    table = [row if isinstance(row, list) else list(row) for row in rows]
+    if not table:
+        return Md("")
+    text = _ROW.join([_CELL.join(row) for row in table])
+    if (
+        # no tab or newline but the separators, and nothing else unprintable
+        text.count(_CELL) == sum(len(row) - 1 for row in table)
+        and text.count(_ROW) == len(table) - 1
+        and text.translate(_NO_SEPARATORS).isprintable()
+        and max(map(len, itertools.chain.from_iterable(table))) <= MAX_CELL
+    ):
+        escaped = text.translate(MD_ESCAPES)
+        return Md("| " + escaped.replace(_CELL, " | ").replace(_ROW, " |\n| ") + " |")
+    return Md(_ROW.join(["| " + " | ".join([escape_md(c) for c in row]) + " |" for row in table]))
+
+
+class _Tables:
+    """The long tables of a report, each built on first use and kept: the report's
+    variants (with and without charts, without the folded rows) and `mlci diff`
+    render the same results, and at 100,000 metrics the rows are the work."""
+
+    def __init__(self, results: Results) -> None:
+        self.results = results
+
+    @functools.cached_property
+    def _shown_and_folded(self) -> tuple[list[_Row], list[_Row]]:
+        return _split(_rows(self.results), self.results.fold_unchanged)
+
+    @property
+    def shown(self) -> list[_Row]:
+        """The metric rows the report shows (changed, or judged other than pass)."""
+        return self._shown_and_folded[0]
+
+    @property
+    def folded(self) -> list[_Row]:
+        """The unchanged rows folded away, when the config folds them."""
+        return self._shown_and_folded[1]
+
+    @functools.cached_property
+    def metrics(self) -> Md:
+        """`mlci diff`'s metric rows: file, metric, base, head, change."""
+        return _table(
+            (c.file, c.key, fmt_value(c.base), fmt_value(c.head), fmt_change(c))
+            for c in self.results.metrics
+        )
+
+    @functools.cached_property
+    def params(self) -> Md:
+        """`mlci diff`'s param rows: file, param, base, head, change."""
+        return _table(
+            (c.file, c.key, fmt_value(c.base), fmt_value(c.head), fmt_param_change(c))
+            for c in self.results.params
+        )
+
+    @functools.cached_property
+    def shown_rows(self) -> Md:
+        """The comment's metric rows: file, metric, base, head, change, gate, status."""
+        return _table(
+            (
+                row.change.file,
+                row.change.key,
+                fmt_value(row.change.base),
+                fmt_value(row.change.head),
+                fmt_change(row.change),
+                "; ".join(row.rules),
+                _status_cell(row),
+            )
+            for row in self.shown
+        )
+
+    @functools.cached_property
+    def folded_rows(self) -> Md:
+        """The comment's unchanged rows: file, metric, value, gate, status."""
+        return _table(
+            (
+                row.change.file,
+                row.change.key,
+                fmt_value(row.change.head),
+                "; ".join(row.rules),
+                _status_cell(row),
+            )
+            for row in self.folded
+        )
+
+    @functools.cached_property
+    def changed_params(self) -> Md:
+        """The comment's param rows: file, param, base, head."""
+        return _table(
+            (p.file, p.key, fmt_value(p.base), fmt_value(p.head))
+            for p in self.results.params
+            if p.status != "unchanged"
+        )
+
+
+# The tables of the last results rendered, found by identity (comparing 100,000
+# metrics for equality would be no saving).
+_last_tables: list[_Tables] = []
+
+
+def _tables(results: Results) -> _Tables:
+    if _last_tables and _last_tables[0].results is results:
+        return _last_tables[0]
+    _last_tables[:] = [_Tables(results)]
+    return _last_tables[0]
+
+
 def _context(results: Results) -> dict[str, Any]:
-    rows = _rows(results)
-    shown, folded = _split(rows, results.fold_unchanged)
+    tables = _tables(results)
+    shown, folded = tables.shown, tables.folded
     problems = [gate for gate in results.gates if gate.outcome != "pass"]
     problems.sort(key=lambda gate: (gate.outcome != "fail", gate.file, gate.key))
     return {
@@ -226,6 +368,7 @@ def _context(results: Results) -> dict[str, Any]:
         "unchanged_params": sum(1 for p in results.params if p.status == "unchanged"),
         "marker": Md(marker(results.title)),
         "files": len({change.file for change in results.metrics}),
+        "tables": tables,
     }
 
 
@@ -338,17 +481,30 @@ def render_terminal(results: Results, template: str = "check.txt.j2") -> str:
 def render_diff(results: Results, output_format: str) -> str:
     """`mlci diff` output: ``table`` (terminal), ``md`` or ``json``."""
     if output_format == "json":
+        # As json.dumps(indent=2) of the asdict forms wrote it, NaN and Infinity
+        # included: a script may rely on them (the results file writes them as text).
         payload = {
             "base": dataclasses.asdict(results.base),
             "head": dataclasses.asdict(results.head),
-            "metrics": [dataclasses.asdict(change) for change in results.metrics],
-            "params": [dataclasses.asdict(change) for change in results.params],
+            "metrics": [_fields(change) for change in results.metrics],
+            "params": [_fields(change) for change in results.params],
             "errors": [dataclasses.asdict(error) for error in results.errors],
         }
-        return json.dumps(payload, indent=2) + "\n"
+        return dump_json(payload, allow_nan=True) + "\n"
     if output_format == "md":
-        return render_markdown(results, "diff.md.j2")
+        # What diff.md.j2 reads, and no more: the comment's context sorts every
+        # metric into rows with their gates, which a diff has none of.
+        template = _environment(markdown=True).get_template("diff.md.j2")
+        return template.render(results=results, tables=_tables(results))
     return render_terminal(results, "diff.txt.j2")
+
+
+def _fields(change: Change) -> dict[str, Any]:
+    """``dataclasses.asdict`` of a Change, whose fields are all scalars (no deep copy)."""
+    return {name: getattr(change, name) for name in _CHANGE_FIELDS}
+
+
+_CHANGE_FIELDS = tuple(field.name for field in dataclasses.fields(Change))
 
 
 def delta_bars(changes: Sequence[Change], width: int = 24, most: int = 12) -> str:
