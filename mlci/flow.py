@@ -6,7 +6,6 @@ here knows about GitHub or click.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -24,7 +23,6 @@ from mlci.judge.diff import diff_values, direction
 from mlci.judge.policy import Policy, choose_base
 from mlci.render.markdown import Report
 from mlci.results import (
-    Change,
     DatasetReport,
     GateResult,
     PipelineRun,
@@ -287,13 +285,11 @@ def compare(
     policy = policy or Policy(base_config=None, head_config=None)
     rules = policy.metric_rules()
     index = gates.RuleIndex([rule for rule, _source in rules])
-    metrics = tuple(
-        dataclasses.replace(change, better=_better(change, rules, index))
-        for change in diff_values(
-            found.base_metrics.values,
-            found.head_metrics.values,
-            unreadable_at_base={e.file for e in found.base_metrics.errors},
-        )
+    metrics = diff_values(
+        found.base_metrics.values,
+        found.head_metrics.values,
+        unreadable_at_base={e.file for e in found.base_metrics.errors},
+        better=lambda file, key: _better(file, key, rules, index),
     )
     predicted = found.predictions
     if predicted is not None:
@@ -373,12 +369,12 @@ def _level(change: Change, rules: Sequence[tuple[MetricRule, str]]) -> float | N
 
 
 def _better(
-    change: Change, rules: Sequence[tuple[MetricRule, str]], index: gates.RuleIndex
+    file: str, key: str, rules: Sequence[tuple[MetricRule, str]], index: gates.RuleIndex
 ) -> Literal["higher", "lower"] | None:
-    """Which way ``change`` is better: the first rule that gates it says, else its name."""
-    for i in index.matching(change)[:1]:
+    """Which way ``key`` is better: the first rule that gates it says, else its name."""
+    for i in index.matching(file, key)[:1]:
         return "higher" if rules[i][0].higher_is_better else "lower"
-    return direction(change.key)
+    return direction(key)
 
 
 def _run_tests(project: Project, options: CheckOptions, policy: Policy) -> TestRun | None:

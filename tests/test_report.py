@@ -11,8 +11,15 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from mlci.render.markdown import fmt_change, marker, render_markdown, render_terminal, slug
-from mlci.render.text import Md, escape_md, fmt_value, plain
+from mlci.render.markdown import (
+    fmt_change,
+    marker,
+    render_diff,
+    render_markdown,
+    render_terminal,
+    slug,
+)
+from mlci.render.text import VERDICT_ICON, Md, escape_md, fmt_value, plain
 from mlci.results import Change, GateResult, LoadError, PipelineRun, Results, RevInfo
 
 # --- escape_md -----------------------------------------------------------------------------
@@ -617,3 +624,41 @@ def test_notes_without_a_pipeline_render() -> None:
     body = render_markdown(results)
     assert "bad &lt;json&gt;" in body
     assert "Re-ran the DVC pipeline" not in body
+
+
+@pytest.mark.parametrize(
+    "odd_cell",
+    [
+        "plain",  # every cell printable: the whole table is escaped at once
+        "two\nlines",
+        "tab\there",
+        "\x1b[31mred",
+        "x" * 400,  # cut to length
+    ],
+)
+def test_a_metric_table_escapes_every_cell_as_escape_md_does(odd_cell: str) -> None:
+    keys = ["a|b", "x`y", "<img src=x>", "@user", "#12", "**bold**", "~!{}_\\", "é", odd_cell]
+    metrics = tuple(
+        Change("m|.json", key, 0.5, 0.5 + i, float(i), None, "changed")
+        for i, key in enumerate(keys)
+    )
+    results = Results(
+        title="t",
+        verdict="pass",
+        base=RevInfo("main", "a" * 40),
+        head=RevInfo("feature", "b" * 40),
+        metrics=metrics,
+        params=(),
+        gates=(),
+        errors=(),
+        notes=(),
+        pipeline=None,
+    )
+    rows = [
+        f"| {escape_md(c.file)} | {escape_md(c.key)} | {escape_md(fmt_value(c.base))} "
+        f"| {escape_md(fmt_value(c.head))} | {escape_md(fmt_change(c))} |"
+        for c in metrics
+    ]
+    assert "\n".join(rows) in render_diff(results, "md")
+    # The icons in the status column are left as they are by the escaping.
+    assert all(escape_md(icon) == icon for icon in VERDICT_ICON.values())

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Literal
 
 from mlci.errors import clip
@@ -86,7 +87,12 @@ HIGHER_IS_BETTER = re.compile(
 def direction(key: str) -> Literal["higher", "lower"] | None:
     """Which way a metric named ``key`` is better by its name: lower for ``loss`` or
     ``val.rmse``, higher for ``accuracy`` or ``per_class.a.recall``; else no opinion."""
-    name = key.rsplit(".", 1)[-1]
+    return _direction_of(key.rsplit(".", 1)[-1])
+
+
+@functools.lru_cache(maxsize=4096)
+def _direction_of(name: str) -> Literal["higher", "lower"] | None:
+    """Cached: 100,000 metrics repeat a few hundred last segments (accuracy, loss)."""
     if LOWER_IS_BETTER.search(name):
         return "lower"
     return "higher" if HIGHER_IS_BETTER.fullmatch(name) else None
@@ -106,6 +112,7 @@ def diff_values(
     base: Mapping[str, Mapping[str, Value]],
     head: Mapping[str, Mapping[str, Value]],
     unreadable_at_base: Collection[str] = (),
+    better: Callable[[str, str], Literal["higher", "lower"] | None] | None = None,
 ) -> tuple[Change, ...]:
     """Every key of every file at base or head, sorted by file then key.
 
@@ -114,6 +121,7 @@ def diff_values(
     it overflows a float); ``change_pct`` is that change relative to ``|base|`` (None
     when base is 0 or the result is not finite). A key missing at base from a file in
     ``unreadable_at_base`` ("*": every file) is "not compared", never "new".
+    ``better(file, key)`` fills :attr:`Change.better`.
     """
     changes = []
     everything = "*" in unreadable_at_base
@@ -140,6 +148,7 @@ def diff_values(
                     change=change,
                     change_pct=change_pct,
                     status=_status(old, new, key in base_values, key in head_values, compared),
+                    better=better(file, key) if better is not None else None,
                 )
             )
     return tuple(changes)

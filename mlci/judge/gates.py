@@ -59,15 +59,18 @@ class RuleIndex:
             else None
         )
 
-    def matching(self, change: Change) -> list[int]:
-        """The indexes of the rules that match ``change``, in the rules' order."""
+    def matching(self, file: str, key: str) -> list[int]:
+        """The indexes of the rules that match ``key`` in ``file``, in the rules' order."""
         found = [
-            index
-            for index in self._literal.get(change.key, ())
-            if self._rules[index].file in (None, change.file)
+            index for index in self._literal.get(key, ()) if self._rules[index].file in (None, file)
         ]
-        if self._any_glob is not None and self._any_glob.match(change.key):
-            found += [i for i in self._globs if matches(self._rules[i], change)]
+        if self._any_glob is not None and self._any_glob.match(key):
+            found += [
+                i
+                for i in self._globs
+                if self._rules[i].file in (None, file)
+                and _key_pattern(self._rules[i].key).match(key)
+            ]
             found.sort()
         return found
 
@@ -230,7 +233,7 @@ def evaluate(
     index = RuleIndex([rule for rule, _source in rules])
     matched_by_rule: list[list[Change]] = [[] for _ in rules]
     for change in metrics:
-        for i in index.matching(change):
+        for i in index.matching(change.file, change.key):
             matched_by_rule[i].append(change)
     for (rule, source), matched in zip(rules, matched_by_rule, strict=True):
         if not matched:
