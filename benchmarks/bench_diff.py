@@ -95,8 +95,8 @@ def profile(repo: Path) -> None:
     import cProfile
     import pstats
 
-    from mlci.check import run_diff
-    from mlci.report import render_diff
+    from mlci.flow import run_diff
+    from mlci.render.markdown import render_diff
 
     os.chdir(repo)
     profiler = cProfile.Profile()
