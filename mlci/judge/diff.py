@@ -43,6 +43,8 @@ def _difference(old: int | float, new: int | float) -> float | int | None:
         if finite_number(exact) is not None:
             return exact
         return math.inf if exact > 0 else -math.inf  # copysign would overflow on the int
+    if old == new and math.isfinite(old):
+        return float(new) - float(old)  # 0.0 or -0.0, as rounding it below would leave it
     try:
         difference = float(new) - float(old)
     except OverflowError:

@@ -61,6 +61,8 @@ class RuleIndex:
 
     def matching(self, file: str, key: str) -> list[int]:
         """The indexes of the rules that match ``key`` in ``file``, in the rules' order."""
+        if not self._rules:
+            return []
         found = [
             index for index in self._literal.get(key, ()) if self._rules[index].file in (None, file)
         ]

@@ -23,12 +23,12 @@ from tabulate import tabulate
 from mlci import resources
 from mlci.render.text import (
     MAX_CELL,
-    MD_ESCAPES,
     VERDICT_ICON,
     Lines,
     Md,
     cell,
     escape_md,
+    escape_text,
     fmt_value,
     terminal_field,
 )
@@ -232,7 +232,6 @@ def _status_cell(row: _Row) -> str:
 
 # Tab and newline: not printable, so never in a cell the fast path below escapes.
 _CELL, _ROW = "\t", "\n"
-_NO_SEPARATORS = str.maketrans("", "", _CELL + _ROW)
 
 
 def _table(rows: Iterable[Sequence[str]]) -> Md:
@@ -241,7 +240,7 @@ def _table(rows: Iterable[Sequence[str]]) -> Md:
     Built in Python, not by a Jinja loop with a ``finalize`` call per cell (at
     100,000 metrics that loop was most of the rendering time). When every cell is
     printable and short enough to keep whole, which is what metric names and values
-    are, the whole table is escaped by one ``str.translate`` over its text, cells
+    are, the whole table is escaped at once (:func:`escape_text` over its text), cells
     joined by tabs and rows by newlines (neither is in a printable cell); otherwise
     escape_md escapes it cell by cell.
     """
@@ -253,10 +252,10 @@ def _table(rows: Iterable[Sequence[str]]) -> Md:
         # no tab or newline but the separators, and nothing else unprintable
         text.count(_CELL) == sum(len(row) - 1 for row in table)
         and text.count(_ROW) == len(table) - 1
-        and text.translate(_NO_SEPARATORS).isprintable()
+        and text.replace(_CELL, "").replace(_ROW, "").isprintable()
         and max(map(len, itertools.chain.from_iterable(table))) <= MAX_CELL
     ):
-        escaped = text.translate(MD_ESCAPES)
+        escaped = escape_text(text)
         return Md("| " + escaped.replace(_CELL, " | ").replace(_ROW, " |\n| ") + " |")
     return Md(_ROW.join(["| " + " | ".join([escape_md(c) for c in row]) + " |" for row in table]))
 
