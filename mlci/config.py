@@ -69,6 +69,10 @@ class MetricRule:
 class PipelineConfig:
     pull: bool = True
     repro: bool = True
+    # `dvc pull --run-cache`: also fetch the remote's log of stage runs, so `dvc repro`
+    # restores a stage someone pushed a run of (`dvc push --run-cache`) instead of
+    # re-running it. Off by default: it downloads every stage run the remote holds.
+    run_cache: bool = False
 
 
 @dataclass(frozen=True)
@@ -572,7 +576,7 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
     check = _Validator(source, root)
     top = check.mapping(raw, (), _TOP_KEYS)
 
-    pipeline_raw = check.mapping(top.get("pipeline"), ("pipeline",), ("pull", "repro"))
+    pipeline_raw = check.mapping(top.get("pipeline"), ("pipeline",), ("pull", "repro", "run_cache"))
     report_raw = check.mapping(top.get("report"), ("report",), ("title", "fold_unchanged"))
     data_raw = top.get("data") or []
     if not isinstance(data_raw, list):
@@ -588,6 +592,9 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
         pipeline=PipelineConfig(
             pull=check.boolean(pipeline_raw.get("pull"), ("pipeline", "pull"), True),
             repro=check.boolean(pipeline_raw.get("repro"), ("pipeline", "repro"), True),
+            run_cache=check.boolean(
+                pipeline_raw.get("run_cache"), ("pipeline", "run_cache"), False
+            ),
         ),
         metrics=tuple(_rule(check, item, ("metrics", i)) for i, item in enumerate(rules_raw)),
         report=ReportConfig(

@@ -168,7 +168,7 @@ def _prepare(
     pulled = False
     if not want_pull:
         skipped.append(f"dvc pull skipped ({_why_off(options.pull, policy, 'pull')}).")
-    elif not status.missing_outputs:
+    elif not status.missing_outputs and not (decision.run_cache and status.stale_stages):
         pass  # everything the pipeline needs is already in the workspace
     elif not repo.has_remote():
         skipped.append("dvc pull skipped: no DVC remote is configured.")
@@ -176,7 +176,12 @@ def _prepare(
         repo.close()  # DVC's lock is the child's now; reopened (and re-read) after it
         with options.group("dvc pull"):
             # An output nobody pushed is no reason to stop: `dvc repro` rebuilds it.
-            dvc.run_dvc(project.dvc_root, ["pull", "--allow-missing"], options.emit, what="pull")
+            # --run-cache (pipeline.run_cache): the remote's stage runs too, which
+            # `dvc repro` restores instead of re-running (it does so by default).
+            run_cache = ["--run-cache"] if decision.run_cache else []
+            dvc.run_dvc(
+                project.dvc_root, ["pull", "--allow-missing", *run_cache], options.emit, what="pull"
+            )
         pulled = True
         status = repo.status()  # what is still out of date after the pull
         if status.missing_outputs:
@@ -205,7 +210,12 @@ def _prepare(
 
         before = project.git.changed_files()
         with options.group("dvc repro"):
-            dvc.run_dvc(project.dvc_root, ["repro"], watch, what="repro")
+            # --pull with pipeline.run_cache: a stage's run found in the run-cache is
+            # restored only when its outputs are in the local cache; `dvc pull
+            # --run-cache` fetches the runs but not those outputs (DVC 3.67), and
+            # `dvc repro --pull` fetches them from the remote as it restores.
+            pull = ["--pull"] if decision.run_cache else []
+            dvc.run_dvc(project.dvc_root, ["repro", *pull], watch, what="repro")
         reproduced = tuple(ran) or status.stale_stages
         if restored:
             skipped.append(f"Restored from DVC's run-cache, not re-run: {', '.join(restored)}.")

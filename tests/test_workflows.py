@@ -392,6 +392,31 @@ def test_fork_publish_workflow() -> None:
     assert "untrusted" in text.lower()
 
 
+@pytest.mark.parametrize("name", ["template", "fork-compute", "fork-publish"])
+def test_dvc_cache_is_kept_only_by_the_job_that_can_only_read(name: str) -> None:
+    """DVC's cache is restored before `mlci ci` and saved after it (also after a failed
+    gate), under one key, only in the job that runs the pull request's code with a
+    read-only token. A job that can write restores no cache: GitHub scopes caches by
+    branch, so what a pull request saves reaches only its own later runs, and nothing
+    it wrote can reach the job that publishes."""
+    workflow = load(WORKFLOWS[name])
+    for job in workflow["jobs"].values():
+        uses = [str(step.get("uses", "")) for step in job["steps"]]
+        caching = [u for u in uses if u.startswith("actions/cache")]
+        if set(job["permissions"]) - {"contents"} or job["permissions"].get("contents") != "read":
+            assert not caching, f"a job that can write restores a cache: {caching}"
+            continue
+        assert [u.split("@")[0] for u in caching] == ["actions/cache/restore", "actions/cache/save"]
+        restore = job["steps"][uses.index(caching[0])]
+        save = job["steps"][uses.index(caching[1])]
+        ci = next(i for i, step in enumerate(job["steps"]) if "mlci ci" in step.get("run", ""))
+        assert uses.index(caching[0]) < ci < uses.index(caching[1])
+        assert restore["with"]["path"] == save["with"]["path"] == ".dvc/cache"
+        assert restore["with"]["key"] == save["with"]["key"]
+        assert restore["with"]["key"].startswith(restore["with"]["restore-keys"].strip())
+        assert save["if"].startswith("${{ !cancelled() &&")
+
+
 def test_action_metadata() -> None:
     action = load(ACTION)
     assert action["runs"]["using"] == "composite"

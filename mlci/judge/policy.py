@@ -107,6 +107,7 @@ class PipelineDecision:
     pull: bool
     repro: bool
     notes: tuple[str, ...] = ()
+    run_cache: bool = False  # `dvc pull --run-cache`: the base's setting alone
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,18 @@ class Policy:
                     f"This branch's {self.config_file} sets `pipeline.{name}: false`; ignored: "
                     f"only the base branch's {self.config_file} or --no-{name} can skip it."
                 )
-        return PipelineDecision(pull=decided["pull"], repro=decided["repro"], notes=tuple(notes))
+        # Restoring a stage from the remote's run-cache instead of running it trusts
+        # whoever pushed that run: the base decides, the pull request cannot.
+        run_cache = base.run_cache
+        if self.head_config is not None and head.run_cache != run_cache:
+            notes.append(
+                f"This branch's {self.config_file} sets `pipeline.run_cache: "
+                f"{str(head.run_cache).lower()}`; ignored: only the base branch's "
+                f"{self.config_file} decides whether DVC's run-cache is pulled."
+            )
+        return PipelineDecision(
+            pull=decided["pull"], repro=decided["repro"], notes=tuple(notes), run_cache=run_cache
+        )
 
     @property
     def max_file_bytes(self) -> int:
