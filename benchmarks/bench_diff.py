@@ -36,9 +36,10 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 
 
-def _run(cmd: list[str], cwd: Path) -> float:
+def _run(cmd: list[str], cwd: Path, pythonpath: str | None = None) -> float:
+    env = {**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, check=False)
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, check=False, env=env)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr.decode()[-2000:]}")
@@ -116,6 +117,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="a checkout of an earlier mlci (e.g. `git worktree add`): timed too, alternating, "
+        "with PYTHONPATH=DIR",
+    )
     args = parser.parse_args()
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
@@ -126,8 +133,9 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; {args.runs} runs each, alternating\n"
     )
-    print("| metrics | format | dvc metrics diff s | mlci diff s | ratio |")
-    print("|--:|---|--:|--:|--:|")
+    extra = " baseline mlci s | baseline ratio |" if args.baseline else ""
+    print(f"| metrics | format | dvc metrics diff s | mlci diff s | ratio |{extra}")
+    print("|--:|---|--:|--:|--:|" + ("--:|--:|" if args.baseline else ""))
     medians: dict[tuple[int, str], float] = {}
     repos = {}
     for size in sizes:
@@ -136,16 +144,22 @@ def main() -> None:
             mlci, dvc = commands(fmt)
             _run(mlci, repo)  # warm-up: file caches, .pyc
             _run(dvc, repo)
-            mlci_times, dvc_times = [], []
+            mlci_times, dvc_times, old_times = [], [], []
             for _ in range(args.runs):
                 dvc_times.append(_run(dvc, repo))
                 mlci_times.append(_run(mlci, repo))
+                if args.baseline:
+                    old_times.append(_run(mlci, repo, args.baseline))
             mlci_median = statistics.median(mlci_times)
             dvc_median = statistics.median(dvc_times)
             medians[size, fmt] = mlci_median
+            old = ""
+            if old_times:
+                old_median = statistics.median(old_times)
+                old = f" {old_median:.2f} | {old_median / dvc_median:.2f} |"
             print(
                 f"| {size:,} | {fmt} | {dvc_median:.2f} | {mlci_median:.2f} "
-                f"| {mlci_median / dvc_median:.2f} |",
+                f"| {mlci_median / dvc_median:.2f} |{old}",
                 flush=True,
             )
     if len(sizes) > 1:
