@@ -10,6 +10,7 @@ import functools
 import itertools
 import json
 import math
+import re
 import types
 import typing
 from collections.abc import Iterable
@@ -481,17 +482,28 @@ def to_data(value: Any) -> Any:
     return found
 
 
-def dump_json(payload: Any, *, allow_nan: bool = False) -> str:
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:  # as json writes it: a surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7e]")  # and DEL, which json escapes too
+
+
+def dump_json(payload: Any, *, allow_nan: bool = False, ascii_only: bool = False) -> str:
     """``json.dumps(payload, indent=2)``'s document, written by orjson (C) when it can.
 
     Python's json encoder runs in pure Python as soon as ``indent`` is set: 100,000
     metrics took seconds. orjson writes the same document (the same values, keys and
     layout; floats may be spelled differently, 0.00001 for 1e-05) in milliseconds.
     json writes it when orjson cannot or would differ: an int beyond 64 bits, a lone
-    surrogate, text outside ASCII (json escapes it as \\uXXXX, so a PR's U+2028 or
-    bidi override never reaches a log raw) and, with ``allow_nan``, NaN or infinity
-    (orjson would write null). Without ``allow_nan`` the payload must hold none: pass
-    it through :func:`to_data`.
+    surrogate and, with ``allow_nan``, NaN or infinity (orjson would write null).
+    Without ``allow_nan`` the payload must hold none: pass it through :func:`to_data`.
+    ``ascii_only`` escapes text outside ASCII as json does (\\uXXXX), so a PR's
+    U+2028 or bidi override never reaches a terminal or a log raw.
     """
     if not allow_nan or not _has_non_finite(payload):
         try:
@@ -499,9 +511,9 @@ def dump_json(payload: Any, *, allow_nan: bool = False) -> str:
         except TypeError:  # orjson.JSONEncodeError: a big int, a surrogate
             pass
         else:
-            if text.isascii():
-                return text
-    return json.dumps(payload, indent=2, allow_nan=allow_nan)
+            # JSON's syntax is ASCII: anything else is inside a string.
+            return _NON_ASCII.sub(_json_escape, text) if ascii_only else text
+    return json.dumps(payload, indent=2, allow_nan=allow_nan)  # ASCII: a surrogate stays escaped
 
 
 def _has_non_finite(value: Any) -> bool:

@@ -246,6 +246,7 @@ def test_rev_short() -> None:
     "value",
     [
         "é, a line separator \u2028 and a bidi override \u202e",
+        "an emoji beyond the BMP \U0001f600 and DEL \x7f",
         "a lone surrogate \ud800",
         10**30,  # beyond orjson's 64 bits
         -(10**400),
@@ -253,14 +254,19 @@ def test_rev_short() -> None:
         [1.5e-07, {"nested": True, "none": None}],
     ],
 )
-def test_dump_json_writes_what_json_reads_back_and_only_ascii(value: object) -> None:
-    text = dump_json({"value": value, "list": [], "dict": {}})
-    assert text.isascii()
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_dump_json_writes_what_json_reads_back(value: object, ascii_only: bool) -> None:
+    text = dump_json({"value": value, "list": [], "dict": {}}, ascii_only=ascii_only)
+    if ascii_only:
+        assert text.isascii()
+        if isinstance(value, str):  # escaped as json escapes it
+            assert json.dumps(value) in text
     assert json.loads(text) == {"value": value, "list": [], "dict": {}}
-    layout = json.dumps(json.loads(text), indent=2)  # json's: floats may be spelled otherwise
-    number = re.compile(r"-?[0-9][0-9.e+-]*")
-    assert [number.sub("N", line) for line in text.splitlines()] == [
-        number.sub("N", line) for line in layout.splitlines()
+    # json's layout; floats may be spelled otherwise (0.00001 for 1e-05)
+    layout = json.dumps(json.loads(text), indent=2, ensure_ascii=ascii_only)
+    string, number = re.compile(r'"(?:[^"\\]|\\.)*"'), re.compile(r"-?[0-9][0-9.e+-]*")
+    assert [number.sub("N", string.sub("S", line)) for line in text.split("\n")] == [
+        number.sub("N", string.sub("S", line)) for line in layout.split("\n")
     ]
 
 

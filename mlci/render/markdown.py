@@ -14,7 +14,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import jinja2
@@ -466,14 +466,26 @@ class Report:
         return self._rendered[key]
 
 
+# The tables each terminal template shows: the others are not built (tabulate takes
+# seconds over 100,000 rows, and `mlci check` shows the changed ones only).
+_TERMINAL_TABLES = {
+    "check.txt.j2": ("metric_table", "param_table", "delta_bars"),
+    "diff.txt.j2": ("all_metric_table", "all_param_table"),
+}
+
+
 def render_terminal(results: Results, template: str = "check.txt.j2") -> str:
     env = _environment(markdown=False)
     context = _context(results)
-    context["metric_table"] = Lines(_metric_table(context["rows"]))
-    context["param_table"] = Lines(_change_table(context["params"], "param"))
-    context["all_metric_table"] = Lines(_change_table(results.metrics, "metric"))
-    context["all_param_table"] = Lines(_change_table(results.params, "param"))
-    context["delta_bars"] = Lines(delta_bars(results.metrics))
+    tables: dict[str, Callable[[], str]] = {
+        "metric_table": lambda: _metric_table(context["rows"]),
+        "param_table": lambda: _change_table(context["params"], "param"),
+        "all_metric_table": lambda: _change_table(results.metrics, "metric"),
+        "all_param_table": lambda: _change_table(results.params, "param"),
+        "delta_bars": lambda: delta_bars(results.metrics),
+    }
+    for name in _TERMINAL_TABLES.get(template, tuple(tables)):
+        context[name] = Lines(tables[name]())
     return env.get_template(template).render(context)
 
 
@@ -489,7 +501,7 @@ def render_diff(results: Results, output_format: str) -> str:
             "params": [_fields(change) for change in results.params],
             "errors": [dataclasses.asdict(error) for error in results.errors],
         }
-        return dump_json(payload, allow_nan=True) + "\n"
+        return dump_json(payload, allow_nan=True, ascii_only=True) + "\n"
     if output_format == "md":
         # What diff.md.j2 reads, and no more: the comment's context sorts every
         # metric into rows with their gates, which a diff has none of.
