@@ -452,6 +452,16 @@ def _field_names(kind: type) -> tuple[str, ...] | None:
     return _FIELD_NAMES[kind]
 
 
+def _finite_points(values: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether ``values`` are tuples of finite floats only (a curve's points), which need
+    no conversion: checked in bulk, not value by value through :func:`to_data` (a
+    1,000,000-point plot was 6,000,000 calls)."""
+    if not all(type(entry) is tuple for entry in values):
+        return False
+    numbers = list(itertools.chain.from_iterable(values))
+    return all(type(number) is float for number in numbers) and all(map(math.isfinite, numbers))
+
+
 def to_data(value: Any) -> Any:
     """``dataclasses.asdict`` for the results' types, with each non-finite float
     replaced by its text ("inf", "-inf", "nan") for valid JSON, in one pass.
@@ -465,6 +475,8 @@ def to_data(value: Any) -> Any:
     if kind is float:
         return value if math.isfinite(value) else str(value)
     if isinstance(value, (list, tuple)):
+        if value and type(value[0]) is tuple and _finite_points(value):
+            return value  # a curve's points as they are: JSON writes tuples as arrays
         return [to_data(entry) for entry in value]
     if isinstance(value, dict):
         return {key: to_data(entry) for key, entry in value.items()}

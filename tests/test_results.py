@@ -19,6 +19,7 @@ from mlci.results import (
     Results,
     RevInfo,
     dump_json,
+    to_data,
     worst,
 )
 
@@ -283,3 +284,14 @@ def test_results_with_non_finite_values_and_big_ints_round_trip(tmp_path: Path) 
     (read,) = Results.read(path).metrics
     # A Value field holds any scalar, so the text "nan" stays text when read back.
     assert (str(read.base), read.head, read.key) == ("nan", 10**400, "k\u2028")
+
+
+def test_curve_points_are_written_as_arrays_with_non_finite_values_as_text() -> None:
+    finite = ((0.0, 1.0), (0.5, 0.25))
+    assert json.loads(dump_json(to_data({"points": finite}))) == {
+        "points": [[0.0, 1.0], [0.5, 0.25]]
+    }
+    broken = ((0.0, 1.0), (0.5, float("nan")), (1.0, float("inf")))
+    assert json.loads(dump_json(to_data({"points": broken}))) == {
+        "points": [[0.0, 1.0], [0.5, "nan"], [1.0, "inf"]]
+    }
