@@ -501,7 +501,14 @@ def render_diff(results: Results, output_format: str) -> str:
             "params": [_fields(change) for change in results.params],
             "errors": [dataclasses.asdict(error) for error in results.errors],
         }
-        return dump_json(payload, allow_nan=True, ascii_only=True) + "\n"
+        # NaN or infinity only where a number can be (base, head, change, change_pct);
+        # found here in one pass, which spares dump_json its walk of the whole payload.
+        non_finite = any(
+            type(value) is float and not math.isfinite(value)
+            for change in (*results.metrics, *results.params)
+            for value in (change.base, change.head, change.change, change.change_pct)
+        )
+        return dump_json(payload, allow_nan=non_finite, ascii_only=True) + "\n"
     if output_format == "md":
         # What diff.md.j2 reads, and no more: the comment's context sorts every
         # metric into rows with their gates, which a diff has none of.
@@ -511,11 +518,9 @@ def render_diff(results: Results, output_format: str) -> str:
 
 
 def _fields(change: Change) -> dict[str, Any]:
-    """``dataclasses.asdict`` of a Change, whose fields are all scalars (no deep copy)."""
-    return {name: getattr(change, name) for name in _CHANGE_FIELDS}
-
-
-_CHANGE_FIELDS = tuple(field.name for field in dataclasses.fields(Change))
+    """``dataclasses.asdict`` of a Change, whose fields are all scalars: a copy of its
+    instance dictionary, which holds exactly its fields in their order."""
+    return dict(vars(change))
 
 
 def delta_bars(changes: Sequence[Change], width: int = 24, most: int = 12) -> str:
