@@ -57,10 +57,15 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed-demo $@
 
 # mlci check against the hand-written DVC flow, then data checks + drift on 10M rows
-# against pandas + pandera (a few minutes; `bench_data.py --rows N` for a quick run).
+# against pandas + pandera (a few minutes; `bench_data.py --rows N` for a quick run),
+# mlci diff against dvc metrics diff on 10,000 and 100,000 metrics, warm CI runs, and
+# how a check's cost grows (scale.py rewrites benchmarks/scale.png).
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_check.py
 	$(BIN)/python benchmarks/bench_data.py
+	$(BIN)/python benchmarks/bench_diff.py
+	$(BIN)/python benchmarks/bench_warm.py
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage
