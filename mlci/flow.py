@@ -6,6 +6,7 @@ here knows about GitHub or click.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -23,6 +24,7 @@ from mlci.judge.diff import diff_values, direction
 from mlci.judge.policy import Policy, choose_base
 from mlci.render.markdown import Report
 from mlci.results import (
+    Change,
     DatasetReport,
     GateResult,
     PipelineRun,

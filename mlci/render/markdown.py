@@ -501,12 +501,12 @@ def render_diff(results: Results, output_format: str) -> str:
             "params": [_fields(change) for change in results.params],
             "errors": [dataclasses.asdict(error) for error in results.errors],
         }
-        # NaN or infinity only where a number can be (base, head, change, change_pct);
-        # found here in one pass, which spares dump_json its walk of the whole payload.
+        # NaN or infinity in a change's fields (all scalars), found in one pass, which
+        # spares dump_json its walk of the whole payload.
         non_finite = any(
             type(value) is float and not math.isfinite(value)
             for change in (*results.metrics, *results.params)
-            for value in (change.base, change.head, change.change, change.change_pct)
+            for value in vars(change).values()
         )
         return dump_json(payload, allow_nan=non_finite, ascii_only=True) + "\n"
     if output_format == "md":
