@@ -240,3 +240,37 @@ def test_comment_is_truncated_with_a_pointer_when_folding_is_not_enough() -> Non
     )
     assert body.rstrip().endswith(marker("Model report"))
     assert body.count("<!-- mlci-report:") == 1
+
+
+def test_one_report_renders_each_variant_once_whatever_asks_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """report.md, the job summary, the step output, the comment's fitting and the check
+    run's summary all ask one Report: each of its variants is rendered at most once, and
+    the table rows are built once for all of them."""
+    import jinja2
+
+    from mlci.forge import utf8_size
+    from mlci.render import markdown
+
+    renders: list[str | None] = []
+    rows: list[int] = []
+    real_render, real_rows = jinja2.Template.render, markdown._rows
+
+    def counting_render(self: jinja2.Template, *args: object, **kwargs: object) -> str:
+        renders.append(self.name)
+        return real_render(self, *args, **kwargs)
+
+    def counting_rows(results: Results) -> list[object]:
+        rows.append(1)
+        return list(real_rows(results))
+
+    monkeypatch.setattr(jinja2.Template, "render", counting_render)
+    monkeypatch.setattr(markdown, "_rows", counting_rows)
+    report = Report(results_with(metrics=many_metrics(3000, changed=True)))
+    for _ in range(2):
+        report.markdown()  # report.md, then the summary and the step output
+        fit_comment(report)  # too long: tries every smaller variant, then cuts
+        fit_comment(report, limit=65535, size=utf8_size)  # the check run's summary
+    assert renders == ["comment.md.j2"] * 3
+    assert rows == [1]

@@ -338,20 +338,10 @@ class _Tables:
         )
 
 
-# The tables of the last results rendered, found by identity (comparing 100,000
-# metrics for equality would be no saving).
-_last_tables: list[_Tables] = []
-
-
-def _tables(results: Results) -> _Tables:
-    if _last_tables and _last_tables[0].results is results:
-        return _last_tables[0]
-    _last_tables[:] = [_Tables(results)]
-    return _last_tables[0]
-
-
-def _context(results: Results) -> dict[str, Any]:
-    tables = _tables(results)
+def _context(results: Results, tables: _Tables | None = None) -> dict[str, Any]:
+    """The templates' context; ``tables``: the rows already built for these results (a
+    :class:`Report` keeps them for all its variants)."""
+    tables = tables or _Tables(results)
     shown, folded = tables.shown, tables.folded
     problems = [gate for gate in results.gates if gate.outcome != "pass"]
     problems.sort(key=lambda gate: (gate.outcome != "fail", gate.file, gate.key))
@@ -428,6 +418,7 @@ def render_markdown(
     omit_folded: bool = False,
     charts: bool = True,
     artifacts: str | None = None,
+    tables: _Tables | None = None,
 ) -> str:
     """The PR comment / report.md: verdict first, hidden marker last.
 
@@ -435,7 +426,7 @@ def render_markdown(
     comment must shrink); ``artifacts`` names where report.html is (a Markdown link).
     """
     context = {
-        **_context(results),
+        **_context(results, tables),
         "omit_folded": omit_folded,
         "charts": charts,
         "artifacts": Md(artifacts) if artifacts else None,
@@ -454,6 +445,7 @@ class Report:
         self.results = results
         self.artifacts = artifacts
         self._rendered: dict[tuple[bool, bool], str] = {}
+        self._tables = _Tables(results)  # the rows, built once for every variant
 
     def markdown(self, *, charts: bool = True, omit_folded: bool = False) -> str:
         """The report; ``charts=False`` leaves the Mermaid charts out and ``omit_folded``
@@ -461,7 +453,11 @@ class Report:
         key = (charts, omit_folded)
         if key not in self._rendered:
             self._rendered[key] = render_markdown(
-                self.results, charts=charts, omit_folded=omit_folded, artifacts=self.artifacts
+                self.results,
+                charts=charts,
+                omit_folded=omit_folded,
+                artifacts=self.artifacts,
+                tables=self._tables,
             )
         return self._rendered[key]
 
@@ -513,7 +509,7 @@ def render_diff(results: Results, output_format: str) -> str:
         # What diff.md.j2 reads, and no more: the comment's context sorts every
         # metric into rows with their gates, which a diff has none of.
         template = _environment(markdown=True).get_template("diff.md.j2")
-        return template.render(results=results, tables=_tables(results))
+        return template.render(results=results, tables=_Tables(results))
     return render_terminal(results, "diff.txt.j2")
 
 
