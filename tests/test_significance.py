@@ -115,7 +115,9 @@ def test_multiclass_metrics_equal_scikit_learn() -> None:
             for index, value in enumerate(per_class):
                 assert got[f"per_class.c{index}.{name}"] == pytest.approx(value)
         assert got["log_loss"] == pytest.approx(skm.log_loss(y, scores))
-        assert "roc_auc" not in got
+        assert got["roc_auc"] == pytest.approx(
+            skm.roc_auc_score(y, scores, multi_class="ovr", average="macro")
+        )
 
 
 @pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
@@ -391,3 +393,33 @@ def test_grouped_rows_keep_the_coverage(monkeypatch: pytest.MonkeyPatch) -> None
         assert estimate is not None and estimate.low is not None and estimate.high is not None
         covered += estimate.low <= truth <= estimate.high
     assert 0.92 * 300 <= covered <= 0.98 * 300
+
+
+def test_a_clearly_better_multiclass_ranking_is_a_significant_roc_auc_gain() -> None:
+    """One-vs-rest ROC AUC is resampled like the binary one: a head whose scores rank
+    the true class far better has an interval above zero; its base against itself
+    has none."""
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 4, 2000)
+
+    def scores(signal: float) -> Any:
+        raw = rng.random((2000, 4)) + signal * np.eye(4)[labels]
+        return raw / raw.sum(axis=1, keepdims=True)
+
+    base_scores, head_scores = scores(0.2), scores(0.6)
+    paired = Paired(
+        task="multiclass",
+        labels=labels,
+        base=base_scores.argmax(axis=1),
+        head=head_scores.argmax(axis=1),
+        classes=("a", "b", "c", "d"),
+        base_scores=base_scores,
+        head_scores=head_scores,
+    )
+    auc = compare(paired, Settings(resamples=300)).get("roc_auc")
+    assert auc is not None and auc.base is not None and auc.head is not None
+    assert 0.5 < auc.base < auc.head < 1
+    assert auc is not None and auc.change is not None
+    assert auc.change > 0
+    assert auc.low is not None and auc.low > 0
+    assert auc.p_value is not None and auc.p_value < 0.05

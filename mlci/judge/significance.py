@@ -397,7 +397,9 @@ def _count_samples(
 def _score_samples(
     paired: Paired, rows: IntArray, prefix: str, settings: Settings, groups: int
 ) -> dict[str, _Sample]:
-    """ROC AUC (binary) and log loss from the scores, by the Poisson bootstrap."""
+    """ROC AUC and log loss from the scores, by the Poisson bootstrap. Multiclass ROC AUC
+    is scikit-learn's ``multi_class="ovr"``, ``average="macro"``: the mean of each
+    class's AUC against the rest, over the classes whose labels hold both sides."""
     if paired.base_scores is None or paired.head_scores is None:
         return {}
     base_scores = paired.base_scores[rows]
@@ -408,11 +410,21 @@ def _score_samples(
         row_losses(labels, base_scores, paired.positive),
         row_losses(labels, head_scores, paired.positive),
     ]
-    ranked = paired.task == "binary" and positive.any() and not positive.all()
-    if ranked:
-        pos = positive.astype(np.float64)
-        base_place = placements(base_scores, positive)
-        head_place = placements(head_scores, positive)
+    # One (base scores, head scores, positive) per AUC averaged: the positive class's
+    # (binary), or each class against the rest (multiclass).
+    ranked: list[tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]] = []
+    if paired.task == "binary":
+        ranked = [(base_scores, head_scores, positive)]
+    elif base_scores.ndim == 2:
+        for index in range(base_scores.shape[1]):
+            is_class = labels == index
+            if is_class.any():
+                ranked.append((base_scores[:, index], head_scores[:, index], is_class))
+    ranked = [task for task in ranked if task[2].any() and not task[2].all()]
+    for base_col, head_col, pos_mask in ranked:
+        pos = pos_mask.astype(np.float64)
+        base_place = placements(base_col, pos_mask)
+        head_place = placements(head_col, pos_mask)
         columns += [pos, 1 - pos, base_place * pos, base_place * (1 - pos)]
         columns += [head_place * pos, head_place * (1 - pos)]
     rng = _rng(settings, prefix + "rows")
@@ -420,18 +432,26 @@ def _score_samples(
     total = sums[:, -1]
     out: dict[str, _Sample] = {}
     with np.errstate(invalid="ignore", divide="ignore"):
-        if paired.task == "binary":
+        if paired.task == "binary" or (ranked and len(ranked) > 1):
             base_auc = head_auc = None
             auc_deltas = auc_heads = np.full(1, np.nan)
             if ranked:
-                base_auc = roc_auc(base_scores, positive)
-                head_auc = roc_auc(head_scores, positive)
+                base_aucs = [roc_auc(b, p) for b, _, p in ranked]
+                head_aucs = [roc_auc(h, p) for _, h, p in ranked]
+                base_auc = float(np.mean([a for a in base_aucs if a is not None]))
+                head_auc = float(np.mean([a for a in head_aucs if a is not None]))
                 # The linearised AUC of each replicate: the weighted mean placement of
-                # the positives plus that of the negatives, less the AUC itself.
-                n_pos, n_neg = sums[:, 2], sums[:, 3]
-                base_rep = sums[:, 4] / n_pos + sums[:, 5] / n_neg
-                head_rep = sums[:, 6] / n_pos + sums[:, 7] / n_neg
-                assert base_auc is not None and head_auc is not None
+                # the positives plus that of the negatives, less the AUC itself (for
+                # several classes, the mean of theirs).
+                base_rep = np.zeros(len(sums))
+                head_rep = np.zeros(len(sums))
+                for task in range(len(ranked)):
+                    at = 2 + 6 * task
+                    n_pos, n_neg = sums[:, at], sums[:, at + 1]
+                    base_rep += sums[:, at + 2] / n_pos + sums[:, at + 3] / n_neg
+                    head_rep += sums[:, at + 4] / n_pos + sums[:, at + 5] / n_neg
+                base_rep /= len(ranked)
+                head_rep /= len(ranked)
                 auc_deltas = (head_rep - head_auc) - (base_rep - base_auc)
                 auc_heads = head_rep - head_auc
             out["roc_auc"] = _Sample(base_auc, head_auc, auc_deltas, auc_heads)
