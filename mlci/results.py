@@ -23,8 +23,11 @@ from mlci.errors import UsageError, clip
 
 # 2: non-finite floats are written as "inf", "-inf" or "nan" (json.dumps would write
 # Infinity/NaN, which is not JSON); a gate's check "finite" became "number".
-# 3: metrics from predictions: a change's interval, p-value and support; `predictions`.
+# 3: metrics from predictions: a change's interval, p-value and support; `predictions`;
+# and ``shard``, the name of the shard (`mlci ci --shard`) whose results these are.
 SCHEMA_VERSION = 3
+# A shard's name: it names an artifact, a matrix entry and a section of the report.
+SHARD_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 SCHEMA_FILE = Path(__file__).resolve().parent / "schema" / "results.schema.json"
 # A results file larger than this is refused before it is parsed.
 MAX_RESULTS_BYTES = 64 * 1024 * 1024
@@ -296,6 +299,7 @@ class Results:
     plots: Plots | None = None
     data: tuple[DatasetReport, ...] = ()
     predictions: PredictionsRun | None = None
+    shard: str | None = None  # `mlci ci --shard NAME`: whose results among several jobs'
     schema_version: int = SCHEMA_VERSION
     mlci_version: str = ""
 

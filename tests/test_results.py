@@ -24,7 +24,7 @@ from mlci.results import (
 )
 
 
-def make_results(pipeline: PipelineRun | None = None) -> Results:
+def make_results(pipeline: PipelineRun | None = None, shard: str | None = None) -> Results:
     return Results(
         title="Model report",
         verdict="warn",
@@ -58,6 +58,7 @@ def make_results(pipeline: PipelineRun | None = None) -> Results:
         pipeline=pipeline,
         fold_unchanged=False,
         mlci_version="0.1.0",
+        shard=shard,
     )
 
 
@@ -295,3 +296,18 @@ def test_curve_points_are_written_as_arrays_with_non_finite_values_as_text() -> 
     assert json.loads(dump_json(to_data({"points": broken}))) == {
         "points": [[0.0, 1.0], [0.5, "nan"], [1.0, "inf"]]
     }
+
+
+def test_the_shard_field(tmp_path: Path) -> None:
+    """Every file says whose shard it is (null: no shard), with a name fit for an artifact."""
+    raw = json.loads(make_results(shard="vision").to_json())
+    assert raw["shard"] == "vision"
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    assert Results.read(path).shard == "vision"
+    raw["shard"] = "../x"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    assert "$.shard: '../x' does not match" in str(read_error(path))
+    del raw["shard"]
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    assert "$: 'shard' is a required property" in str(read_error(path))
