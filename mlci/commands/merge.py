@@ -1,0 +1,354 @@
+"""`mlci merge`: the results of several shards (one CI job each), one report on the PR.
+
+A matrix of jobs runs `mlci ci --shard NAME --no-publish`, each uploading its results
+as the artifact ``mlci-results-NAME``; one trusted job downloads them all and merges
+them here. Every file is read as `mlci publish` reads one (size-bounded, validated
+against the schema, its verdict recomputed from its outcomes, for this run's head
+commit), so a shard's job can lie about nothing but its own section. The merge never
+lets a shard disappear: a shard the base expects whose results are missing, unreadable,
+for another commit, or claimed twice is a failing shard that the report names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlci import __version__
+from mlci.errors import UsageError
+from mlci.report import (
+    COMMENT_LIMIT,
+    VERDICT_ICON,
+    Md,
+    body_size,
+    escape_md,
+    marker,
+    render_markdown,
+    verdict_summary,
+)
+from mlci.results import SHARD_NAME, Results, RevInfo, Verdict, worst
+
+RESULTS_FILE = "mlci-results.json"
+# `mlci init --matrix` uploads shard NAME's files as the artifact mlci-results-NAME;
+# actions/download-artifact puts each artifact in a folder of that name.
+ARTIFACT_PREFIX = "mlci-results-"
+# A folder of downloaded artifacts holding more results files than this is refused:
+# a matrix has at most 256 jobs.
+MAX_FILES = 1000
+_SHARD = re.compile(SHARD_NAME)
+_ORDER = {"fail": 0, "warn": 1, "pass": 2}
+
+# How far a shard's section is folded to fit the comment, level by level.
+FULL, NO_CHARTS, NO_UNCHANGED, ONE_LINE = range(4)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One shard as the merge sees it: its results, or why it has none it can trust."""
+
+    name: str
+    results: Results | None
+    problem: str | None = None  # set: the shard fails, and this says why
+    sources: tuple[str, ...] = ()  # the file(s) it was read from
+    expected: bool = True  # listed by --expect or the base; False: found, not listed
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.problem is not None or self.results is None:
+            return "fail"
+        return self.results.verdict
+
+    @property
+    def summary(self) -> str:
+        """One line: what was judged and how it went, or what went wrong."""
+        if self.problem is not None or self.results is None:
+            return self.problem or "no results"
+        text = verdict_summary(self.results)
+        return text if self.expected else f"{text} (not a listed shard)"
+
+
+@dataclass(frozen=True)
+class Merged:
+    title: str
+    shards: tuple[Shard, ...]  # failing first, then warning, then passing; by name
+    head: RevInfo | None  # the commit every shard's results are for
+    base: RevInfo | None
+
+    @property
+    def verdict(self) -> Verdict:
+        """The worst shard's verdict; no shard at all is a failure, not a pass."""
+        if not self.shards:
+            return "fail"
+        return worst(shard.verdict for shard in self.shards)
+
+    def failing(self) -> list[Shard]:
+        return [shard for shard in self.shards if shard.verdict == "fail"]
+
+    def summary(self) -> str:
+        """``2 of 3 shards failed: nlp, vision (no results)``: the names, so the commit
+        status alone says which jobs to look at."""
+        total = len(self.shards)
+        if not total:
+            return "no shard's results were found"
+        failing = self.failing()
+        warned = [shard for shard in self.shards if shard.verdict == "warn"]
+        if failing:
+            names = ", ".join(
+                shard.name + ("" if shard.results is not None else " (no results)")
+                for shard in failing
+            )
+            return f"{len(failing)} of {total} shards failed: {names}"
+        if warned:
+            names = ", ".join(shard.name for shard in warned)
+            return f"nothing failed, {len(warned)} of {total} shards warned: {names}"
+        return "the only shard passed" if total == 1 else f"all {total} shards passed"
+
+
+def find_results(paths: Sequence[Path]) -> list[Path]:
+    """The results files named, and those inside each folder named (a folder of
+    downloaded artifacts: ``<folder>/mlci-results-NAME/mlci-results.json``)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            inside = sorted(p for p in path.rglob(RESULTS_FILE) if not p.is_dir())
+            if len(inside) > MAX_FILES:
+                raise UsageError(
+                    f"{path} holds {len(inside)} {RESULTS_FILE} files; mlci merges at most "
+                    f"{MAX_FILES}",
+                    hint="give the folder the shards' artifacts were downloaded to",
+                )
+            found.extend(inside)
+        elif path.exists() or path.is_symlink():
+            found.append(path)
+        else:
+            raise UsageError(
+                f"{path}: no such file or folder",
+                hint="give the results files, or the folder the artifacts were downloaded to",
+            )
+    return found
+
+
+def _artifact_name(path: Path) -> str | None:
+    """The shard the artifact's folder names (``mlci-results-NAME``), if it does."""
+    folder = path.parent.name
+    if folder.startswith(ARTIFACT_PREFIX):
+        name = folder[len(ARTIFACT_PREFIX) :]
+        return name if _SHARD.match(name) else None
+    return None
+
+
+def _read_one(path: Path, head_sha: str | None) -> Shard:
+    """A shard from one file: its results, or the reason they are refused."""
+    folder_name = _artifact_name(path)
+    fallback = folder_name or str(path)
+    if path.is_symlink():
+        return Shard(fallback, None, f"{path} is a symbolic link; refused", (str(path),))
+    try:
+        results = Results.read(path)
+    except UsageError as exc:
+        return Shard(fallback, None, f"results refused: {exc.message}", (str(path),))
+    name = results.shard or fallback
+    if folder_name is not None and results.shard is not None and results.shard != folder_name:
+        problem = (
+            f"{path} says it is shard {results.shard}, but it was uploaded as the artifact "
+            f"of shard {folder_name}"
+        )
+        return Shard(folder_name, None, problem, (str(path),))
+    if head_sha and results.head.sha != head_sha:
+        problem = f"{path} is for commit {results.head.short}, but this run is for {head_sha[:7]}"
+        return Shard(name, None, problem, (str(path),))
+    return Shard(name, results, None, (str(path),))
+
+
+def merge(
+    paths: Sequence[Path],
+    *,
+    title: str,
+    expect: Sequence[str] = (),
+    head_sha: str | None = None,
+) -> Merged:
+    """Read every results file and build the merged view.
+
+    ``expect``: the shards the base lists (and --expect names); each one without a
+    trustworthy results file is a failing shard. ``head_sha``: the commit this run
+    is for; without it, the commit most shards' results are for.
+    """
+    for name in expect:
+        if not _SHARD.match(name):
+            raise UsageError(
+                f"--expect {name!r} is not a shard name",
+                hint="letters, digits, '.', '_' and '-', starting with a letter or digit",
+            )
+    read = [_read_one(path, head_sha) for path in find_results(paths)]
+    if not head_sha:
+        heads = Counter(s.results.head.sha for s in read if s.results is not None)
+        if len(heads) > 1:
+            common = heads.most_common(1)[0][0]
+            read = [_read_one(Path(s.sources[0]), common) for s in read]
+    by_name: dict[str, list[Shard]] = {}
+    for shard in read:
+        by_name.setdefault(shard.name, []).append(shard)
+    listed = set(expect)
+    shards: list[Shard] = []
+    for name, claims in by_name.items():
+        expected = not listed or name in listed
+        if len(claims) > 1:
+            sources = tuple(source for claim in claims for source in claim.sources)
+            problem = (
+                f"{len(claims)} results files claim to be shard {name} "
+                f"({', '.join(sources)}); none is used"
+            )
+            shards.append(Shard(name, None, problem, sources, expected))
+        else:
+            shards.append(dataclasses.replace(claims[0], expected=expected))
+    for name in expect:
+        if name not in by_name:
+            problem = (
+                f"no results: the artifact {ARTIFACT_PREFIX}{name} (with {RESULTS_FILE}) "
+                "was not found; its job failed before writing it, was cancelled or skipped"
+            )
+            shards.append(Shard(name, None, problem))
+    shards.sort(key=lambda shard: (_ORDER[shard.verdict], shard.name))
+    valid = [shard.results for shard in shards if shard.results is not None]
+    return Merged(
+        title=title,
+        shards=tuple(shards),
+        head=valid[0].head if valid else None,
+        base=valid[0].base if valid else None,
+    )
+
+
+# --- rendering --------------------------------------------------------------------------
+
+
+def _nested(markdown: str, results: Results) -> str:
+    """A shard's report as a section of the merged one: its own heading (the merged
+    report gives it one), the footer and the marker dropped, sub-headings one level
+    down. Only template lines can match: every value is escaped (no ``<``, and a
+    ``#`` from a pull request is followed by a zero-width space, never a blank)."""
+    mark = marker(results.title)
+    lines = markdown.splitlines()
+    if lines and lines[0].startswith("## "):
+        lines = lines[1:]
+    kept = []
+    for line in lines:
+        if line == mark or line.startswith("<sub>Generated by mlci"):
+            continue
+        kept.append("#" + line if line.startswith("### ") else line)
+    return "\n".join(kept).strip("\n")
+
+
+def shard_body(shard: Shard, level: int, full_report: str) -> str:
+    """The section's text at one folding level (``FULL`` ... ``ONE_LINE``)."""
+    if shard.results is None or shard.problem is not None:
+        return escape_md(shard.summary)
+    if level == ONE_LINE:
+        return (
+            f"{escape_md(shard.summary)}. Left out to fit GitHub's comment size limit: "
+            f"the full report is in {escape_md(full_report)}."
+        )
+    markdown = render_markdown(
+        shard.results,
+        charts=level == FULL,
+        omit_folded=level >= NO_UNCHANGED,
+    )
+    return _nested(markdown, shard.results)
+
+
+def render_merged(merged: Merged, bodies: Sequence[str], *, truncated: bool = False) -> str:
+    from mlci.report import _environment
+
+    template = _environment(markdown=True).get_template("merged.md.j2")
+    return template.render(
+        m=merged,
+        icon=Md(VERDICT_ICON[merged.verdict]),
+        summary=merged.summary(),
+        sections=[(shard, Md(body)) for shard, body in zip(merged.shards, bodies, strict=True)],
+        marker=Md(marker(merged.title)),
+        version=__version__,
+        truncated=truncated,
+    )
+
+
+def fit_merged(
+    merged: Merged,
+    *,
+    limit: int = COMMENT_LIMIT,
+    full_report: str = "the job summary",
+    size: Callable[[str], int] = body_size,
+) -> str:
+    """The merged comment within ``limit``: each shard's section folds (charts, then
+    unchanged rows, then down to one line), passing shards before failing ones and the
+    largest first; if even that is too long, the report is cut with a pointer to the
+    full one."""
+    levels = [FULL] * len(merged.shards)
+    cache: dict[tuple[int, int], str] = {}
+
+    def body(index: int) -> str:
+        key = (index, levels[index])
+        if key not in cache:
+            cache[key] = shard_body(merged.shards[index], levels[index], full_report)
+        return cache[key]
+
+    bodies = [body(i) for i in range(len(merged.shards))]
+    overhead = size(render_merged(merged, [""] * len(bodies)))
+    sizes = [size(text) for text in bodies]
+    total = overhead + sum(sizes)
+    # Passing shards give way first, then warning, then failing; the largest first.
+    order = sorted(
+        range(len(merged.shards)),
+        key=lambda i: (-_ORDER[merged.shards[i].verdict], -sizes[i]),
+    )
+    for level in (NO_CHARTS, NO_UNCHANGED, ONE_LINE):
+        if total <= limit:
+            break
+        for index in order:
+            if total <= limit:
+                break
+            if merged.shards[index].results is None:
+                continue
+            levels[index] = level
+            text = body(index)
+            total += size(text) - sizes[index]
+            sizes[index] = size(text)
+            bodies[index] = text
+    rendered = render_merged(merged, bodies)
+    if size(rendered) <= limit:
+        return rendered
+    return _truncate(merged, bodies, limit, full_report, size)
+
+
+def _truncate(
+    merged: Merged,
+    bodies: Sequence[str],
+    limit: int,
+    full_report: str,
+    size: Callable[[str], int],
+) -> str:
+    tail = (
+        f"\n\n**… truncated to fit GitHub's comment size limit.** "
+        f"The full report is in {escape_md(full_report)}.\n\n{marker(merged.title)}\n"
+    )
+    text = render_merged(merged, bodies, truncated=True)
+    kept: list[str] = []
+    used = size(tail)
+    for line in text.splitlines(keepends=True):
+        if used + size(line) > limit:
+            break
+        kept.append(line)
+        used += size(line)
+    return "".join(kept).rstrip("\n") + tail
+
+
+def status_description(merged: Merged, limit: int = 140) -> str:
+    """The commit status's description: ``fail: 2 of 3 shards failed: nlp, vision``."""
+    text = f"{merged.verdict}: {merged.summary()}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shard_names(shards: Iterable[Shard]) -> list[str]:
+    return [shard.name for shard in shards]

@@ -1,0 +1,231 @@
+"""`mlci merge`: several shards' results files, one report and one verdict.
+
+Files are written as `mlci ci --shard` writes them and laid out as
+actions/download-artifact lays out several artifacts (one folder per artifact).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from conftest import make_results
+
+from mlci.commands.merge import Merged, fit_merged, merge, status_description
+from mlci.errors import UsageError
+from mlci.report import COMMENT_LIMIT, Md, body_size, marker
+from mlci.results import Change, GateResult, Outcome, Results, RevInfo
+
+HEAD = "b" * 40
+
+
+def shard_results(
+    name: str | None, outcome: Outcome = "pass", *, metrics: int = 3, head: str = HEAD
+) -> Results:
+    """A shard's results: ``metrics`` unchanged metrics and one gate with ``outcome``."""
+    changes = tuple(
+        Change("metrics.json", f"{name}.m{i:04d}", 0.5, 0.5, 0.0, 0.0, "unchanged")
+        for i in range(metrics)
+    )
+    gate = GateResult(
+        "score", "metrics.json", "score: ≥ 0.9", "min", outcome, f"{outcome} reason", "fail", "base"
+    )
+    score = Change("metrics.json", "score", 0.95, 0.5, -0.45, -47.0, "changed")
+    return make_results(
+        verdict=outcome,
+        shard=name,
+        metrics=(score, *changes),
+        gates=(gate,),
+        head=RevInfo("feature", head),
+    )
+
+
+def upload(folder: Path, name: str, results: Results) -> Path:
+    """Where actions/download-artifact puts shard ``name``'s artifact."""
+    path = folder / f"mlci-results-{name}" / "mlci-results.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    results.write(path)
+    return path
+
+
+def three_shards(tmp_path: Path) -> Path:
+    """tabular passes, nlp fails a gate, vision never uploaded its results."""
+    folder = tmp_path / "artifacts"
+    upload(folder, "tabular", shard_results("tabular"))
+    upload(folder, "nlp", shard_results("nlp", "fail"))
+    return folder
+
+
+def test_the_verdict_is_the_worst_shard_and_a_missing_one_fails(tmp_path: Path) -> None:
+    merged = merge([three_shards(tmp_path)], title="Models", expect=["tabular", "nlp", "vision"])
+    assert merged.verdict == "fail"
+    assert [(s.name, s.verdict) for s in merged.shards] == [
+        ("nlp", "fail"),
+        ("vision", "fail"),
+        ("tabular", "pass"),
+    ]
+    assert merged.shards[1].results is None
+    assert "mlci-results-vision" in (merged.shards[1].problem or "")
+    assert status_description(merged) == ("fail: 2 of 3 shards failed: nlp, vision (no results)")
+
+
+def test_without_expectations_the_shards_found_are_the_shards(tmp_path: Path) -> None:
+    folder = tmp_path / "artifacts"
+    upload(folder, "a", shard_results("a"))
+    upload(folder, "b", shard_results("b", "warn"))
+    merged = merge([folder], title="Models")
+    assert merged.verdict == "warn"
+    assert [s.name for s in merged.shards] == ["b", "a"]
+    assert merged.summary() == "nothing failed, 1 of 2 shards warned: b"
+
+
+def test_no_results_at_all_is_a_failure(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    merged = merge([tmp_path / "empty"], title="Models")
+    assert merged.verdict == "fail"
+    assert merged.summary() == "no shard's results were found"
+
+
+def test_a_tampered_file_fails_its_shard_and_spares_the_others(tmp_path: Path) -> None:
+    folder = three_shards(tmp_path)
+    path = folder / "mlci-results-nlp" / "mlci-results.json"
+    raw = json.loads(path.read_text())
+    raw["verdict"] = "pass"  # the gate still fails
+    path.write_text(json.dumps(raw))
+    merged = merge([folder], title="Models", expect=["tabular", "nlp"])
+    nlp = merged.shards[0]
+    assert (nlp.name, nlp.verdict, nlp.results) == ("nlp", "fail", None)
+    assert nlp.problem == (
+        f"results refused: {path} contradicts itself: "
+        "$.verdict: pass, but its outcomes make it fail"
+    )
+    assert merged.shards[1].name == "tabular" and merged.shards[1].verdict == "pass"
+
+
+def test_results_for_another_commit_fail_their_shard(tmp_path: Path) -> None:
+    folder = three_shards(tmp_path)
+    upload(folder, "old", shard_results("old", head="c" * 40))
+    merged = merge([folder], title="Models", head_sha=HEAD)
+    old = next(s for s in merged.shards if s.name == "old")
+    assert old.verdict == "fail" and "is for commit ccccccc, but this run is for bbbbbbb" in str(
+        old.problem
+    )
+    # Without the run's commit, the commit most shards are for decides.
+    again = merge([folder], title="Models")
+    assert next(s for s in again.shards if s.name == "old").verdict == "fail"
+
+
+def test_a_shard_claimed_twice_is_a_failure_not_a_choice(tmp_path: Path) -> None:
+    folder = tmp_path / "artifacts"
+    upload(folder, "a", shard_results("a", "fail"))
+    # A second artifact (another job's folder name) whose file claims to be shard a.
+    upload(folder, "b", shard_results("b"))
+    second = tmp_path / "elsewhere" / "mlci-results.json"
+    second.parent.mkdir()
+    shard_results("a").write(second)
+    merged = merge([folder, second], title="Models")
+    [claimed] = [s for s in merged.shards if s.name == "a"]
+    assert claimed.verdict == "fail" and claimed.results is None
+    assert (claimed.problem or "").startswith("2 results files claim to be shard a")
+
+
+def test_a_file_uploaded_under_another_shards_name_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "artifacts"
+    path = upload(folder, "vision", shard_results("nlp"))
+    merged = merge([folder], title="Models", expect=["vision"])
+    [vision] = merged.shards
+    assert vision.name == "vision" and vision.verdict == "fail"
+    assert vision.problem == (
+        f"{path} says it is shard nlp, but it was uploaded as the artifact of shard vision"
+    )
+
+
+def test_a_shard_not_listed_is_shown_and_can_only_make_it_worse(tmp_path: Path) -> None:
+    folder = three_shards(tmp_path)
+    merged = merge([folder], title="Models", expect=["tabular"])
+    nlp = next(s for s in merged.shards if s.name == "nlp")
+    assert not nlp.expected and nlp.verdict == "fail" and merged.verdict == "fail"
+    assert nlp.summary.endswith("(not a listed shard)")
+
+
+def test_an_older_file_without_a_shard_is_named_by_its_artifact(tmp_path: Path) -> None:
+    folder = tmp_path / "artifacts"
+    path = upload(folder, "legacy", shard_results(None))
+    raw = json.loads(path.read_text())
+    del raw["shard"]
+    raw["schema_version"] = 2
+    path.write_text(json.dumps(raw))
+    merged = merge([folder], title="Models", expect=["legacy"])
+    assert [(s.name, s.verdict) for s in merged.shards] == [("legacy", "pass")]
+
+
+def test_bad_arguments_are_usage_errors(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no such file or folder"):
+        merge([tmp_path / "nope"], title="Models")
+    with pytest.raises(UsageError, match="is not a shard name"):
+        merge([tmp_path], title="Models", expect=["../etc"])
+
+
+# --- the comment --------------------------------------------------------------------------
+
+
+def sections(body: str) -> list[str]:
+    return [line for line in body.splitlines() if line.startswith("### ")]
+
+
+def test_the_comment_has_one_section_per_shard_failing_first(tmp_path: Path) -> None:
+    merged = merge([three_shards(tmp_path)], title="Models", expect=["tabular", "nlp", "vision"])
+    body = fit_merged(merged)
+    lines = body.splitlines()
+    assert lines[0] == "## ❌ Models: FAIL"
+    assert lines[1] == "**2 of 3 shards failed: nlp, vision (no results).**"
+    assert sections(body) == ["### ❌ nlp: FAIL", "### ❌ vision: FAIL", "### ✅ tabular: PASS"]
+    # Each shard's own report, nested: its sub-headings one level down, one marker only.
+    assert "#### Gates that did not pass" in lines
+    assert lines[-1] == marker("Models")
+    assert body.count("<!-- mlci-report:") == 1
+    vision = body.split("### ❌ vision: FAIL")[1]
+    assert vision.startswith("\n\nno results: the artifact mlci-results-vision (with ")
+
+
+def big_merge(tmp_path: Path, shards: int, metrics: int, failing: int) -> Merged:
+    folder = tmp_path / "artifacts"
+    for i in range(shards):
+        outcome: Outcome = "fail" if i < failing else "pass"
+        results = shard_results(f"s{i:02d}", outcome, metrics=metrics)
+        upload(folder, f"s{i:02d}", dataclasses.replace(results, fold_unchanged=False))
+    return merge([folder], title="Models")
+
+
+def test_a_long_report_folds_passing_shards_before_failing_ones(tmp_path: Path) -> None:
+    merged = big_merge(tmp_path, shards=6, metrics=400, failing=2)
+    full = fit_merged(merged, limit=10**9)
+    assert body_size(full) > COMMENT_LIMIT
+    body = fit_merged(merged, full_report=Md("[the job summary](https://run)"))
+    assert body_size(body) <= COMMENT_LIMIT
+    assert body.splitlines()[-1] == marker("Models")
+    parts = body.split("\n### ")[1:]
+    assert len(parts) == 6
+    failing, passing = parts[:2], parts[2:]
+    # The failing shards keep their whole tables; passing ones shrink first, just enough.
+    for part in failing:
+        assert part.count("| metrics.json |") == 401
+    rows = [part.count("| metrics.json |") for part in passing]
+    assert 0 in rows and 401 in rows
+    folded = passing[rows.index(0)]
+    assert (
+        "Left out to fit GitHub's comment size limit: the full report is in [the job summary](https://run)."
+        in folded
+    )
+
+
+def test_a_report_too_long_even_folded_is_cut_with_a_link(tmp_path: Path) -> None:
+    merged = big_merge(tmp_path, shards=120, metrics=1, failing=120)
+    body = fit_merged(merged, limit=20_000, full_report=Md("[the job summary](https://run)"))
+    assert body_size(body) <= 20_000
+    assert "**… truncated to fit GitHub's comment size limit.** The full report is in " in body
+    assert "[the job summary](https://run)" in body
+    assert body.splitlines()[-1] == marker("Models")
+    assert body.count("<!-- mlci-report:") == 1
