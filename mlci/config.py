@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import yaml
 
 from mlci.errors import ConfigError, clip
+from mlci.results import SHARD_NAME
 
 if TYPE_CHECKING:
     from mlci.specs import (
@@ -108,6 +109,17 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class ShardConfig:
+    """One job of a matrix (`mlci ci --shard NAME`): a DVC project in a folder of the
+    repository, and the runner that job asks for (``mlci init --matrix``)."""
+
+    name: str
+    path: str  # the project's folder from the repository root; "." is the root
+    runs_on: tuple[str, ...] = ("ubuntu-latest",)
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Config:
     base: str | None = None  # the branch to compare against; see mlci.judge.policy
     pipeline: PipelineConfig = PipelineConfig()
@@ -117,6 +129,7 @@ class Config:
     data: tuple[DataRule, ...] = ()
     limits: LimitsConfig = LimitsConfig()
     predictions: PredictionsSpec | None = None
+    shards: tuple[ShardConfig, ...] = ()
 
 
 _Path = tuple[str | int, ...]
@@ -324,7 +337,17 @@ _RULE_KEYS = {
     "significance": "a drop fails only when significant at this level (e.g. 0.05)",
     "min_confidence": "lower: judge min on the lower bound of the head's interval",
 }
-_TOP_KEYS = ("base", "pipeline", "metrics", "report", "tests", "data", "limits", "predictions")
+_TOP_KEYS = (
+    "base",
+    "pipeline",
+    "metrics",
+    "report",
+    "tests",
+    "data",
+    "limits",
+    "predictions",
+    "shards",
+)
 _PREDICTIONS_KEYS = (
     "path",
     "format",
@@ -608,6 +631,7 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
         data=tuple(_data_rule(check, item, ("data", i)) for i, item in enumerate(data_raw)),
         limits=_limits(check, top.get("limits")),
         predictions=_predictions(check, top.get("predictions")),
+        shards=_shards(check, top.get("shards")),
     )
 
 
@@ -715,3 +739,54 @@ def _limits(check: _Validator, raw: Any) -> LimitsConfig:
     if size <= 0:
         raise check.error(("limits", "max_file_mb"), f"must be more than 0, got {size:g}")
     return LimitsConfig(max_file_mb=size)
+
+
+_SHARD_NAME = re.compile(SHARD_NAME)
+# A runner label: what GitHub accepts, and nothing that could break out of YAML.
+_RUNNER_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,99}$")
+
+
+def _shards(check: _Validator, raw: Any) -> tuple[ShardConfig, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise check.error(("shards",), f"expected a list of shards, got {_describe(raw)}")
+    shards: list[ShardConfig] = []
+    for i, entry in enumerate(raw):
+        path: _Path = ("shards", i)
+        item = check.mapping(entry, path, ("name", "path", "runs-on"))
+        name = check.string(item.get("name"), (*path, "name"))
+        if name is None:
+            raise check.error(path, "missing required key 'name'", hint="e.g. name: vision")
+        if not _SHARD_NAME.match(name):
+            raise check.error(
+                (*path, "name"),
+                f"{_describe(name)} is not a shard name",
+                hint="letters, digits, '.', '_' and '-' (at most 64), starting with a "
+                "letter or digit: it names a job and an artifact",
+            )
+        if any(shard.name == name for shard in shards):
+            raise check.error((*path, "name"), f"shard {name} is listed twice")
+        folder = check.string(item.get("path"), (*path, "path"), ".") or "."
+        parts = folder.split("/")
+        if folder.startswith("/") or "\\" in folder or ".." in parts:
+            raise check.error(
+                (*path, "path"),
+                f"{folder!r} must be a folder inside the repository",
+                hint="a path from the repository root, such as models/vision, without '..'",
+            )
+        folder = "/".join(part for part in parts if part not in ("", ".")) or "."
+        runs_on = item.get("runs-on", "ubuntu-latest")
+        labels = [runs_on] if isinstance(runs_on, str) else runs_on
+        if (
+            not isinstance(labels, list)
+            or not labels
+            or not all(isinstance(label, str) and _RUNNER_LABEL.match(label) for label in labels)
+        ):
+            raise check.error(
+                (*path, "runs-on"),
+                f"expected a runner label or a list of them, got {_describe(runs_on)}",
+                hint="e.g. runs-on: ubuntu-latest, or runs-on: [self-hosted, gpu]",
+            )
+        shards.append(ShardConfig(name, folder, tuple(labels), check.line_of(path)))
+    return tuple(shards)

@@ -157,7 +157,7 @@ def test_unknown_key_without_a_close_match_lists_allowed_keys() -> None:
     assert str(error_of("zzzzz: 1\n")) == (
         "mlci.yaml:1: zzzzz: unknown key 'zzzzz'\n"
         "  hint: allowed keys: base, pipeline, metrics, report, tests, data, limits, "
-        "predictions"
+        "predictions, shards"
     )
 
 

@@ -14,7 +14,8 @@ import pytest
 from conftest import make_results
 
 from mlci.commands.merge import Merged, fit_merged, merge, status_description
-from mlci.errors import UsageError
+from mlci.config import parse_config
+from mlci.errors import ConfigError, UsageError
 from mlci.report import COMMENT_LIMIT, Md, body_size, marker
 from mlci.results import Change, GateResult, Outcome, Results, RevInfo
 
@@ -229,3 +230,53 @@ def test_a_report_too_long_even_folded_is_cut_with_a_link(tmp_path: Path) -> Non
     assert "[the job summary](https://run)" in body
     assert body.splitlines()[-1] == marker("Models")
     assert body.count("<!-- mlci-report:") == 1
+
+
+# --- the shards a base lists in mlci.yaml -------------------------------------------------
+
+
+def test_the_shards_listed_in_mlci_yaml() -> None:
+    config = parse_config(
+        "shards:\n"
+        "  - {name: tabular, path: models/tabular}\n"
+        "  - name: vision\n"
+        "    path: ./models/vision/\n"
+        "    runs-on: [self-hosted, gpu]\n"
+        "  - {name: root}\n"
+    )
+    assert [(s.name, s.path, s.runs_on) for s in config.shards] == [
+        ("tabular", "models/tabular", ("ubuntu-latest",)),
+        ("vision", "models/vision", ("self-hosted", "gpu")),
+        ("root", ".", ("ubuntu-latest",)),
+    ]
+    assert config.shards[1].line == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("shards: {a: b}", "mlci.yaml:1: shards: expected a list of shards, got dict"),
+        ("shards:\n  - {name: a/b}", "mlci.yaml:2: shards[0].name: 'a/b' is not a shard name"),
+        ("shards:\n  - {path: x}", "mlci.yaml:2: shards[0]: missing required key 'name'"),
+        (
+            "shards:\n  - {name: a}\n  - {name: a}",
+            "mlci.yaml:3: shards[1].name: shard a is listed twice",
+        ),
+        (
+            "shards:\n  - {name: a, path: ../other}",
+            "mlci.yaml:2: shards[0].path: '../other' must be a folder inside the repository",
+        ),
+        (
+            "shards:\n  - {name: a, path: /etc}",
+            "mlci.yaml:2: shards[0].path: '/etc' must be a folder inside the repository",
+        ),
+        (
+            "shards:\n  - {name: a, runs-on: 'x\\n  y'}",
+            "mlci.yaml:2: shards[0].runs-on: expected a runner label or a list of them",
+        ),
+    ],
+)
+def test_a_bad_shard_list_names_the_line(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text)
+    assert str(info.value).startswith(message)
