@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import make_results
+from github_server import GitHubServer
 
-from mlci.commands.merge import Merged, fit_merged, merge, status_description
+from mlci.actions import ActionsLog
+from mlci.ci import PublishOptions
+from mlci.commands.merge import (
+    Merged,
+    MergeRun,
+    fit_merged,
+    merge,
+    run_merge,
+    status_description,
+)
 from mlci.config import parse_config
 from mlci.errors import ConfigError, UsageError
 from mlci.report import COMMENT_LIMIT, Md, body_size, marker
@@ -280,3 +291,97 @@ def test_a_bad_shard_list_names_the_line(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_config(text)
     assert str(info.value).startswith(message)
+
+
+# --- publishing the merge against the local GitHub server ---------------------------------
+
+TOKEN = "ghs_valid_token"
+BASE = "a" * 40
+BASE_CONFIG = (
+    "report: {title: Models}\n"
+    "shards:\n"
+    "  - {name: tabular, path: models/tabular}\n"
+    "  - {name: nlp, path: models/nlp}\n"
+    "  - {name: vision, path: models/vision, runs-on: [self-hosted, gpu]}\n"
+)
+
+
+@pytest.fixture
+def gh() -> Iterator[GitHubServer]:
+    with GitHubServer() as server:
+        yield server
+    assert server.server_errors == []
+
+
+@pytest.fixture
+def actions_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gh: GitHubServer) -> Path:
+    """The publish job of a pull_request workflow, with the base's mlci.yaml on the server."""
+    event = {"pull_request": {"number": 7, "base": {"sha": BASE}, "head": {"sha": HEAD}}}
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    for name, value in {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+        "GITHUB_REPOSITORY": "octo-org/ml-project",
+        "GITHUB_API_URL": gh.url,
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_RUN_ID": "4242",
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "MLCI_GITHUB_BACKOFF": "0.01",
+        "MLCI_GITHUB_MAX_WAIT": "5",
+    }.items():
+        monkeypatch.setenv(name, value)
+    gh.add_pull(7, HEAD, BASE)
+    gh.add_file(BASE, "mlci.yaml", BASE_CONFIG)
+    return tmp_path
+
+
+def run(folder: Path, tmp_path: Path, *expect: str, log: list[str] | None = None) -> MergeRun:
+    lines = log if log is not None else []
+    return run_merge(
+        [folder],
+        PublishOptions(),
+        expect=expect,
+        report_path=tmp_path / "report.md",
+        do_publish=True,
+        log=ActionsLog(lines.append, active=True),
+    )
+
+
+def test_the_base_lists_the_shards_and_one_comment_one_status_carry_them(
+    gh: GitHubServer, actions_env: Path, tmp_path: Path
+) -> None:
+    folder = three_shards(tmp_path)  # vision never uploaded
+    log: list[str] = []
+    first = run(folder, tmp_path, log=log)
+    assert first.publish_error is None and first.merged.verdict == "fail"
+    [comment] = gh.comments[7]
+    assert comment["body"].startswith("## ❌ Models: FAIL\n**2 of 3 shards failed: nlp, vision")
+    assert marker("Models") in comment["body"].splitlines()
+    [status] = gh.statuses
+    assert (status["state"], status["context"]) == ("failure", "mlci/Models")
+    assert status["description"] == "fail: 2 of 3 shards failed: nlp, vision (no results)"
+    assert (tmp_path / "report.md").read_text() in (tmp_path / "summary.md").read_text()
+    assert "verdict=fail\n" in (tmp_path / "output").read_text()
+    assert "failed-shards=nlp vision\n" in (tmp_path / "output").read_text()
+    assert any(line.startswith("::error title=mlci%3A shard vision failed::") for line in log)
+    # vision's job is re-run and uploads; nlp is fixed: the same comment is updated.
+    upload(folder, "vision", shard_results("vision"))
+    upload(folder, "nlp", shard_results("nlp"))
+    second = run(folder, tmp_path)
+    assert second.merged.verdict == "pass"
+    [updated] = gh.comments[7]
+    assert updated["id"] == comment["id"]
+    assert updated["body"].startswith("## ✅ Models: PASS\nAll 3 shards passed.")
+    assert [s["state"] for s in gh.statuses] == ["failure", "success"]
+
+
+def test_a_failed_post_keeps_the_report_and_says_so(
+    gh: GitHubServer, actions_env: Path, tmp_path: Path
+) -> None:
+    gh.fail("POST", r"/statuses/", 403)
+    done = run(three_shards(tmp_path), tmp_path)
+    assert done.publish_error is not None and done.publish_error.exit_code == 4
+    assert (tmp_path / "report.md").read_text().startswith("## ❌ Models: FAIL")

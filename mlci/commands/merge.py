@@ -12,14 +12,20 @@ for another commit, or claimed twice is a failing shard that the report names.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlci import __version__
-from mlci.errors import UsageError
+from mlci import __version__, actions
+from mlci.actions import SUMMARY_LIMIT
+from mlci.ci import PublishOptions, _head_label, _open_github, _repo_relative, _token
+from mlci.config import Config, ReportConfig, parse_config
+from mlci.errors import ConfigError, PublishError, UsageError
+from mlci.github import GitHub, missing_token, redact
+from mlci.publish import _CONCLUSION, _STATE, CHECK_TEXT_LIMIT, sync_comment
 from mlci.report import (
     COMMENT_LIMIT,
     VERDICT_ICON,
@@ -28,9 +34,11 @@ from mlci.report import (
     escape_md,
     marker,
     render_markdown,
+    utf8_size,
     verdict_summary,
 )
 from mlci.results import SHARD_NAME, Results, RevInfo, Verdict, worst
+from mlci.safefs import write_text
 
 RESULTS_FILE = "mlci-results.json"
 # `mlci init --matrix` uploads shard NAME's files as the artifact mlci-results-NAME;
@@ -352,3 +360,159 @@ def status_description(merged: Merged, limit: int = 140) -> str:
 
 def shard_names(shards: Iterable[Shard]) -> list[str]:
     return [shard.name for shard in shards]
+
+
+# --- the command: read the base's word, merge, write, publish -----------------------------
+
+
+@dataclass(frozen=True)
+class MergeRun:
+    merged: Merged
+    comment_url: str | None
+    status: str | None  # the state or conclusion sent
+    publish_error: PublishError | None
+
+
+def _base_config(
+    github: GitHub,
+    context: actions.Context,
+    pr_number: int | None,
+    config_path: str,
+    log: actions.ActionsLog,
+) -> Config | None:
+    """The mlci.yaml at the pull request's base commit (or the default branch): its
+    ``report.title`` names the comment and the status, its ``shards:`` are expected.
+    None when there is none; a broken one is reported and treated as absent (the pull
+    request that repairs it must not be locked out)."""
+    base_sha = None
+    if isinstance(context.event.get("pull_request"), dict):
+        base_sha = context.base_sha
+    elif pr_number is not None:
+        base_sha = github.pull_base_sha(pr_number)
+    text = github.file_at(config_path, base_sha)
+    if text is None:
+        return None
+    where = f"{base_sha[:7] if base_sha else 'default branch'}:{config_path}"
+    try:
+        return parse_config(text, where)
+    except ConfigError as exc:
+        log.command(f"::warning title=mlci::{actions.escape_data(str(exc))}")
+        return None
+
+
+def run_merge(
+    paths: Sequence[Path],
+    options: PublishOptions,
+    *,
+    expect: Sequence[str],
+    report_path: Path,
+    do_publish: bool,
+    log: actions.ActionsLog,
+) -> MergeRun:
+    """Merge the shards' results and publish one comment, one status, one summary.
+
+    What is expected and the title come from the base (its mlci.yaml, read through the
+    API as `mlci publish` reads it) and the command line, never from a results file.
+    The merged report is written to ``report_path`` and the job summary before
+    anything is posted, so a failed post (exit 4) loses nothing.
+    """
+    config_path = _repo_relative(options.config_path)
+    context = actions.read_context(publishing=do_publish)
+    token = _token(options, log.command)
+    if do_publish and not token:
+        raise missing_token(options.token_env)
+    title = options.title
+    listed: list[str] = []
+    pr_number = options.pr_number or context.pr_number
+    error: PublishError | None = None
+    if do_publish:
+        try:
+            with _open_github(context, token, options) as github:
+                if pr_number is None and context.head_sha:
+                    pr_number = github.find_pull(context.head_sha, _head_label(context))
+                base = _base_config(github, context, pr_number, config_path, log)
+        except PublishError as exc:
+            exc.message = redact(exc.message, token)
+            log.command(
+                f"::error title=mlci%3A publishing failed::{actions.escape_data(exc.message)}"
+            )
+            error, base = exc, None
+        if base is not None:
+            listed = [shard.name for shard in base.shards]
+            title = title or base.report.title
+    expect = list(dict.fromkeys([*listed, *expect]))
+    merged = merge(
+        paths, title=title or ReportConfig().title, expect=expect, head_sha=context.head_sha
+    )
+    run_url = context.run_url
+    full_report = Md(f"[the job summary]({run_url})") if run_url else "the job summary"
+    report = fit_merged(merged, limit=SUMMARY_LIMIT - 1024, size=utf8_size)
+    write_text(report_path, report)
+    actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), report)
+    for shard in merged.failing():
+        log.command(
+            f"::error title=mlci%3A shard {shard.name} failed::"
+            + actions.escape_data(_clip(shard.summary, 1000))
+        )
+    url = sent = None
+    if do_publish and error is None:
+        try:
+            with _open_github(context, token, options) as github:
+                url, sent = _publish(merged, context, github, options, pr_number, full_report)
+        except PublishError as exc:
+            exc.message = redact(exc.message, token)
+            log.command(
+                f"::error title=mlci%3A publishing failed::{actions.escape_data(exc.message)}"
+            )
+            error = exc
+    actions.write_outputs(
+        os.environ.get("GITHUB_OUTPUT"),
+        {
+            "verdict": merged.verdict,
+            "failed-shards": " ".join(shard.name for shard in merged.failing()),
+            "comment-url": url or "",
+            "report-path": str(report_path.absolute()),
+        },
+    )
+    return MergeRun(merged=merged, comment_url=url, status=sent, publish_error=error)
+
+
+def _publish(
+    merged: Merged,
+    context: actions.Context,
+    github: GitHub,
+    options: PublishOptions,
+    pr_number: int | None,
+    full_report: str,
+) -> tuple[str | None, str | None]:
+    url = sent = None
+    if pr_number is not None and options.comment != "off":
+        # Room for the per-post nonce line sync_comment appends.
+        body = fit_merged(merged, limit=COMMENT_LIMIT - 64, full_report=full_report)
+        url, _removed = sync_comment(github, pr_number, body, merged.title, options.comment)
+    head_sha = context.head_sha
+    if options.status != "off" and head_sha:
+        name = f"mlci/{merged.title}"
+        if options.status == "status":
+            sent = _STATE[merged.verdict]
+            github.post_status(head_sha, sent, status_description(merged), name, context.run_url)
+        else:
+            sent = _CONCLUSION[merged.verdict]
+            payload: dict[str, object] = {
+                "name": name,
+                "head_sha": head_sha,
+                "status": "completed",
+                "conclusion": sent,
+                "output": {
+                    "title": status_description(merged, 255),
+                    "summary": fit_merged(merged, limit=CHECK_TEXT_LIMIT, size=utf8_size),
+                },
+            }
+            if context.run_url:
+                payload["details_url"] = context.run_url
+            github.post_check_run(payload)
+    return url, sent
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
