@@ -15,7 +15,7 @@ import dataclasses
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +50,9 @@ MAX_FILES = 1000
 _SHARD = re.compile(SHARD_NAME)
 _ORDER = {"fail": 0, "warn": 1, "pass": 2}
 
+# A metric row's least length besides the name: "| f | ... |" has 8 borders and spaces.
+_ROW_BORDERS = 12
+_CELL = 300  # mlci.report clips a cell to this many characters
 # How far a shard's section is folded to fit the comment, level by level.
 FULL, NO_CHARTS, NO_UNCHANGED, ONE_LINE = range(4)
 
@@ -290,44 +293,68 @@ def fit_merged(
     size: Callable[[str], int] = body_size,
 ) -> str:
     """The merged comment within ``limit``: each shard's section folds (charts, then
-    unchanged rows, then down to one line), passing shards before failing ones and the
-    largest first; if even that is too long, the report is cut with a pointer to the
-    full one."""
-    levels = [FULL] * len(merged.shards)
-    cache: dict[tuple[int, int], str] = {}
+    unchanged rows, then down to one line), passing shards before warning ones before
+    failing ones, the largest first; if even that is too long, the report is cut with
+    a pointer to the full one.
 
-    def body(index: int) -> str:
+    A section is rendered only once a cheap lower bound of its size
+    (:func:`_least_size`) says it may fit: with 50 shards of 1,000 metrics, most
+    never render in full."""
+    shards = merged.shards
+    levels = [FULL] * len(shards)
+    texts: dict[tuple[int, int], str] = {}
+    sizes: dict[tuple[int, int], int] = {}
+
+    def size_at(index: int) -> int:
         key = (index, levels[index])
-        if key not in cache:
-            cache[key] = shard_body(merged.shards[index], levels[index], full_report)
-        return cache[key]
+        found = sizes.get(key)
+        return found if found is not None else _least_size(shards[index], levels[index])
 
-    bodies = [body(i) for i in range(len(merged.shards))]
-    overhead = size(render_merged(merged, [""] * len(bodies)))
-    sizes = [size(text) for text in bodies]
-    total = overhead + sum(sizes)
-    # Passing shards give way first, then warning, then failing; the largest first.
-    order = sorted(
-        range(len(merged.shards)),
-        key=lambda i: (-_ORDER[merged.shards[i].verdict], -sizes[i]),
-    )
-    for level in (NO_CHARTS, NO_UNCHANGED, ONE_LINE):
-        if total <= limit:
-            break
-        for index in order:
-            if total <= limit:
+    def fold_steps() -> Iterator[tuple[int, int]]:
+        for verdict in ("pass", "warn", "fail"):
+            group = [i for i, s in enumerate(shards) if s.verdict == verdict and s.results]
+            group.sort(key=lambda i: -_least_size(shards[i], FULL))
+            for level in (NO_CHARTS, NO_UNCHANGED, ONE_LINE):
+                for index in group:
+                    yield level, index
+
+    steps = fold_steps()
+    overhead = size(render_merged(merged, [""] * len(shards)))
+    while True:
+        if overhead + sum(size_at(i) for i in range(len(shards))) > limit:
+            step = next(steps, None)
+            if step is None:
                 break
-            if merged.shards[index].results is None:
-                continue
-            levels[index] = level
-            text = body(index)
-            total += size(text) - sizes[index]
-            sizes[index] = size(text)
-            bodies[index] = text
+            level, index = step
+            levels[index] = max(levels[index], level)
+            continue
+        pending = [(i, levels[i]) for i in range(len(shards)) if (i, levels[i]) not in sizes]
+        if not pending:
+            break
+        for index, level in pending:
+            text = shard_body(shards[index], level, full_report)
+            texts[index, level] = text
+            sizes[index, level] = size(text)
+    bodies = [
+        texts.get((i, levels[i])) or shard_body(shards[i], levels[i], full_report)
+        for i in range(len(shards))
+    ]
     rendered = render_merged(merged, bodies)
     if size(rendered) <= limit:
         return rendered
     return _truncate(merged, bodies, limit, full_report, size)
+
+
+def _least_size(shard: Shard, level: int) -> int:
+    """At least how long a shard's section is at ``level``: each metric row it must show
+    holds the metric's name and the table's cell borders."""
+    results = shard.results
+    if results is None or shard.problem is not None or level == ONE_LINE:
+        return 0
+    rows = results.metrics
+    if level >= NO_UNCHANGED:
+        rows = tuple(change for change in rows if change.status != "unchanged")
+    return sum(_ROW_BORDERS + min(len(change.key), _CELL) for change in rows)
 
 
 def _truncate(
