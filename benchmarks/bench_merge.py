@@ -25,9 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from mlci.actions import SUMMARY_LIMIT
 from mlci.commands.merge import fit_merged, merge
-from mlci.report import render_markdown, utf8_size
+from mlci.forge import utf8_size
+from mlci.github.actions import SUMMARY_LIMIT
+from mlci.render.markdown import render_markdown
 from mlci.results import Change, GateResult, Results, RevInfo
 
 

@@ -15,8 +15,6 @@ import pytest
 from conftest import make_results
 from github_server import GitHubServer
 
-from mlci.actions import ActionsLog
-from mlci.ci import PublishOptions
 from mlci.commands.merge import (
     Merged,
     MergeRun,
@@ -25,9 +23,13 @@ from mlci.commands.merge import (
     run_merge,
     status_description,
 )
+from mlci.commands.publish import PublishOptions
 from mlci.config import parse_config
 from mlci.errors import ConfigError, UsageError
-from mlci.report import COMMENT_LIMIT, Md, body_size, marker
+from mlci.forge import COMMENT_LIMIT, body_size
+from mlci.github.actions import ActionsLog
+from mlci.render.markdown import marker
+from mlci.render.text import Md
 from mlci.results import Change, GateResult, Outcome, Results, RevInfo
 
 HEAD = "b" * 40

@@ -19,24 +19,23 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlci import __version__, actions
-from mlci.actions import SUMMARY_LIMIT
-from mlci.ci import PublishOptions, _head_label, _open_github, _repo_relative, _token
-from mlci.config import Config, ReportConfig, parse_config
-from mlci.errors import ConfigError, PublishError, UsageError
-from mlci.github import GitHub, missing_token, redact
-from mlci.publish import _CONCLUSION, _STATE, CHECK_TEXT_LIMIT, sync_comment
-from mlci.report import (
-    COMMENT_LIMIT,
-    VERDICT_ICON,
-    Md,
-    body_size,
-    escape_md,
-    marker,
-    render_markdown,
-    utf8_size,
-    verdict_summary,
+from mlci import __version__
+from mlci.commands.publish import (
+    PublishOptions,
+    _head_label,
+    _open_github,
+    _repo_relative,
+    take_token,
 )
+from mlci.config import Config, ReportConfig, parse_config
+from mlci.errors import ConfigError, PublishError, UsageError, clip
+from mlci.forge import COMMENT_LIMIT, body_size, utf8_size
+from mlci.github import actions
+from mlci.github.actions import SUMMARY_LIMIT
+from mlci.github.client import GitHub, missing_token, redact
+from mlci.github.publish import _CONCLUSION, _STATE, CHECK_TEXT_LIMIT, sync_comment
+from mlci.render.markdown import _environment, marker, render_markdown, verdict_summary
+from mlci.render.text import VERDICT_ICON, Md, escape_md
 from mlci.results import SHARD_NAME, Results, RevInfo, Verdict, worst
 from mlci.safefs import write_text
 
@@ -271,8 +270,6 @@ def shard_body(shard: Shard, level: int, full_report: str) -> str:
 
 
 def render_merged(merged: Merged, bodies: Sequence[str], *, truncated: bool = False) -> str:
-    from mlci.report import _environment
-
     template = _environment(markdown=True).get_template("merged.md.j2")
     return template.render(
         m=merged,
@@ -445,7 +442,7 @@ def run_merge(
     """
     config_path = _repo_relative(options.config_path)
     context = actions.read_context(publishing=do_publish)
-    token = _token(options, log.command)
+    token = take_token(options, log.command)
     if do_publish and not token:
         raise missing_token(options.token_env)
     title = options.title
@@ -479,7 +476,7 @@ def run_merge(
     for shard in merged.failing():
         log.command(
             f"::error title=mlci%3A shard {shard.name} failed::"
-            + actions.escape_data(_clip(shard.summary, 1000))
+            + actions.escape_data(clip(shard.summary, 1000))
         )
     url = sent = None
     if do_publish and error is None:
@@ -539,7 +536,3 @@ def _publish(
                 payload["details_url"] = context.run_url
             github.post_check_run(payload)
     return url, sent
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
