@@ -108,14 +108,39 @@ class PipelineFlags:
     results: Path | None  # None: at the project root, wherever mlci runs from
     report: Path | None
     fail_on: str
+    shard: str | None
+    # With --shard: the shard's folder, where the check runs (see located()).
+    folder: Path | None = None
+
+    def located(self, event_base: str | None = None) -> PipelineFlags:
+        """These flags with --shard's folder found (the base's `shards:` decide, see
+        :func:`mlci.flow.locate_shard`); the same flags without --shard."""
+        if self.shard is None:
+            return self
+        from mlci.flow import CheckOptions, locate_shard
+
+        place = locate_shard(
+            CheckOptions(
+                path=Path.cwd(),
+                base=self.base,
+                event_base=event_base,
+                env_base=os.environ.get("MLCI_BASE") or None,
+            ),
+            self.shard,
+        )
+        return dataclasses.replace(self, folder=place.folder)
+
+    @property
+    def project_root(self) -> Path:
+        return self.folder or _project_root()
 
     @property
     def results_path(self) -> Path:
-        return self.results or _project_root() / "mlci-results.json"
+        return self.results or self.project_root / "mlci-results.json"
 
     @property
     def report_path(self) -> Path:
-        return self.report or _project_root() / "report.md"
+        return self.report or self.project_root / "report.md"
 
     def check_outputs(self) -> None:
         """Refuse, before any work, output names that cannot be written."""
@@ -133,7 +158,8 @@ class PipelineFlags:
         from mlci.flow import CheckOptions
 
         return CheckOptions(
-            path=Path.cwd(),
+            path=self.folder or Path.cwd(),
+            shard=self.shard,
             base=self.base,
             env_base=os.environ.get("MLCI_BASE") or None,
             pull=self.pull,
@@ -152,7 +178,7 @@ class PipelineFlags:
 def pipeline_options(func: F) -> F:
     """--base, --pull, --repro, --tests, --results, --report, --fail-on, given to the
     command as one ``flags: PipelineFlags`` argument."""
-    names = [field.name for field in dataclasses.fields(PipelineFlags)]
+    names = [field.name for field in dataclasses.fields(PipelineFlags) if field.name != "folder"]
 
     @functools.wraps(func)
     def with_flags(*args: Any, **kwargs: Any) -> Any:
@@ -207,6 +233,14 @@ def pipeline_options(func: F) -> F:
             show_default=True,
             help="Lowest verdict that exits 1.",
         ),
+        click.option(
+            "--shard",
+            metavar="NAME",
+            help="Check one shard of a matrix: the DVC project that `shards:` in the "
+            "base's mlci.yaml (at the repository's root) lists as NAME, else the project "
+            "whose folder reads NAME (models/vision: models-vision). The results say "
+            "whose they are; `mlci merge` makes one report of them.",
+        ),
     ]
     wrapped: Any = with_flags
     for decorator in reversed(decorators):
@@ -247,6 +281,7 @@ def check(ctx: click.Context, flags: PipelineFlags) -> None:
     Writes mlci-results.json, report.md and report.html. Needs no token and no
     network (unless DVC or git must fetch).
     """
+    flags = flags.located()
     flags.check_outputs()
     if flags.runs_project_code:
         _restart_without_secrets(ctx, None)
@@ -426,6 +461,10 @@ def ci_command(
     from mlci.commands.publish import exit_code
     from mlci.render.markdown import render_terminal
 
+    if flags.shard is not None:
+        from mlci.github.actions import read_context
+
+        flags = flags.located(read_context(publishing=False).base_sha)
     flags.check_outputs()
     publishing = _token_env_of(ctx, publishing)
     token = None
@@ -509,6 +548,95 @@ def _token_env_of(ctx: click.Context, publishing: PublishOptions) -> PublishOpti
     if ctx.get_parameter_source("token_env") == click.core.ParameterSource.DEFAULT:
         return dataclasses.replace(publishing, token_env=TOKEN_ENV[detect()])
     return publishing
+
+
+@cli.command(name="merge")
+@click.argument(
+    "results", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="RESULTS..."
+)
+@click.option(
+    "--expect",
+    multiple=True,
+    metavar="NAME",
+    help="A shard that must have results (repeat for several); the base's mlci.yaml "
+    "`shards:` are expected too. A missing one fails the merge, by name.",
+)
+@publish_options
+@click.option("--pr", "pr_number", type=int, help="Pull request number (default: from the event).")
+@click.option(
+    "--config",
+    "config_path",
+    default="mlci.yaml",
+    show_default=True,
+    metavar="PATH",
+    help="mlci.yaml's path in the repository, read at the pull request's base commit: "
+    "its report.title and its shards.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="report.md",
+    show_default=True,
+    help="Where to write the merged Markdown report.",
+)
+@click.option(
+    "--publish/--no-publish",
+    "do_publish",
+    default=True,
+    help="Post the comment and status (default), or only write the merged report.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["fail", "warn", "never"]),
+    default="fail",
+    show_default=True,
+    help="Lowest merged verdict that exits 1.",
+)
+@click.pass_context
+def merge_command(
+    ctx: click.Context,
+    results: tuple[Path, ...],
+    expect: tuple[str, ...],
+    publishing: PublishOptions,
+    config_path: str,
+    report_path: Path,
+    do_publish: bool,
+    fail_on: str,
+) -> None:
+    """Merge the shards of a matrix into one comment, one status, one job summary.
+
+    RESULTS are the shards' results files (`mlci ci --shard NAME --no-publish`), or
+    folders holding them (the artifacts `actions/download-artifact` put there, one
+    folder each). Each is read as `mlci publish` reads one: validated, its verdict
+    recomputed, for this run's head commit. The verdict is the worst shard's; a shard
+    expected but missing, refused, or claimed twice fails, and the report names it.
+    """
+    from mlci.commands.check import verdict_exit_code
+    from mlci.commands.merge import run_merge
+    from mlci.safefs import check_writable
+
+    check_writable(report_path)
+    publishing = dataclasses.replace(publishing, config_path=config_path)
+    log = _actions_log()
+    run = run_merge(
+        results,
+        publishing,
+        expect=expect,
+        report_path=report_path,
+        do_publish=do_publish,
+        log=log,
+    )
+    merged = run.merged
+    log.text(f"{merged.verdict}: {merged.summary()}   Report: {report_path}")
+    if run.publish_error is not None:
+        _print_error(f"mlci: error: {run.publish_error}\n  ({report_path} was written first)")
+        ctx.exit(ExitCode.PUBLISH)
+    if run.comment_url:
+        click.echo(f"Comment: {run.comment_url}")
+    if run.status:
+        click.echo(f"Status: {run.status}")
+    ctx.exit(verdict_exit_code(merged.verdict, fail_on))
 
 
 def _say_published(run: CiRun, log: ActionsLog) -> None:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Literal
 
 from mlci import __version__, dvc
 from mlci.checks.suite import run_tests
-from mlci.config import CONFIG_FILE, Config, MetricRule, parse_config
-from mlci.errors import ConfigError, GitError, MlciError
+from mlci.config import CONFIG_FILE, Config, MetricRule, ShardConfig, parse_config
+from mlci.errors import ConfigError, GitError, MlciError, UsageError
 from mlci.git.repo import Repository, checked_revision, scrub_hook_env
 from mlci.judge import gates
 from mlci.judge.diff import diff_values, direction
@@ -60,6 +60,7 @@ class CheckOptions:
     # Wraps each DVC step's streamed output (CI: ::group:: ... ::endgroup::).
     group: Callable[[str], AbstractContextManager[None]] = _no_group
     tests: bool = True  # run the project's tests (`tests:` in mlci.yaml)
+    shard: str | None = None  # `--shard NAME`: the results say whose they are
 
 
 @dataclass(frozen=True)
@@ -78,21 +79,7 @@ def open_project(path: Path) -> Project:
     dvc_root = dvc.find_root(path.resolve(), repo.root.resolve())
     config_path = dvc_root / CONFIG_FILE
     relpath = config_path.relative_to(repo.root.resolve()).as_posix()
-    head_config = None
-    if config_path.is_symlink() or config_path.exists():
-        from mlci import safefs
-        from mlci.errors import ConfigError
-
-        try:
-            text = safefs.read_text(repo.root.resolve(), config_path)
-        except safefs.UnsafePathError as exc:
-            raise ConfigError(
-                f"cannot read {relpath}: {exc.reason}",
-                hint=f"commit {CONFIG_FILE} as a regular file in the repository",
-            ) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read {relpath}: {exc}") from None
-        head_config = parse_config(text, relpath)
+    head_config = _work_tree_config(repo.root.resolve(), config_path, relpath)
     return Project(git=repo, dvc_root=dvc_root, config_relpath=relpath, head_config=head_config)
 
 
@@ -471,7 +458,7 @@ def run_check(options: CheckOptions) -> Results:
         )
     # After DVC's lock is released: the project's tests may run DVC themselves.
     tests = _run_tests(project, options, policy)
-    return compare(
+    results = compare(
         project,
         base,
         options.head or head,
@@ -480,6 +467,7 @@ def run_check(options: CheckOptions) -> Results:
         pipeline=pipeline,
         tests=tests,
     )
+    return dataclasses.replace(results, shard=options.shard) if options.shard else results
 
 
 def run_diff(
@@ -523,3 +511,90 @@ def write_outputs(report: Report, results_path: Path, report_path: Path) -> Path
     html_path = report_path.with_name("report.html")
     write_text(html_path, render_html(results))
     return html_path
+
+
+# --- shards: one job of a matrix runs one DVC project of the repository ----------------
+
+
+@dataclass(frozen=True)
+class ShardPlace:
+    """Where `--shard NAME` runs, and whose word it was."""
+
+    name: str
+    folder: Path
+    where: str  # "mlci.yaml at base 1a2b3c4", "the DVC projects found in the work tree"
+
+
+def discover_projects(repo: Repository) -> tuple[ShardConfig, ...]:
+    """Each DVC project git tracks in the work tree (a folder with its own ``.dvc/``), as
+    a shard named after its folder (``models/vision`` -> ``models-vision``; the root:
+    ``root``). Only tracked projects: what the pull request's checkout has."""
+    root = repo.root.resolve()
+    folders = sorted(
+        {
+            path.parent.parent.relative_to(root).as_posix()
+            for path in repo.tracked_files(root, ".dvc/config")
+        }
+    )
+    shards: list[ShardConfig] = []
+    for folder in folders:
+        name = "root" if folder == "." else re.sub(r"[^A-Za-z0-9._-]+", "-", folder)[:64]
+        if any(shard.name == name for shard in shards):
+            continue  # two folders that read alike: `init --matrix` says so
+        shards.append(ShardConfig(name=name, path=folder))
+    return tuple(shards)
+
+
+def locate_shard(options: CheckOptions, name: str) -> ShardPlace:
+    """The folder shard ``name`` runs in. The base decides, as for every rule: the
+    ``shards:`` of the mlci.yaml at the repository's root on the base revision; if the
+    base lists none, this branch's list (there is nothing on the base to protect);
+    else the DVC projects found in the work tree, named after their folders."""
+    repo = Repository(options.path)
+    root = repo.root.resolve()
+    head_config = _work_tree_config(root, root / CONFIG_FILE, CONFIG_FILE)
+    project = Project(git=repo, dvc_root=root, config_relpath=CONFIG_FILE, head_config=head_config)
+    base, _ = resolve_base(project, options)
+    base_config, _error = _config_at(project, base.sha, f"base {base.short}")
+    listed: tuple[ShardConfig, ...]
+    if base_config is not None and base_config.shards:
+        listed, where = base_config.shards, f"{CONFIG_FILE} at base {base.short}"
+    elif head_config is not None and head_config.shards:
+        listed, where = head_config.shards, f"this branch's {CONFIG_FILE}"
+    else:
+        listed, where = discover_projects(repo), "the DVC projects found in the work tree"
+    found = next((shard for shard in listed if shard.name == name), None)
+    if found is None:
+        names = ", ".join(shard.name for shard in listed) or "none"
+        raise UsageError(
+            f"--shard {name}: not a shard of {where} (shards: {names})",
+            hint=f"list it under `shards:` in {CONFIG_FILE} at the repository's root",
+        )
+    from mlci import safefs
+
+    folder = root / found.path
+    if not safefs.is_inside(root, folder) or not folder.is_dir():
+        raise UsageError(
+            f"--shard {name}: its folder {found.path} (from {where}) is not a folder of the "
+            "repository",
+            hint=f"fix its path: in {CONFIG_FILE}",
+        )
+    return ShardPlace(name=name, folder=folder, where=where)
+
+
+def _work_tree_config(boundary: Path, path: Path, relpath: str) -> Config | None:
+    """An mlci.yaml as this branch's work tree has it (None: there is none)."""
+    if not (path.is_symlink() or path.exists()):
+        return None
+    from mlci import safefs
+
+    try:
+        text = safefs.read_text(boundary, path)
+    except safefs.UnsafePathError as exc:
+        raise ConfigError(
+            f"cannot read {relpath}: {exc.reason}",
+            hint=f"commit {CONFIG_FILE} as a regular file in the repository",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {relpath}: {exc}") from None
+    return parse_config(text, relpath)
