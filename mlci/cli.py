@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 import click
 
 from mlci import __version__
-from mlci.errors import ExitCode, MlciError
+from mlci.errors import ExitCode, MlciError, UsageError
 
 if TYPE_CHECKING:
     from mlci.commands.publish import CiRun, PublishOptions
@@ -666,6 +666,13 @@ def _say_published(run: CiRun, log: ActionsLog) -> None:
     "a publishing job that checks out nothing.",
 )
 @click.option(
+    "--matrix",
+    is_flag=True,
+    help="Write one workflow with a `check` job per shard (the `shards:` of the root "
+    "mlci.yaml, else each DVC project found: a folder with its own .dvc/) and one "
+    "`publish` job running `mlci merge`.",
+)
+@click.option(
     "--force",
     "force",
     multiple=True,
@@ -673,7 +680,7 @@ def _say_published(run: CiRun, log: ActionsLog) -> None:
     help="Replace FILE (a path from the repository root, as init prints it) even though "
     "it exists. Repeat for several.",
 )
-def init(fork_safe: bool, gitlab: bool, force: tuple[str, ...]) -> None:
+def init(fork_safe: bool, gitlab: bool, matrix: bool, force: tuple[str, ...]) -> None:
     """Write mlci.yaml and a GitHub Actions workflow (or, --gitlab, GitLab CI jobs).
 
     mlci.yaml gets a starting gate for each numeric metric the project has now and
@@ -681,9 +688,17 @@ def init(fork_safe: bool, gitlab: bool, force: tuple[str, ...]) -> None:
     request with minimal permissions and installs exactly this mlci. Each missing
     file is written; existing ones are kept unless --force names them.
     """
-    from mlci.commands.init import run_init
+    from mlci.commands.init import run_init, run_init_matrix
 
-    report = run_init(Path.cwd(), fork_safe=fork_safe, force=force, gitlab=gitlab)
+    if matrix and gitlab:
+        raise UsageError(
+            "--matrix and --gitlab cannot be combined",
+            hint="the matrix workflow is GitHub Actions'; on GitLab, use `parallel: matrix`",
+        )
+    if matrix:
+        report = run_init_matrix(Path.cwd(), force=force)
+    else:
+        report = run_init(Path.cwd(), fork_safe=fork_safe, force=force, gitlab=gitlab)
     for written in report.files:
         click.echo(f"{written.action} {written.path} ({written.description})")
     for note in report.notes:

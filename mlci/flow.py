@@ -79,7 +79,7 @@ def open_project(path: Path) -> Project:
     dvc_root = dvc.find_root(path.resolve(), repo.root.resolve())
     config_path = dvc_root / CONFIG_FILE
     relpath = config_path.relative_to(repo.root.resolve()).as_posix()
-    head_config = _work_tree_config(repo.root.resolve(), config_path, relpath)
+    head_config = work_tree_config(repo.root.resolve(), config_path, relpath)
     return Project(git=repo, dvc_root=dvc_root, config_relpath=relpath, head_config=head_config)
 
 
@@ -552,7 +552,7 @@ def locate_shard(options: CheckOptions, name: str) -> ShardPlace:
     else the DVC projects found in the work tree, named after their folders."""
     repo = Repository(options.path)
     root = repo.root.resolve()
-    head_config = _work_tree_config(root, root / CONFIG_FILE, CONFIG_FILE)
+    head_config = work_tree_config(root, root / CONFIG_FILE, CONFIG_FILE)
     project = Project(git=repo, dvc_root=root, config_relpath=CONFIG_FILE, head_config=head_config)
     base, _ = resolve_base(project, options)
     base_config, _error = _config_at(project, base.sha, f"base {base.short}")
@@ -582,7 +582,7 @@ def locate_shard(options: CheckOptions, name: str) -> ShardPlace:
     return ShardPlace(name=name, folder=folder, where=where)
 
 
-def _work_tree_config(boundary: Path, path: Path, relpath: str) -> Config | None:
+def work_tree_config(boundary: Path, path: Path, relpath: str) -> Config | None:
     """An mlci.yaml as this branch's work tree has it (None: there is none)."""
     if not (path.is_symlink() or path.exists()):
         return None

@@ -12,13 +12,17 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 from conftest import Repo
 from github_server import GitHubServer
+from test_workflows import actionlint, zizmor
 
 from mlci.cli import cli
+from mlci.config import parse_config
 from mlci.flow import discover_projects
 from mlci.git.repo import Repository
 from mlci.render.markdown import marker
@@ -224,3 +228,68 @@ def test_without_a_list_the_projects_found_are_the_shards(monorepo: Repo) -> Non
         ("models-tabular", "models/tabular"),
         ("models-vision", "models/vision"),
     ]
+
+
+# --- mlci init --matrix ---------------------------------------------------------------------
+
+
+def matrix_of(workflow: Path) -> tuple[list[dict[str, Any]], str]:
+    document = yaml.safe_load(workflow.read_text())
+    include = document["jobs"]["check"]["strategy"]["matrix"]["include"]
+    [merge] = [
+        s["run"] for s in document["jobs"]["publish"]["steps"] if "mlci merge" in s.get("run", "")
+    ]
+    return include, merge
+
+
+def test_init_matrix_writes_a_job_per_listed_shard(monorepo: Repo) -> None:
+    config = ROOT_CONFIG.replace(
+        "path: models/vision}", "path: models/vision, runs-on: [self-hosted, gpu]}"
+    )
+    monorepo.commit("vision on a GPU", {"mlci.yaml": config})
+    result = monorepo.mlci("init", "--matrix")
+    assert result.exit_code == 0, result.output
+    workflow = monorepo.root / ".github" / "workflows" / "mlci.yml"
+    include, merge = matrix_of(workflow)
+    assert include == [
+        {"shard": "tabular", "path": "models/tabular", "runs-on": "ubuntu-latest"},
+        {"shard": "nlp", "path": "models/nlp", "runs-on": "ubuntu-latest"},
+        {"shard": "vision", "path": "models/vision", "runs-on": ["self-hosted", "gpu"]},
+    ]
+    assert merge.endswith("--expect tabular --expect nlp --expect vision")
+    assert "kept" in result.output  # the shards' own mlci.yaml exist already
+    actionlint(monorepo.root, workflow)
+    zizmor(monorepo.root, workflow)
+
+
+def test_init_matrix_finds_the_projects_and_lists_them(monorepo: Repo) -> None:
+    (monorepo.root / "mlci.yaml").unlink()
+    (monorepo.root / "models" / "nlp" / "mlci.yaml").unlink()
+    result = monorepo.mlci("init", "--matrix")
+    assert result.exit_code == 0, result.output
+    include, merge = matrix_of(monorepo.root / ".github" / "workflows" / "mlci.yml")
+    assert [entry["shard"] for entry in include] == [
+        "models-nlp",
+        "models-tabular",
+        "models-vision",
+    ]
+    assert "--expect models-nlp --expect models-tabular --expect models-vision" in merge
+    root = parse_config((monorepo.root / "mlci.yaml").read_text())
+    assert [(s.name, s.path) for s in root.shards] == [
+        ("models-nlp", "models/nlp"),
+        ("models-tabular", "models/tabular"),
+        ("models-vision", "models/vision"),
+    ]
+    # The shard that had no gates gets starting ones from the metrics it has.
+    gates = parse_config((monorepo.root / "models" / "nlp" / "mlci.yaml").read_text())
+    assert [rule.key for rule in gates.metrics] == ["score"]
+
+
+def test_init_matrix_without_any_project_says_what_to_do(tmp_path: Path) -> None:
+    empty = Repo(tmp_path / "empty")
+    empty.root.mkdir()
+    empty.git("init", "--quiet", "--initial-branch=main")
+    empty.commit("nothing")
+    result = empty.mlci("init", "--matrix")
+    assert result.exit_code == 2
+    assert "no DVC project found in" in result.output

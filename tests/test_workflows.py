@@ -36,6 +36,7 @@ WORKFLOWS = {
     "template": TEMPLATES / "mlci.yml",
     "fork-compute": TEMPLATES / "mlci-fork-compute.yml",
     "fork-publish": TEMPLATES / "mlci-fork-publish.yml",
+    "matrix": TEMPLATES / "mlci-matrix.yml",
 }
 ALL_FILES = {**WORKFLOWS, "action": ACTION}
 BIN = Path(sys.executable).parent

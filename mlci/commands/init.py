@@ -9,16 +9,17 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from mlci import __version__, dvc, resources
-from mlci.config import CONFIG_FILE
+from mlci.config import CONFIG_FILE, ShardConfig
 from mlci.errors import UsageError
-from mlci.flow import open_project
+from mlci.flow import discover_projects, open_project, work_tree_config
+from mlci.git.repo import Repository
 from mlci.judge.diff import direction
 from mlci.numbers import is_number
 from mlci.results import Value
@@ -181,6 +182,23 @@ def run_init(
         targets.append(
             (workflows / name, _workflow_text(text, requirement, branch), "GitHub Actions workflow")
         )
+    files = _write_targets(root, targets, force)
+    notes = [install_note] if install_note else []
+    other = {} if gitlab else WORKFLOWS[not fork_safe]
+    present = [workflows / name for name in other if (workflows / name).exists()]
+    if present:
+        shown = ", ".join(p.relative_to(root).as_posix() for p in present)
+        notes.append(
+            f"{shown} also exist{'s' if len(present) == 1 else ''}: both patterns would run "
+            "on every pull request (two comments, two statuses); delete the one you do not want."
+        )
+    return InitReport(files=tuple(files), notes=tuple(notes))
+
+
+def _write_targets(
+    root: Path, targets: Sequence[tuple[Path, str, str]], force: Collection[str]
+) -> list[Written]:
+    """Write each (path, text, description) that is missing, or that ``force`` names."""
     names = {target.relative_to(root).as_posix() for target, _, _ in targets}
     unknown = sorted(set(force) - names)
     if unknown:
@@ -199,13 +217,107 @@ def run_init(
             continue
         safefs.write_text(target, text)  # a symlink at the name is replaced, not followed
         files.append(Written(target, description, "replaced" if exists else "wrote"))
+    return files
+
+
+MATRIX_TEMPLATE = "mlci-matrix.yml"
+_EXAMPLE_ENTRY = re.compile(r"^ *- shard: example\n *path: \.\n *runs-on: ubuntu-latest\n", re.M)
+_EXAMPLE_EXPECT = re.compile(r"^( *)--expect example\n", re.M)
+
+
+def matrix_workflow(template: str, shards: Sequence[ShardConfig]) -> str:
+    """The matrix template with one `include:` entry per shard, and each shard expected
+    by `mlci merge` (a shard whose artifact is missing then fails the report)."""
+    indent = re.search(r"^( *)- shard: example$", template, re.M)
+    expect = _EXAMPLE_EXPECT.search(template)
+    if indent is None or expect is None:
+        raise ValueError(f"{MATRIX_TEMPLATE}: the example shard is not where init expects it")
+    pad = indent.group(1)
+    entries = "".join(
+        f"{pad}- shard: {shard.name}\n"
+        f"{pad}  path: {json.dumps(shard.path)}\n"
+        f"{pad}  runs-on: "
+        + (
+            json.dumps(shard.runs_on[0])
+            if len(shard.runs_on) == 1
+            else json.dumps(list(shard.runs_on))
+        )
+        + "\n"
+        for shard in shards
+    )
+    flags = "".join(f"{expect.group(1)}--expect {shard.name}\n" for shard in shards)
+    text = _EXAMPLE_ENTRY.sub(lambda _: entries, template, count=1)
+    return _EXAMPLE_EXPECT.sub(lambda _: flags, text, count=1)
+
+
+def _root_shards_text(shards: Sequence[ShardConfig], branch: str) -> str:
+    lines = [
+        "# mlci at the repository's root: the shards of the matrix (`mlci init --matrix`).",
+        "# The base branch's copy of this file decides which shards a pull request has.",
+        f"base: {json.dumps(branch)}",
+        "report:",
+        "  title: Model report",
+        "shards:",
+    ]
+    for shard in shards:
+        lines += [f"  - name: {shard.name}", f"    path: {json.dumps(shard.path)}"]
+    return "\n".join(lines) + "\n"
+
+
+def run_init_matrix(path: Path, *, force: Collection[str] = ()) -> InitReport:
+    """`mlci init --matrix`: the matrix workflow for the repository's shards: the
+    ``shards:`` of the mlci.yaml at its root, else the DVC projects found (each folder
+    with its own ``.dvc/``), then written into a root mlci.yaml; and each shard's
+    mlci.yaml with starting gates, where it has none."""
+    repo = Repository(path)
+    root = repo.root.resolve()
+    branch = repo.default_branch() or repo.head().name
+    requirement, install_note = _this_mlci()
+    root_config = work_tree_config(root, root / CONFIG_FILE, CONFIG_FILE)
+    targets: list[tuple[Path, str, str]] = []
     notes = [install_note] if install_note else []
-    other = {} if gitlab else WORKFLOWS[not fork_safe]
-    present = [workflows / name for name in other if (workflows / name).exists()]
+    if root_config is not None and root_config.shards:
+        shards = root_config.shards
+    else:
+        shards = discover_projects(repo)
+        if not shards:
+            raise UsageError(
+                f"no DVC project found in {root} (a folder with its own .dvc/)",
+                hint="`dvc init --subdir` in each project's folder, or list them under "
+                f"`shards:` in {CONFIG_FILE} at the repository's root",
+            )
+        if root_config is not None:
+            notes.append(
+                f"{CONFIG_FILE} at the root lists no shards: the matrix has the projects "
+                f"found ({', '.join(s.name for s in shards)}); list them under `shards:` "
+                "so that the base branch decides"
+            )
+        else:
+            targets.append((root / CONFIG_FILE, _root_shards_text(shards, branch), "shards"))
+    for shard in shards:
+        folder = root / shard.path
+        if not (folder / ".dvc").is_dir():
+            notes.append(f"shard {shard.name}: {shard.path} has no .dvc/ (`dvc init --subdir`)")
+            continue
+        if folder == root:
+            continue  # the root's mlci.yaml holds the shards
+        with dvc.DvcRepo(folder) as dvc_repo, dvc_repo.at(dvc.WORKSPACE, "head") as head:
+            snapshot = head.metrics()
+        unreadable = sorted({f"{e.file} ({e.message})" for e in snapshot.errors})
+        text = _config_text(snapshot.values, branch, unreadable)
+        targets.append((folder / CONFIG_FILE, text, f"gates of shard {shard.name}"))
+    template = (resources.templates_dir() / "workflows" / MATRIX_TEMPLATE).read_text(
+        encoding="utf-8"
+    )
+    workflow = _workflow_text(matrix_workflow(template, shards), requirement, branch)
+    workflows = root / ".github" / "workflows"
+    targets.append((workflows / "mlci.yml", workflow, "GitHub Actions workflow, one job per shard"))
+    files = _write_targets(root, targets, force)
+    present = [workflows / name for name in WORKFLOWS[True] if (workflows / name).exists()]
     if present:
         shown = ", ".join(p.relative_to(root).as_posix() for p in present)
         notes.append(
-            f"{shown} also exist{'s' if len(present) == 1 else ''}: both patterns would run "
-            "on every pull request (two comments, two statuses); delete the one you do not want."
+            f"{shown} also exist{'s' if len(present) == 1 else ''}: both would run on every "
+            "pull request (two comments, two statuses); delete the one you do not want."
         )
     return InitReport(files=tuple(files), notes=tuple(notes))
