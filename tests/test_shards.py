@@ -217,7 +217,7 @@ def test_a_long_report_folds_passing_shards_before_failing_ones(tmp_path: Path) 
     merged = big_merge(tmp_path, shards=6, metrics=400, failing=2)
     full = fit_merged(merged, limit=10**9)
     assert body_size(full) > COMMENT_LIMIT
-    body = fit_merged(merged, full_report=Md("[the job summary](https://run)"))
+    body = fit_merged(merged, full_report=Md("[the run's artifacts](https://run)"))
     assert body_size(body) <= COMMENT_LIMIT
     assert body.splitlines()[-1] == marker("Models")
     parts = body.split("\n### ")[1:]
@@ -230,17 +230,19 @@ def test_a_long_report_folds_passing_shards_before_failing_ones(tmp_path: Path) 
     assert 0 in rows and 401 in rows
     folded = passing[rows.index(0)]
     assert (
-        "Left out to fit GitHub's comment size limit: the full report is in [the job summary](https://run)."
-        in folded
-    )
+        "Left out to fit GitHub's comment size limit: its full report is in its artifact, "
+        "mlci-results-s02, in [the run's artifacts](https://run)."
+    ) in folded
 
 
 def test_a_report_too_long_even_folded_is_cut_with_a_link(tmp_path: Path) -> None:
     merged = big_merge(tmp_path, shards=120, metrics=1, failing=120)
-    body = fit_merged(merged, limit=20_000, full_report=Md("[the job summary](https://run)"))
+    body = fit_merged(merged, limit=20_000, full_report=Md("[the run's artifacts](https://run)"))
     assert body_size(body) <= 20_000
-    assert "**… truncated to fit GitHub's comment size limit.** The full report is in " in body
-    assert "[the job summary](https://run)" in body
+    assert body.endswith(
+        "**… truncated to fit GitHub's comment size limit.** Each shard's full report is in "
+        f"its artifact, mlci-results-NAME, in [the run's artifacts](https://run).\n\n{marker('Models')}\n"
+    )
     assert body.splitlines()[-1] == marker("Models")
     assert body.count("<!-- mlci-report:") == 1
 

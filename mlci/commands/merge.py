@@ -25,13 +25,13 @@ from mlci.commands.publish import (
     _head_label,
     _open_github,
     _repo_relative,
+    artifacts_link,
     take_token,
 )
 from mlci.config import Config, ReportConfig, parse_config
 from mlci.errors import ConfigError, PublishError, UsageError, clip
 from mlci.forge import COMMENT_LIMIT, body_size, utf8_size
 from mlci.github import actions
-from mlci.github.actions import SUMMARY_LIMIT
 from mlci.github.client import GitHub, missing_token, redact
 from mlci.github.publish import _CONCLUSION, _STATE, CHECK_TEXT_LIMIT, sync_comment
 from mlci.render.markdown import _environment, marker, render_markdown, verdict_summary
@@ -258,8 +258,9 @@ def shard_body(shard: Shard, level: int, full_report: str) -> str:
         return escape_md(shard.summary)
     if level == ONE_LINE:
         return (
-            f"{escape_md(shard.summary)}. Left out to fit GitHub's comment size limit: "
-            f"the full report is in {escape_md(full_report)}."
+            f"{escape_md(shard.summary)}. Left out to fit GitHub's comment size limit: its "
+            f"full report is in its artifact, {ARTIFACT_PREFIX}{shard.name}, in "
+            f"{escape_md(full_report)}."
         )
     markdown = render_markdown(
         shard.results,
@@ -286,7 +287,7 @@ def fit_merged(
     merged: Merged,
     *,
     limit: int = COMMENT_LIMIT,
-    full_report: str = "the job summary",
+    full_report: str = "the workflow run",
     size: Callable[[str], int] = body_size,
 ) -> str:
     """The merged comment within ``limit``: each shard's section folds (charts, then
@@ -302,15 +303,21 @@ def fit_merged(
     texts: dict[tuple[int, int], str] = {}
     sizes: dict[tuple[int, int], int] = {}
 
+    least: dict[tuple[int, int], int] = {}
+
     def size_at(index: int) -> int:
         key = (index, levels[index])
         found = sizes.get(key)
-        return found if found is not None else _least_size(shards[index], levels[index])
+        if found is None:
+            found = least.get(key)
+            if found is None:
+                found = least[key] = _least_size(shards[index], levels[index])
+        return found
 
     def fold_steps() -> Iterator[tuple[int, int]]:
         for verdict in ("pass", "warn", "fail"):
             group = [i for i, s in enumerate(shards) if s.verdict == verdict and s.results]
-            group.sort(key=lambda i: -_least_size(shards[i], FULL))
+            group.sort(key=lambda i: -size_at(i))
             for level in (NO_CHARTS, NO_UNCHANGED, ONE_LINE):
                 for index in group:
                     yield level, index
@@ -363,7 +370,8 @@ def _truncate(
 ) -> str:
     tail = (
         f"\n\n**… truncated to fit GitHub's comment size limit.** "
-        f"The full report is in {escape_md(full_report)}.\n\n{marker(merged.title)}\n"
+        f"Each shard's full report is in its artifact, {ARTIFACT_PREFIX}NAME, in "
+        f"{escape_md(full_report)}.\n\n{marker(merged.title)}\n"
     )
     text = render_merged(merged, bodies, truncated=True)
     kept: list[str] = []
@@ -468,9 +476,12 @@ def run_merge(
     merged = merge(
         paths, title=title or ReportConfig().title, expect=expect, head_sha=context.head_sha
     )
-    run_url = context.run_url
-    full_report = Md(f"[the job summary]({run_url})") if run_url else "the job summary"
-    report = fit_merged(merged, limit=SUMMARY_LIMIT - 1024, size=utf8_size)
+    # One text for the report file, the job summary and the comment (as for `mlci ci`):
+    # the complete report of each shard is the artifact its job uploaded.
+    runs = artifacts_link(context)
+    full_report = Md(runs) if runs else "the workflow run"
+    # Room for the per-post nonce line sync_comment appends.
+    report = fit_merged(merged, limit=COMMENT_LIMIT - 64, full_report=full_report)
     write_text(report_path, report)
     actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), report)
     for shard in merged.failing():
@@ -482,7 +493,7 @@ def run_merge(
     if do_publish and error is None:
         try:
             with _open_github(context, token, options) as github:
-                url, sent = _publish(merged, context, github, options, pr_number, full_report)
+                url, sent = _publish(merged, context, github, options, pr_number, report)
         except PublishError as exc:
             exc.message = redact(exc.message, token)
             log.command(
@@ -507,12 +518,10 @@ def _publish(
     github: GitHub,
     options: PublishOptions,
     pr_number: int | None,
-    full_report: str,
+    body: str,
 ) -> tuple[str | None, str | None]:
     url = sent = None
     if pr_number is not None and options.comment != "off":
-        # Room for the per-post nonce line sync_comment appends.
-        body = fit_merged(merged, limit=COMMENT_LIMIT - 64, full_report=full_report)
         url, _removed = sync_comment(github, pr_number, body, merged.title, options.comment)
     head_sha = context.head_sha
     if options.status != "off" and head_sha:
@@ -529,7 +538,10 @@ def _publish(
                 "conclusion": sent,
                 "output": {
                     "title": status_description(merged, 255),
-                    "summary": fit_merged(merged, limit=CHECK_TEXT_LIMIT, size=utf8_size),
+                    # Check-run text is limited in UTF-8 bytes, not characters.
+                    "summary": body
+                    if utf8_size(body) <= CHECK_TEXT_LIMIT
+                    else fit_merged(merged, limit=CHECK_TEXT_LIMIT, size=utf8_size),
                 },
             }
             if context.run_url:
