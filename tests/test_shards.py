@@ -389,3 +389,20 @@ def test_a_failed_post_keeps_the_report_and_says_so(
     done = run(three_shards(tmp_path), tmp_path)
     assert done.publish_error is not None and done.publish_error.exit_code == 4
     assert (tmp_path / "report.md").read_text().startswith("## ❌ Models: FAIL")
+
+
+def test_a_results_file_that_is_a_link_is_refused_and_linked_folders_are_not_walked(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "artifacts"
+    elsewhere = upload(tmp_path / "elsewhere", "nlp", shard_results("nlp"))
+    (folder / "mlci-results-nlp").mkdir(parents=True)
+    (folder / "mlci-results-nlp" / "mlci-results.json").symlink_to(elsewhere)
+    (folder / "mlci-results-vision").symlink_to(tmp_path / "elsewhere" / "mlci-results-nlp")
+    merged = merge([folder], title="Models", expect=["nlp", "vision"])
+    assert [(s.name, s.verdict, s.results) for s in merged.shards] == [
+        ("nlp", "fail", None),
+        ("vision", "fail", None),
+    ]
+    assert (merged.shards[0].problem or "").endswith("is a symbolic link; refused")
+    assert (merged.shards[1].problem or "").startswith("no results")
