@@ -579,6 +579,15 @@ def locate_shard(options: CheckOptions, name: str) -> ShardPlace:
             "repository",
             hint=f"fix its path: in {CONFIG_FILE}",
         )
+    if not (folder / ".dvc").is_dir():
+        # A dvc.yaml inside a larger project: mlci would run, measure and gate the whole
+        # project under this shard's name. Refuse rather than report the wrong thing.
+        raise UsageError(
+            f"--shard {name}: its folder {found.path} (from {where}) is not a DVC project "
+            "of its own (no .dvc/ there); mlci checks a whole DVC project",
+            hint=f"run `dvc init --subdir` in {found.path}, or point the shard at the "
+            "project's folder",
+        )
     return ShardPlace(name=name, folder=folder, where=where)
 
 

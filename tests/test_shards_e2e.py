@@ -293,3 +293,18 @@ def test_init_matrix_without_any_project_says_what_to_do(tmp_path: Path) -> None
     result = empty.mlci("init", "--matrix")
     assert result.exit_code == 2
     assert "no DVC project found in" in result.output
+
+
+def test_a_shard_folder_inside_another_project_is_refused(
+    monorepo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dvc.yaml without its own .dvc/ belongs to the project above it: checking that
+    project under the shard's name would gate the wrong thing."""
+    monkeypatch.setenv("MLCI_BASE", "main")
+    monorepo.gen({"models/nlp/sub/dvc.yaml": "stages: {}\n"})
+    config = ROOT_CONFIG + "  - {name: sub, path: models/nlp/sub}\n"
+    monorepo.commit("a sub-pipeline", {"mlci.yaml": config})
+    monorepo.git("branch", "--quiet", "-f", "main", "HEAD")  # the base lists it too
+    result = monorepo.mlci("check", "--shard", "sub", "--no-tests")
+    assert result.exit_code == 2
+    assert "is not a DVC project of its own (no .dvc/ there)" in result.output
