@@ -121,7 +121,9 @@ def main() -> None:
         merged = out.read_text()  # mlci ran last
         # The merge itself, in this process (imports done, the CLI's GC thresholds):
         # reading, validating and re-judging the 50 files, and fitting the report.
-        from mlci.commands.merge import fit_merged, merge
+        from mlci.commands.merge import merge
+        from mlci.forge import COMMENT_LIMIT, body_size
+        from mlci.render.shards import fit_merged
 
         inside: list[float] = []
         saved = gc.get_threshold()
@@ -129,7 +131,8 @@ def main() -> None:
         try:
             for _ in range(args.runs):
                 start = time.perf_counter()
-                fit_merged(merge([folder], title="Models"))
+                view = merge([folder], title="Models")
+                fit_merged(view, limit=COMMENT_LIMIT - 64, size=body_size)
                 inside.append(time.perf_counter() - start)
         finally:
             gc.set_threshold(*saved)

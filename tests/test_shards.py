@@ -15,20 +15,14 @@ import pytest
 from conftest import make_results
 from github_server import GitHubServer
 
-from mlci.commands.merge import (
-    Merged,
-    MergeRun,
-    fit_merged,
-    merge,
-    run_merge,
-    status_description,
-)
+from mlci.commands.merge import MergeRun, merge, run_merge
 from mlci.commands.publish import PublishOptions
 from mlci.config import parse_config
 from mlci.errors import ConfigError, UsageError
 from mlci.forge import COMMENT_LIMIT, body_size
 from mlci.github.actions import ActionsLog
 from mlci.render.markdown import marker
+from mlci.render.shards import Merged, fit_merged, status_description
 from mlci.render.text import Md
 from mlci.results import Change, GateResult, Outcome, Results, RevInfo
 
@@ -191,7 +185,7 @@ def sections(body: str) -> list[str]:
 
 def test_the_comment_has_one_section_per_shard_failing_first(tmp_path: Path) -> None:
     merged = merge([three_shards(tmp_path)], title="Models", expect=["tabular", "nlp", "vision"])
-    body = fit_merged(merged)
+    body = fit_merged(merged, limit=COMMENT_LIMIT, size=body_size)
     lines = body.splitlines()
     assert lines[0] == "## ❌ Models: FAIL"
     assert lines[1] == "**2 of 3 shards failed: nlp, vision (no results).**"
@@ -215,9 +209,14 @@ def big_merge(tmp_path: Path, shards: int, metrics: int, failing: int) -> Merged
 
 def test_a_long_report_folds_passing_shards_before_failing_ones(tmp_path: Path) -> None:
     merged = big_merge(tmp_path, shards=6, metrics=400, failing=2)
-    full = fit_merged(merged, limit=10**9)
+    full = fit_merged(merged, limit=10**9, size=body_size)
     assert body_size(full) > COMMENT_LIMIT
-    body = fit_merged(merged, full_report=Md("[the run's artifacts](https://run)"))
+    body = fit_merged(
+        merged,
+        limit=COMMENT_LIMIT,
+        size=body_size,
+        full_report=Md("[the run's artifacts](https://run)"),
+    )
     assert body_size(body) <= COMMENT_LIMIT
     assert body.splitlines()[-1] == marker("Models")
     parts = body.split("\n### ")[1:]
@@ -237,7 +236,9 @@ def test_a_long_report_folds_passing_shards_before_failing_ones(tmp_path: Path) 
 
 def test_a_report_too_long_even_folded_is_cut_with_a_link(tmp_path: Path) -> None:
     merged = big_merge(tmp_path, shards=120, metrics=1, failing=120)
-    body = fit_merged(merged, limit=20_000, full_report=Md("[the run's artifacts](https://run)"))
+    body = fit_merged(
+        merged, limit=20_000, size=body_size, full_report=Md("[the run's artifacts](https://run)")
+    )
     assert body_size(body) <= 20_000
     assert body.endswith(
         "**… truncated to fit GitHub's comment size limit.** Each shard's full report is in "

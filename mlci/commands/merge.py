@@ -15,11 +15,10 @@ import dataclasses
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlci import __version__
 from mlci.commands.publish import (
     PublishOptions,
     _head_label,
@@ -34,88 +33,23 @@ from mlci.forge import COMMENT_LIMIT, body_size, utf8_size
 from mlci.github import actions
 from mlci.github.client import GitHub, missing_token, redact
 from mlci.github.publish import _CONCLUSION, _STATE, CHECK_TEXT_LIMIT, sync_comment
-from mlci.render.markdown import _environment, marker, render_markdown, verdict_summary
-from mlci.render.text import VERDICT_ICON, Md, escape_md
-from mlci.results import SHARD_NAME, Results, RevInfo, Verdict, worst
+from mlci.render.shards import (
+    ARTIFACT_PREFIX,
+    ORDER,
+    Merged,
+    Shard,
+    fit_merged,
+    status_description,
+)
+from mlci.render.text import Md
+from mlci.results import SHARD_NAME, Results
 from mlci.safefs import write_text
 
 RESULTS_FILE = "mlci-results.json"
-# `mlci init --matrix` uploads shard NAME's files as the artifact mlci-results-NAME;
-# actions/download-artifact puts each artifact in a folder of that name.
-ARTIFACT_PREFIX = "mlci-results-"
 # A folder of downloaded artifacts holding more results files than this is refused:
 # a matrix has at most 256 jobs.
 MAX_FILES = 1000
 _SHARD = re.compile(SHARD_NAME)
-_ORDER = {"fail": 0, "warn": 1, "pass": 2}
-
-# A metric row's least length besides the name: "| f | ... |" has 8 borders and spaces.
-_ROW_BORDERS = 12
-_CELL = 300  # mlci.report clips a cell to this many characters
-# How far a shard's section is folded to fit the comment, level by level.
-FULL, NO_CHARTS, NO_UNCHANGED, ONE_LINE = range(4)
-
-
-@dataclass(frozen=True)
-class Shard:
-    """One shard as the merge sees it: its results, or why it has none it can trust."""
-
-    name: str
-    results: Results | None
-    problem: str | None = None  # set: the shard fails, and this says why
-    sources: tuple[str, ...] = ()  # the file(s) it was read from
-    expected: bool = True  # listed by --expect or the base; False: found, not listed
-
-    @property
-    def verdict(self) -> Verdict:
-        if self.problem is not None or self.results is None:
-            return "fail"
-        return self.results.verdict
-
-    @property
-    def summary(self) -> str:
-        """One line: what was judged and how it went, or what went wrong."""
-        if self.problem is not None or self.results is None:
-            return self.problem or "no results"
-        text = verdict_summary(self.results)
-        return text if self.expected else f"{text} (not a listed shard)"
-
-
-@dataclass(frozen=True)
-class Merged:
-    title: str
-    shards: tuple[Shard, ...]  # failing first, then warning, then passing; by name
-    head: RevInfo | None  # the commit every shard's results are for
-    base: RevInfo | None
-
-    @property
-    def verdict(self) -> Verdict:
-        """The worst shard's verdict; no shard at all is a failure, not a pass."""
-        if not self.shards:
-            return "fail"
-        return worst(shard.verdict for shard in self.shards)
-
-    def failing(self) -> list[Shard]:
-        return [shard for shard in self.shards if shard.verdict == "fail"]
-
-    def summary(self) -> str:
-        """``2 of 3 shards failed: nlp, vision (no results)``: the names, so the commit
-        status alone says which jobs to look at."""
-        total = len(self.shards)
-        if not total:
-            return "no shard's results were found"
-        failing = self.failing()
-        warned = [shard for shard in self.shards if shard.verdict == "warn"]
-        if failing:
-            names = ", ".join(
-                shard.name + ("" if shard.results is not None else " (no results)")
-                for shard in failing
-            )
-            return f"{len(failing)} of {total} shards failed: {names}"
-        if warned:
-            names = ", ".join(shard.name for shard in warned)
-            return f"nothing failed, {len(warned)} of {total} shards warned: {names}"
-        return "the only shard passed" if total == 1 else f"all {total} shards passed"
 
 
 def find_results(paths: Sequence[Path]) -> list[Path]:
@@ -222,7 +156,7 @@ def merge(
                 "was not found; its job failed before writing it, was cancelled or skipped"
             )
             shards.append(Shard(name, None, problem))
-    shards.sort(key=lambda shard: (_ORDER[shard.verdict], shard.name))
+    shards.sort(key=lambda shard: (ORDER[shard.verdict], shard.name))
     valid = [shard.results for shard in shards if shard.results is not None]
     return Merged(
         title=title,
@@ -230,168 +164,6 @@ def merge(
         head=valid[0].head if valid else None,
         base=valid[0].base if valid else None,
     )
-
-
-# --- rendering --------------------------------------------------------------------------
-
-
-def _nested(markdown: str, results: Results) -> str:
-    """A shard's report as a section of the merged one: its own heading (the merged
-    report gives it one), the footer and the marker dropped, sub-headings one level
-    down. Only template lines can match: every value is escaped (no ``<``, and a
-    ``#`` from a pull request is followed by a zero-width space, never a blank)."""
-    mark = marker(results.title)
-    lines = markdown.splitlines()
-    if lines and lines[0].startswith("## "):
-        lines = lines[1:]
-    kept = []
-    for line in lines:
-        if line == mark or line.startswith("<sub>Generated by mlci"):
-            continue
-        kept.append("#" + line if line.startswith("### ") else line)
-    return "\n".join(kept).strip("\n")
-
-
-def shard_body(shard: Shard, level: int, full_report: str) -> str:
-    """The section's text at one folding level (``FULL`` ... ``ONE_LINE``)."""
-    if shard.results is None or shard.problem is not None:
-        return escape_md(shard.summary)
-    if level == ONE_LINE:
-        return (
-            f"{escape_md(shard.summary)}. Left out to fit GitHub's comment size limit: its "
-            f"full report is in its artifact, {ARTIFACT_PREFIX}{shard.name}, in "
-            f"{escape_md(full_report)}."
-        )
-    markdown = render_markdown(
-        shard.results,
-        charts=level == FULL,
-        omit_folded=level >= NO_UNCHANGED,
-    )
-    return _nested(markdown, shard.results)
-
-
-def render_merged(merged: Merged, bodies: Sequence[str], *, truncated: bool = False) -> str:
-    template = _environment(markdown=True).get_template("merged.md.j2")
-    return template.render(
-        m=merged,
-        icon=Md(VERDICT_ICON[merged.verdict]),
-        summary=merged.summary(),
-        sections=[(shard, Md(body)) for shard, body in zip(merged.shards, bodies, strict=True)],
-        marker=Md(marker(merged.title)),
-        version=__version__,
-        truncated=truncated,
-    )
-
-
-def fit_merged(
-    merged: Merged,
-    *,
-    limit: int = COMMENT_LIMIT,
-    full_report: str = "the workflow run",
-    size: Callable[[str], int] = body_size,
-) -> str:
-    """The merged comment within ``limit``: each shard's section folds (charts, then
-    unchanged rows, then down to one line), passing shards before warning ones before
-    failing ones, the largest first; if even that is too long, the report is cut with
-    a pointer to the full one.
-
-    A section is rendered only once a cheap lower bound of its size
-    (:func:`_least_size`) says it may fit: with 50 shards of 1,000 metrics, most
-    never render in full."""
-    shards = merged.shards
-    levels = [FULL] * len(shards)
-    texts: dict[tuple[int, int], str] = {}
-    sizes: dict[tuple[int, int], int] = {}
-
-    least: dict[tuple[int, int], int] = {}
-
-    def size_at(index: int) -> int:
-        key = (index, levels[index])
-        found = sizes.get(key)
-        if found is None:
-            found = least.get(key)
-            if found is None:
-                found = least[key] = _least_size(shards[index], levels[index])
-        return found
-
-    def fold_steps() -> Iterator[tuple[int, int]]:
-        for verdict in ("pass", "warn", "fail"):
-            group = [i for i, s in enumerate(shards) if s.verdict == verdict and s.results]
-            group.sort(key=lambda i: -size_at(i))
-            for level in (NO_CHARTS, NO_UNCHANGED, ONE_LINE):
-                for index in group:
-                    yield level, index
-
-    steps = fold_steps()
-    overhead = size(render_merged(merged, [""] * len(shards)))
-    while True:
-        if overhead + sum(size_at(i) for i in range(len(shards))) > limit:
-            step = next(steps, None)
-            if step is None:
-                break
-            level, index = step
-            levels[index] = max(levels[index], level)
-            continue
-        pending = [(i, levels[i]) for i in range(len(shards)) if (i, levels[i]) not in sizes]
-        if not pending:
-            break
-        for index, level in pending:
-            text = shard_body(shards[index], level, full_report)
-            texts[index, level] = text
-            sizes[index, level] = size(text)
-    bodies = [
-        texts.get((i, levels[i])) or shard_body(shards[i], levels[i], full_report)
-        for i in range(len(shards))
-    ]
-    rendered = render_merged(merged, bodies)
-    if size(rendered) <= limit:
-        return rendered
-    return _truncate(merged, bodies, limit, full_report, size)
-
-
-def _least_size(shard: Shard, level: int) -> int:
-    """At least how long a shard's section is at ``level``: each metric row it must show
-    holds the metric's name and the table's cell borders."""
-    results = shard.results
-    if results is None or shard.problem is not None or level == ONE_LINE:
-        return 0
-    rows = results.metrics
-    if level >= NO_UNCHANGED:
-        rows = tuple(change for change in rows if change.status != "unchanged")
-    return sum(_ROW_BORDERS + min(len(change.key), _CELL) for change in rows)
-
-
-def _truncate(
-    merged: Merged,
-    bodies: Sequence[str],
-    limit: int,
-    full_report: str,
-    size: Callable[[str], int],
-) -> str:
-    tail = (
-        f"\n\n**… truncated to fit GitHub's comment size limit.** "
-        f"Each shard's full report is in its artifact, {ARTIFACT_PREFIX}NAME, in "
-        f"{escape_md(full_report)}.\n\n{marker(merged.title)}\n"
-    )
-    text = render_merged(merged, bodies, truncated=True)
-    kept: list[str] = []
-    used = size(tail)
-    for line in text.splitlines(keepends=True):
-        if used + size(line) > limit:
-            break
-        kept.append(line)
-        used += size(line)
-    return "".join(kept).rstrip("\n") + tail
-
-
-def status_description(merged: Merged, limit: int = 140) -> str:
-    """The commit status's description: ``fail: 2 of 3 shards failed: nlp, vision``."""
-    text = f"{merged.verdict}: {merged.summary()}"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def shard_names(shards: Iterable[Shard]) -> list[str]:
-    return [shard.name for shard in shards]
 
 
 # --- the command: read the base's word, merge, write, publish -----------------------------
@@ -481,7 +253,7 @@ def run_merge(
     runs = artifacts_link(context)
     full_report = Md(runs) if runs else "the workflow run"
     # Room for the per-post nonce line sync_comment appends.
-    report = fit_merged(merged, limit=COMMENT_LIMIT - 64, full_report=full_report)
+    report = fit_merged(merged, limit=COMMENT_LIMIT - 64, size=body_size, full_report=full_report)
     write_text(report_path, report)
     actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), report)
     for shard in merged.failing():
