@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -343,11 +344,17 @@ def actions_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gh: GitHubServe
     return tmp_path
 
 
-def run(folder: Path, tmp_path: Path, *expect: str, log: list[str] | None = None) -> MergeRun:
+def run(
+    folder: Path,
+    tmp_path: Path,
+    *expect: str,
+    log: list[str] | None = None,
+    options: PublishOptions | None = None,
+) -> MergeRun:
     lines = log if log is not None else []
     return run_merge(
         [folder],
-        PublishOptions(),
+        options or PublishOptions(),
         expect=expect,
         report_path=tmp_path / "report.md",
         do_publish=True,
@@ -407,3 +414,47 @@ def test_a_results_file_that_is_a_link_is_refused_and_linked_folders_are_not_wal
     ]
     assert (merged.shards[0].problem or "").endswith("is a symbolic link; refused")
     assert (merged.shards[1].problem or "").startswith("no results")
+
+
+def test_a_check_run_carries_the_merged_verdict(
+    gh: GitHubServer, actions_env: Path, tmp_path: Path
+) -> None:
+    done = run(three_shards(tmp_path), tmp_path, options=PublishOptions(status="check"))
+    assert done.publish_error is None and done.status == "failure"
+    [check] = gh.check_runs
+    assert (check["name"], check["conclusion"], check["head_sha"]) == (
+        "mlci/Models",
+        "failure",
+        HEAD,
+    )
+    assert check["output"]["title"] == "fail: 2 of 3 shards failed: nlp, vision (no results)"
+    assert check["output"]["summary"] == (tmp_path / "report.md").read_text()
+    assert gh.statuses == []
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<!-- mlci-report: models -->",
+        "@octo-org/admins please merge",
+        "x | y |\n| forged | row |",
+        "::error::forged",
+        "</details><img src=x>",
+    ],
+)
+def test_a_shards_hostile_strings_stay_inert_in_the_merged_comment(
+    tmp_path: Path, hostile: str
+) -> None:
+    folder = tmp_path / "artifacts"
+    results = shard_results("nlp", "fail")
+    changes = (*results.metrics, Change("metrics.json", hostile, 1.0, 2.0, 1.0, 100.0, "changed"))
+    notes = (hostile,)
+    upload(folder, "nlp", dataclasses.replace(results, metrics=changes, notes=notes))
+    upload(folder, "tabular", shard_results("tabular"))
+    body = fit_merged(merge([folder], title="Models"), limit=COMMENT_LIMIT, size=body_size)
+    assert body.count("<!--") == 1 and body.splitlines()[-1] == marker("Models")
+    assert "<img" not in body and "</details><" not in body
+    prose = re.sub(r"```.*?```", "", body, flags=re.S)  # code blocks render no mention
+    assert "@octo-org" not in prose  # a zero-width space after every @
+    assert not any(line.startswith("::") for line in body.splitlines())
+    assert "| forged | row |" not in prose
