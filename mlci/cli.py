@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 import click
 
 from mlci import __version__
-from mlci.errors import ExitCode, MlciError, UsageError
+from mlci.errors import ExitCode, MlciError
 
 if TYPE_CHECKING:
     from mlci.commands.publish import CiRun, PublishOptions
@@ -696,7 +696,7 @@ def init(fork_safe: bool, gitlab: bool, matrix: bool, force: tuple[str, ...]) ->
             hint="the matrix workflow is GitHub Actions'; on GitLab, use `parallel: matrix`",
         )
     if matrix:
-        report = run_init_matrix(Path.cwd(), force=force)
+        report = run_init_matrix(Path.cwd(), fork_safe=fork_safe, force=force)
     else:
         report = run_init(Path.cwd(), fork_safe=fork_safe, force=force, gitlab=gitlab)
     for written in report.files:

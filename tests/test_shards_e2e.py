@@ -308,3 +308,21 @@ def test_a_shard_folder_inside_another_project_is_refused(
     result = monorepo.mlci("check", "--shard", "sub", "--no-tests")
     assert result.exit_code == 2
     assert "is not a DVC project of its own (no .dvc/ there)" in result.output
+
+
+def test_init_matrix_fork_safe_writes_the_pair(monorepo: Repo) -> None:
+    result = monorepo.mlci("init", "--matrix", "--fork-safe")
+    assert result.exit_code == 0, result.output
+    workflows = monorepo.root / ".github" / "workflows"
+    compute = yaml.safe_load((workflows / "mlci-compute.yml").read_text())
+    publish = yaml.safe_load((workflows / "mlci-publish.yml").read_text())
+    include = compute["jobs"]["check"]["strategy"]["matrix"]["include"]
+    assert [entry["shard"] for entry in include] == list(SHARDS)
+    assert "publish" not in compute["jobs"]
+    [merge] = [
+        s["run"] for s in publish["jobs"]["publish"]["steps"] if "mlci merge" in s.get("run", "")
+    ]
+    assert merge.endswith("--expect tabular --expect nlp --expect vision")
+    assert not (workflows / "mlci.yml").exists()
+    actionlint(monorepo.root, workflows / "mlci-compute.yml", workflows / "mlci-publish.yml")
+    zizmor(monorepo.root, workflows / "mlci-compute.yml", workflows / "mlci-publish.yml")

@@ -37,6 +37,8 @@ WORKFLOWS = {
     "fork-compute": TEMPLATES / "mlci-fork-compute.yml",
     "fork-publish": TEMPLATES / "mlci-fork-publish.yml",
     "matrix": TEMPLATES / "mlci-matrix.yml",
+    "matrix-fork-compute": TEMPLATES / "mlci-matrix-fork-compute.yml",
+    "matrix-fork-publish": TEMPLATES / "mlci-matrix-fork-publish.yml",
 }
 ALL_FILES = {**WORKFLOWS, "action": ACTION}
 BIN = Path(sys.executable).parent
@@ -54,6 +56,7 @@ INIT_FILES = {
 # must be added here on purpose.
 ALLOWED_IGNORES = {
     ("fork-publish", "workflow_run:", "dangerous-triggers"),
+    ("matrix-fork-publish", "workflow_run:", "dangerous-triggers"),
     ("example", "uses: ./", "self-repository"),
 }
 
@@ -416,6 +419,53 @@ def test_dvc_cache_is_kept_only_by_the_job_that_can_only_read(name: str) -> None
         assert restore["with"]["key"] == save["with"]["key"]
         assert restore["with"]["key"].startswith(restore["with"]["restore-keys"].strip())
         assert save["if"].startswith("${{ !cancelled() &&")
+
+
+def matrix_check_job(workflow: dict[Any, Any]) -> dict[str, Any]:
+    job = workflow["jobs"]["check"]
+    assert isinstance(job, dict)
+    return job
+
+
+@pytest.mark.parametrize("name", ["matrix", "matrix-fork-compute"])
+def test_matrix_check_jobs(name: str) -> None:
+    """One read-only job per shard, on the shard's runner, publishing nothing and
+    uploading its results under the shard's name, even when its gate failed."""
+    workflow = load(WORKFLOWS[name])
+    assert set(triggers(workflow)) == {"pull_request"}
+    assert workflow["permissions"] == {}
+    job = matrix_check_job(workflow)
+    assert job["permissions"] == {"contents": "read"}
+    assert job["runs-on"] == "${{ matrix.runs-on }}"
+    assert job["strategy"]["fail-fast"] is False
+    ci = run_of(workflow, "mlci ci")
+    assert "--shard" in ci["run"] and "--no-publish" in ci["run"]
+    assert ci["env"]["SHARD"] == "${{ matrix.shard }}"
+    (upload,) = step_using(workflow, "actions/upload-artifact")
+    assert upload["with"]["name"] == "mlci-results-${{ matrix.shard }}"
+    assert upload["if"] == "${{ !cancelled() }}"
+
+
+@pytest.mark.parametrize("name", ["matrix", "matrix-fork-publish"])
+def test_matrix_publish_merges_every_shard_without_running_the_pull_request(name: str) -> None:
+    workflow = load(WORKFLOWS[name])
+    job = workflow["jobs"]["publish"]
+    assert job["permissions"]["pull-requests"] == "write"
+    assert job["permissions"]["statuses"] == "write"
+    assert not step_using({"jobs": {"publish": job}}, "actions/checkout")
+    (download,) = step_using({"jobs": {"publish": job}}, "actions/download-artifact")
+    assert download["with"]["pattern"] == "mlci-results-*"
+    assert "name" not in download["with"]
+    merge = run_of({"jobs": {"publish": job}}, "mlci merge")
+    assert merge["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+    assert "--expect example" in merge["run"]  # mlci init --matrix lists the shards
+    if name == "matrix":
+        assert job["needs"] == "check" and job["if"] == "${{ !cancelled() }}"
+    else:
+        compute = load(WORKFLOWS["matrix-fork-compute"])
+        assert triggers(workflow)["workflow_run"]["workflows"] == [compute["name"]]
+        assert download["with"]["run-id"] == "${{ github.event.workflow_run.id }}"
+        assert "secrets." not in WORKFLOWS["matrix-fork-compute"].read_text(encoding="utf-8")
 
 
 def test_action_metadata() -> None:
@@ -949,7 +999,7 @@ def test_no_token_where_pull_request_code_runs(name: str) -> None:
     hold a token; the token goes to steps that fetch a commit or publish, nothing else."""
     document = load(ALL_FILES[name])
     assert token_holding_pr_steps(document) == []
-    if name != "fork-publish":  # it runs nothing from the pull request
+    if name not in ("fork-publish", "matrix-fork-publish"):  # they run nothing from the PR
         assert any(RUNS_PR_CODE.search(step.get("run", "")) for step in steps(document)), name
     for job in document.get("jobs", {}).values():
         assert not HOLDS_TOKEN.search(yaml.safe_dump(job.get("env", {}))), "job-level token"

@@ -220,34 +220,45 @@ def _write_targets(
     return files
 
 
-MATRIX_TEMPLATE = "mlci-matrix.yml"
+MATRIX_WORKFLOWS = {
+    False: {"mlci.yml": "mlci-matrix.yml"},
+    True: {
+        "mlci-compute.yml": "mlci-matrix-fork-compute.yml",
+        "mlci-publish.yml": "mlci-matrix-fork-publish.yml",
+    },
+}
 _EXAMPLE_ENTRY = re.compile(r"^ *- shard: example\n *path: \.\n *runs-on: ubuntu-latest\n", re.M)
 _EXAMPLE_EXPECT = re.compile(r"^( *)--expect example\n", re.M)
 
 
 def matrix_workflow(template: str, shards: Sequence[ShardConfig]) -> str:
-    """The matrix template with one `include:` entry per shard, and each shard expected
-    by `mlci merge` (a shard whose artifact is missing then fails the report)."""
+    """A matrix template with one `include:` entry per shard where it has the example
+    entry, and each shard expected by `mlci merge` where it runs it (a shard whose
+    artifact is missing then fails the report)."""
     indent = re.search(r"^( *)- shard: example$", template, re.M)
     expect = _EXAMPLE_EXPECT.search(template)
-    if indent is None or expect is None:
-        raise ValueError(f"{MATRIX_TEMPLATE}: the example shard is not where init expects it")
-    pad = indent.group(1)
-    entries = "".join(
-        f"{pad}- shard: {shard.name}\n"
-        f"{pad}  path: {json.dumps(shard.path)}\n"
-        f"{pad}  runs-on: "
-        + (
-            json.dumps(shard.runs_on[0])
-            if len(shard.runs_on) == 1
-            else json.dumps(list(shard.runs_on))
+    if indent is None and expect is None:
+        raise ValueError("a matrix template without the example shard")
+    text = template
+    if indent is not None:
+        pad = indent.group(1)
+        entries = "".join(
+            f"{pad}- shard: {shard.name}\n"
+            f"{pad}  path: {json.dumps(shard.path)}\n"
+            f"{pad}  runs-on: "
+            + (
+                json.dumps(shard.runs_on[0])
+                if len(shard.runs_on) == 1
+                else json.dumps(list(shard.runs_on))
+            )
+            + "\n"
+            for shard in shards
         )
-        + "\n"
-        for shard in shards
-    )
-    flags = "".join(f"{expect.group(1)}--expect {shard.name}\n" for shard in shards)
-    text = _EXAMPLE_ENTRY.sub(lambda _: entries, template, count=1)
-    return _EXAMPLE_EXPECT.sub(lambda _: flags, text, count=1)
+        text = _EXAMPLE_ENTRY.sub(lambda _: entries, text, count=1)
+    if expect is not None:
+        flags = "".join(f"{expect.group(1)}--expect {shard.name}\n" for shard in shards)
+        text = _EXAMPLE_EXPECT.sub(lambda _: flags, text, count=1)
+    return text
 
 
 def _root_shards_text(shards: Sequence[ShardConfig], branch: str) -> str:
@@ -264,11 +275,15 @@ def _root_shards_text(shards: Sequence[ShardConfig], branch: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_init_matrix(path: Path, *, force: Collection[str] = ()) -> InitReport:
+def run_init_matrix(
+    path: Path, *, fork_safe: bool = False, force: Collection[str] = ()
+) -> InitReport:
     """`mlci init --matrix`: the matrix workflow for the repository's shards: the
     ``shards:`` of the mlci.yaml at its root, else the DVC projects found (each folder
     with its own ``.dvc/``), then written into a root mlci.yaml; and each shard's
-    mlci.yaml with starting gates, where it has none."""
+    mlci.yaml with starting gates, where it has none. ``fork_safe``: the pair of
+    workflows (a `pull_request` matrix that publishes nothing, a `workflow_run` one
+    that merges) for repositories that take pull requests from forks."""
     repo = Repository(path)
     root = repo.root.resolve()
     branch = repo.default_branch() or repo.head().name
@@ -306,14 +321,16 @@ def run_init_matrix(path: Path, *, force: Collection[str] = ()) -> InitReport:
         unreadable = sorted({f"{e.file} ({e.message})" for e in snapshot.errors})
         text = _config_text(snapshot.values, branch, unreadable)
         targets.append((folder / CONFIG_FILE, text, f"gates of shard {shard.name}"))
-    template = (resources.templates_dir() / "workflows" / MATRIX_TEMPLATE).read_text(
-        encoding="utf-8"
-    )
-    workflow = _workflow_text(matrix_workflow(template, shards), requirement, branch)
     workflows = root / ".github" / "workflows"
-    targets.append((workflows / "mlci.yml", workflow, "GitHub Actions workflow, one job per shard"))
+    for name, template_name in MATRIX_WORKFLOWS[fork_safe].items():
+        template = (resources.templates_dir() / "workflows" / template_name).read_text(
+            encoding="utf-8"
+        )
+        workflow = _workflow_text(matrix_workflow(template, shards), requirement, branch)
+        targets.append((workflows / name, workflow, "GitHub Actions workflow, one job per shard"))
     files = _write_targets(root, targets, force)
-    present = [workflows / name for name in WORKFLOWS[True] if (workflows / name).exists()]
+    other = MATRIX_WORKFLOWS[not fork_safe]
+    present = [workflows / name for name in other if (workflows / name).exists()]
     if present:
         shown = ", ".join(p.relative_to(root).as_posix() for p in present)
         notes.append(
