@@ -458,3 +458,24 @@ def test_a_shards_hostile_strings_stay_inert_in_the_merged_comment(
     assert "@octo-org" not in prose  # a zero-width space after every @
     assert not any(line.startswith("::") for line in body.splitlines())
     assert "| forged | row |" not in prose
+
+
+def test_from_a_workflow_run_the_pull_request_and_its_base_are_looked_up(
+    gh: GitHubServer, actions_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fork-safe pair: the publishing run knows only the triggering run's head."""
+    event = {
+        "workflow_run": {
+            "id": 99,
+            "head_sha": HEAD,
+            "head_branch": "feature",
+            "head_repository": {"owner": {"login": "octo-org"}},
+        }
+    }
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "workflow_run")
+    done = run(three_shards(tmp_path), tmp_path)
+    assert done.publish_error is None
+    [comment] = gh.comments[7]
+    assert comment["body"].startswith("## ❌ Models: FAIL\n**2 of 3 shards failed: nlp, vision")
+    assert gh.statuses[0]["description"] == "fail: 2 of 3 shards failed: nlp, vision (no results)"
