@@ -538,10 +538,17 @@ def discover_projects(repo: Repository) -> tuple[ShardConfig, ...]:
     )
     shards: list[ShardConfig] = []
     for folder in folders:
-        name = "root" if folder == "." else re.sub(r"[^A-Za-z0-9._-]+", "-", folder)[:64]
-        if any(shard.name == name for shard in shards):
-            continue  # two folders that read alike: `init --matrix` says so
-        shards.append(ShardConfig(name=name, path=folder))
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", folder).strip("-._")[:60] or "project"
+        name = "root" if folder == "." else name
+        taken = {shard.name for shard in shards}
+        # Two folders that read alike (a-b/c, a/b-c): the later one, in path order, gets
+        # a number; `--shard` finds the projects the same way, so names stay stable.
+        unique = name
+        for number in range(2, len(folders) + 2):
+            if unique not in taken:
+                break
+            unique = f"{name}-{number}"
+        shards.append(ShardConfig(name=unique, path=folder))
     return tuple(shards)
 
 

@@ -326,3 +326,20 @@ def test_init_matrix_fork_safe_writes_the_pair(monorepo: Repo) -> None:
     assert not (workflows / "mlci.yml").exists()
     actionlint(monorepo.root, workflows / "mlci-compute.yml", workflows / "mlci-publish.yml")
     zizmor(monorepo.root, workflows / "mlci-compute.yml", workflows / "mlci-publish.yml")
+
+
+def test_found_projects_get_valid_distinct_names(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "names")
+    repo.root.mkdir()
+    repo.git("init", "--quiet", "--initial-branch=main")
+    for folder in ("a-b/c", "a/b-c", "_private/x y", "."):
+        (repo.root / folder).mkdir(parents=True, exist_ok=True)
+        repo.gen({f"{folder}/.dvc/config": ""})
+    repo.commit("four projects")
+    found = discover_projects(Repository(repo.root))
+    assert [(s.name, s.path) for s in found] == [
+        ("root", "."),
+        ("private-x-y", "_private/x y"),
+        ("a-b-c", "a-b/c"),
+        ("a-b-c-2", "a/b-c"),
+    ]
