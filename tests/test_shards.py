@@ -479,3 +479,20 @@ def test_from_a_workflow_run_the_pull_request_and_its_base_are_looked_up(
     [comment] = gh.comments[7]
     assert comment["body"].startswith("## ❌ Models: FAIL\n**2 of 3 shards failed: nlp, vision")
     assert gh.statuses[0]["description"] == "fail: 2 of 3 shards failed: nlp, vision (no results)"
+
+
+def test_a_file_planted_deeper_in_an_artifact_is_not_a_shard(tmp_path: Path) -> None:
+    """Only <folder>/mlci-results.json and <folder>/<artifact>/mlci-results.json count:
+    a job cannot pass a file further down for another shard's results."""
+    folder = three_shards(tmp_path)
+    planted = folder / "mlci-results-nlp" / "deeper" / "mlci-results.json"
+    planted.parent.mkdir()
+    shard_results("tabular", "fail").write(planted)
+    merged = merge([folder], title="Models", expect=["tabular", "nlp"])
+    assert [(s.name, s.verdict, s.problem) for s in merged.shards] == [
+        ("nlp", "fail", None),
+        ("tabular", "pass", None),
+    ]
+    # A single results file (no artifact folders) is read too.
+    alone = merge([folder / "mlci-results-tabular"], title="Models")
+    assert [s.name for s in alone.shards] == ["tabular"]

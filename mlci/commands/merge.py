@@ -53,12 +53,19 @@ _SHARD = re.compile(SHARD_NAME)
 
 
 def find_results(paths: Sequence[Path]) -> list[Path]:
-    """The results files named, and those inside each folder named (a folder of
-    downloaded artifacts: ``<folder>/mlci-results-NAME/mlci-results.json``)."""
+    """The results files named, and those of each folder named: in it, or one level
+    down (a folder of downloaded artifacts: ``<folder>/mlci-results-NAME/mlci-results.json``).
+
+    Not deeper: an artifact holds what its job (the pull request's code) put there, and
+    a file planted further down must not pass for another shard's results."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir() and not path.is_symlink():
-            inside = sorted(p for p in path.rglob(RESULTS_FILE) if not p.is_dir())
+            inside = sorted(
+                p
+                for p in (path / RESULTS_FILE, *path.glob(f"*/{RESULTS_FILE}"))
+                if (p.is_file() or p.is_symlink()) and not p.parent.is_symlink()
+            )
             if len(inside) > MAX_FILES:
                 raise UsageError(
                     f"{path} holds {len(inside)} {RESULTS_FILE} files; mlci merges at most "
