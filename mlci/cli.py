@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 import click
 
 from mlci import __version__
-from mlci.errors import ExitCode, MlciError
+from mlci.errors import ExitCode, MlciError, UsageError
 
 if TYPE_CHECKING:
     from mlci.commands.publish import CiRun, PublishOptions

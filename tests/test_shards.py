@@ -496,3 +496,21 @@ def test_a_file_planted_deeper_in_an_artifact_is_not_a_shard(tmp_path: Path) -> 
     # A single results file (no artifact folders) is read too.
     alone = merge([folder / "mlci-results-tabular"], title="Models")
     assert [s.name for s in alone.shards] == ["tabular"]
+
+
+def test_merge_says_it_does_not_publish_to_gitlab(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITLAB_CI", "true")
+    with pytest.raises(UsageError, match="publishes to GitHub pull requests only"):
+        run(three_shards(tmp_path), tmp_path)
+    # Without publishing, the merge works anywhere.
+    done = run_merge(
+        [tmp_path / "artifacts"],
+        PublishOptions(),
+        expect=["vision"],
+        report_path=tmp_path / "report.md",
+        do_publish=False,
+        log=ActionsLog(print, active=False),
+    )
+    assert done.merged.verdict == "fail" and (tmp_path / "report.md").is_file()

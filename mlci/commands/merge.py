@@ -29,7 +29,7 @@ from mlci.commands.publish import (
 )
 from mlci.config import Config, ReportConfig, parse_config
 from mlci.errors import ConfigError, PublishError, UsageError, clip
-from mlci.forge import COMMENT_LIMIT, body_size, utf8_size
+from mlci.forge import COMMENT_LIMIT, body_size, detect, utf8_size
 from mlci.github import actions
 from mlci.github.client import GitHub, missing_token, redact
 from mlci.github.publish import _CONCLUSION, _STATE, CHECK_TEXT_LIMIT, sync_comment
@@ -227,6 +227,12 @@ def run_merge(
     The merged report is written to ``report_path`` and the job summary before
     anything is posted, so a failed post (exit 4) loses nothing.
     """
+    if do_publish and detect() == "gitlab":
+        raise UsageError(
+            "mlci merge publishes to GitHub pull requests only, and this is a GitLab CI job",
+            hint="`mlci merge --no-publish` writes the merged report (and the verdict as "
+            "the exit code); GitLab's `parallel: matrix` jobs can each publish with `mlci ci`",
+        )
     config_path = _repo_relative(options.config_path)
     context = actions.read_context(publishing=do_publish)
     token = take_token(options, log.command)
