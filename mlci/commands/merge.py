@@ -32,7 +32,7 @@ from mlci.errors import ConfigError, PublishError, UsageError, clip
 from mlci.forge import COMMENT_LIMIT, body_size, detect, utf8_size
 from mlci.github import actions
 from mlci.github.client import GitHub, missing_token, redact
-from mlci.github.publish import _CONCLUSION, _STATE, CHECK_TEXT_LIMIT, sync_comment
+from mlci.github.publish import CHECK_TEXT_LIMIT, post_verdict, sync_comment
 from mlci.render.shards import (
     ARTIFACT_PREFIX,
     ORDER,
@@ -308,28 +308,18 @@ def _publish(
     url = sent = None
     if pr_number is not None and options.comment != "off":
         url, _removed = sync_comment(github, pr_number, body, merged.title, options.comment)
-    head_sha = context.head_sha
-    if options.status != "off" and head_sha:
-        name = f"mlci/{merged.title}"
-        if options.status == "status":
-            sent = _STATE[merged.verdict]
-            github.post_status(head_sha, sent, status_description(merged), name, context.run_url)
-        else:
-            sent = _CONCLUSION[merged.verdict]
-            payload: dict[str, object] = {
-                "name": name,
-                "head_sha": head_sha,
-                "status": "completed",
-                "conclusion": sent,
-                "output": {
-                    "title": status_description(merged, 255),
-                    # Check-run text is limited in UTF-8 bytes, not characters.
-                    "summary": body
-                    if utf8_size(body) <= CHECK_TEXT_LIMIT
-                    else fit_merged(merged, limit=CHECK_TEXT_LIMIT, size=utf8_size),
-                },
-            }
-            if context.run_url:
-                payload["details_url"] = context.run_url
-            github.post_check_run(payload)
+    if context.head_sha:
+        summary = body
+        if utf8_size(body) > CHECK_TEXT_LIMIT:  # a check run's text counts UTF-8 bytes
+            summary = fit_merged(merged, limit=CHECK_TEXT_LIMIT, size=utf8_size)
+        sent = post_verdict(
+            github,
+            head_sha=context.head_sha,
+            verdict=merged.verdict,
+            name=f"mlci/{merged.title}",
+            title=status_description(merged, 255),
+            summary=summary,
+            mode=options.status,
+            run_url=context.run_url,
+        )
     return url, sent

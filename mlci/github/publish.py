@@ -24,7 +24,15 @@ _CONCLUSION = {"pass": "success", "warn": "neutral", "fail": "failure"}
 STATUS_DESCRIPTION_LIMIT = 140
 CHECK_TEXT_LIMIT = 65535
 CHECK_ANNOTATION_LIMIT = 50
-__all__ = ["CommentMode", "GitHubForge", "Published", "StatusMode", "post_report", "sync_comment"]
+__all__ = [
+    "CommentMode",
+    "GitHubForge",
+    "Published",
+    "StatusMode",
+    "post_report",
+    "post_verdict",
+    "sync_comment",
+]
 
 
 def is_ours(comment: Comment, mark: str, login: str | None) -> bool:
@@ -164,3 +172,40 @@ def _check_run(
     if run_url:
         payload["details_url"] = run_url
     return payload
+
+
+def post_verdict(
+    github: GitHub,
+    *,
+    head_sha: str,
+    verdict: str,
+    name: str,
+    title: str,
+    summary: str,
+    mode: StatusMode,
+    run_url: str | None,
+) -> str | None:
+    """A verdict computed elsewhere (`mlci merge`'s, over several shards) on the head
+    commit: a commit status (``title`` as its description, cut to GitHub's 140
+    characters) or a completed check run (``summary``, within 65,535 UTF-8 bytes, as
+    its text). Returns the state or conclusion sent; None for ``mode`` "off"."""
+    if mode == "off":
+        return None
+    if mode == "status":
+        state = _STATE[verdict]
+        if len(title) > STATUS_DESCRIPTION_LIMIT:
+            title = title[: STATUS_DESCRIPTION_LIMIT - 1] + "…"
+        github.post_status(head_sha, state, title, name, run_url)
+        return state
+    conclusion = _CONCLUSION[verdict]
+    payload: dict[str, object] = {
+        "name": name,
+        "head_sha": head_sha,
+        "status": "completed",
+        "conclusion": conclusion,
+        "output": {"title": title[:255], "summary": summary},
+    }
+    if run_url:
+        payload["details_url"] = run_url
+    github.post_check_run(payload)
+    return conclusion
