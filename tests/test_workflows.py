@@ -481,6 +481,7 @@ def test_action_metadata() -> None:
         "working-directory": ".",
         "token": "${{ github.token }}",
         "publish": "true",
+        "shard": "",
     }
     assert {name: out["value"] for name, out in action["outputs"].items()} == {
         name: f"${{{{ steps.{'publish' if name == 'comment-url' else 'mlci'}.outputs.{name} }}}}"
@@ -566,10 +567,11 @@ TITLE = '$(touch pwned) `x` ; it\'s "quoted"'
                 "comment": "off",
                 "fail-on": "warn",
                 "publish": "false",
+                "shard": "vision",
             },
             [
                 *("ci", "--no-publish", "--fail-on", "warn", "--base", "origin/dev"),
-                *("--title", TITLE),
+                *("--title", TITLE, "--shard", "vision"),
                 *("publish", "--results", "mlci-results.json", "--status", "check"),
                 *("--comment", "off", "--title", TITLE),
             ],
