@@ -467,7 +467,12 @@ def run_check(options: CheckOptions) -> Results:
         pipeline=pipeline,
         tests=tests,
     )
-    return dataclasses.replace(results, shard=options.shard) if options.shard else results
+    if options.shard is None:
+        return results
+    # The shard's name in its title: its report, alone, is "Model report (nlp)", and a
+    # shard that publishes by itself never takes the merged comment's marker or status.
+    title = f"{results.title} ({options.shard})"
+    return dataclasses.replace(results, shard=options.shard, title=title)
 
 
 def run_diff(

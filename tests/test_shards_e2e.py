@@ -343,3 +343,25 @@ def test_found_projects_get_valid_distinct_names(tmp_path: Path) -> None:
         ("a-b-c", "a-b/c"),
         ("a-b-c-2", "a/b-c"),
     ]
+
+
+def test_a_shard_publishing_by_itself_keeps_out_of_the_merged_comment(
+    monorepo: Repo, gh: GitHubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monorepo.commit("nlp: a worse score", {"models/nlp/params.yaml": "score: 0.3\n"})
+    job = Job(monorepo, gh, tmp_path, monkeypatch)
+    alone = job.mlci("ci", "--shard", "nlp", "--no-tests", token=True)
+    assert alone.exit_code == 1, alone.output
+    [comment] = gh.comments[7]
+    assert comment["body"].startswith("## ❌ Model report (nlp): FAIL")
+    assert [s["context"] for s in gh.statuses] == ["mlci/Model report (nlp)"]
+    assert job.check_shard("nlp").exit_code == 1
+    assert job.check_shard("tabular").exit_code == 0
+    assert job.check_shard("vision").exit_code == 0
+    merged = job.mlci("merge", str(tmp_path / "artifacts"), token=True)
+    assert merged.exit_code == 1, merged.output
+    assert [c["body"].splitlines()[0] for c in gh.comments[7]] == [
+        "## ❌ Model report (nlp): FAIL",
+        "## ❌ Models: FAIL",
+    ]
+    assert [s["context"] for s in gh.statuses] == ["mlci/Model report (nlp)", "mlci/Models"]
