@@ -624,17 +624,6 @@ def test_action_publishes_a_failed_gate_then_fails(
     assert proc.returncode == code
 
 
-def test_action_refuses_to_publish_one_shard_alone(tmp_path: Path) -> None:
-    """One shard's report under the base's title would take the merged comment's place."""
-    action = load(ACTION)
-    step = action_step(action, "mlci")
-    env = dict.fromkeys(step["env"], "")
-    env |= {"PATH": "/usr/bin:/bin", "MLCI_INPUT_PUBLISH": "true", "MLCI_INPUT_SHARD": "nlp"}
-    proc = run_script(step["run"], tmp_path, env)
-    assert proc.returncode == 2
-    assert "::error title=mlci::input 'shard' needs publish" in proc.stdout
-
-
 def test_action_rejects_bad_publish_input(tmp_path: Path) -> None:
     action = load(ACTION)
     step = action_step(action, "mlci")
