@@ -159,13 +159,10 @@ def test_a_shard_not_listed_is_shown_and_can_only_make_it_worse(tmp_path: Path) 
     assert nlp.summary.endswith("(not a listed shard)")
 
 
-def test_an_older_file_without_a_shard_is_named_by_its_artifact(tmp_path: Path) -> None:
+def test_a_file_of_no_shard_is_named_by_its_artifact(tmp_path: Path) -> None:
+    """Results of `mlci ci` without --shard (shard: null) take their artifact's name."""
     folder = tmp_path / "artifacts"
-    path = upload(folder, "legacy", shard_results(None))
-    raw = json.loads(path.read_text())
-    del raw["shard"]
-    raw["schema_version"] = 2
-    path.write_text(json.dumps(raw))
+    upload(folder, "legacy", shard_results(None))
     merged = merge([folder], title="Models", expect=["legacy"])
     assert [(s.name, s.verdict) for s in merged.shards] == [("legacy", "pass")]
 
