@@ -362,7 +362,7 @@ def _context(results: Results, tables: _Tables | None = None) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=2)
-def _environment(markdown: bool) -> jinja2.Environment:
+def environment(markdown: bool) -> jinja2.Environment:
     """One environment per kind, per process: each template compiles once per run.
 
     Not across runs: a bytecode cache on disk would save ~0.04 s, but on a
@@ -431,7 +431,7 @@ def render_markdown(
         "charts": charts,
         "artifacts": Md(artifacts) if artifacts else None,
     }
-    return _environment(markdown=True).get_template(template).render(context)
+    return environment(markdown=True).get_template(template).render(context)
 
 
 class Report:
@@ -471,7 +471,7 @@ _TERMINAL_TABLES = {
 
 
 def render_terminal(results: Results, template: str = "check.txt.j2") -> str:
-    env = _environment(markdown=False)
+    env = environment(markdown=False)
     context = _context(results)
     tables: dict[str, Callable[[], str]] = {
         "metric_table": lambda: _metric_table(context["rows"]),
@@ -508,7 +508,7 @@ def render_diff(results: Results, output_format: str) -> str:
     if output_format == "md":
         # What diff.md.j2 reads, and no more: the comment's context sorts every
         # metric into rows with their gates, which a diff has none of.
-        template = _environment(markdown=True).get_template("diff.md.j2")
+        template = environment(markdown=True).get_template("diff.md.j2")
         return template.render(results=results, tables=_Tables(results))
     return render_terminal(results, "diff.txt.j2")
 

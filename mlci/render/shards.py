@@ -7,11 +7,12 @@ every value is escaped there or here, as in any report.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from mlci import __version__
-from mlci.render.markdown import _environment, marker, render_markdown, verdict_summary
+from mlci.render.markdown import Report, environment, marker, verdict_summary
 from mlci.render.text import MAX_CELL, VERDICT_ICON, Md, escape_md
 from mlci.results import Results, RevInfo, Verdict, worst
 
@@ -35,6 +36,11 @@ class Shard:
     problem: str | None = None  # set: the shard fails, and this says why
     sources: tuple[str, ...] = ()  # the file(s) it was read from
     expected: bool = True  # listed by --expect or the base; False: found, not listed
+
+    @functools.cached_property
+    def report(self) -> Report | None:
+        """The shard's own report: its variants rendered once, whatever the folding."""
+        return None if self.results is None else Report(self.results)
 
     @property
     def verdict(self) -> Verdict:
@@ -115,18 +121,15 @@ def shard_body(shard: Shard, level: int, full_report: str) -> str:
             f"full report is in its artifact, {ARTIFACT_PREFIX}{shard.name}, in "
             f"{escape_md(full_report)}."
         )
-    markdown = render_markdown(
-        shard.results,
-        charts=level == FULL,
-        omit_folded=level >= NO_UNCHANGED,
-    )
+    assert shard.report is not None
+    markdown = shard.report.markdown(charts=level == FULL, omit_folded=level >= NO_UNCHANGED)
     return _nested(markdown, shard.results)
 
 
 def render_merged(merged: Merged, bodies: Sequence[str], *, truncated: bool = False) -> str:
-    template = _environment(markdown=True).get_template("merged.md.j2")
+    template = environment(markdown=True).get_template("merged.md.j2")
     return template.render(
-        m=merged,
+        merged=merged,
         icon=Md(VERDICT_ICON[merged.verdict]),
         summary=merged.summary(),
         sections=[(shard, Md(body)) for shard, body in zip(merged.shards, bodies, strict=True)],
