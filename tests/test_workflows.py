@@ -396,7 +396,17 @@ def test_fork_publish_workflow() -> None:
     assert "untrusted" in text.lower()
 
 
-@pytest.mark.parametrize("name", ["template", "fork-compute", "fork-publish"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "template",
+        "fork-compute",
+        "fork-publish",
+        "matrix",
+        "matrix-fork-compute",
+        "matrix-fork-publish",
+    ],
+)
 def test_dvc_cache_is_kept_only_by_the_job_that_can_only_read(name: str) -> None:
     """DVC's cache is restored before `mlci ci` and saved after it (also after a failed
     gate), under one key, only in the job that runs the pull request's code with a
@@ -415,7 +425,9 @@ def test_dvc_cache_is_kept_only_by_the_job_that_can_only_read(name: str) -> None
         save = job["steps"][uses.index(caching[1])]
         ci = next(i for i, step in enumerate(job["steps"]) if "mlci ci" in step.get("run", ""))
         assert uses.index(caching[0]) < ci < uses.index(caching[1])
-        assert restore["with"]["path"] == save["with"]["path"] == ".dvc/cache"
+        # A matrix job keeps its own shard's cache, in its project's folder.
+        cache = "${{ matrix.path }}/.dvc/cache" if "matrix" in name else ".dvc/cache"
+        assert restore["with"]["path"] == save["with"]["path"] == cache
         assert restore["with"]["key"] == save["with"]["key"]
         assert restore["with"]["key"].startswith(restore["with"]["restore-keys"].strip())
         assert save["if"].startswith("${{ !cancelled() &&")
