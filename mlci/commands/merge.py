@@ -21,14 +21,15 @@ from pathlib import Path
 
 from mlci.commands.publish import (
     PublishOptions,
-    _head_label,
-    _open_github,
-    _repo_relative,
     artifacts_link,
+    base_config,
+    head_label,
+    open_github,
+    repo_relative,
     take_token,
 )
-from mlci.config import Config, ReportConfig, parse_config
-from mlci.errors import ConfigError, PublishError, UsageError, clip
+from mlci.config import ReportConfig
+from mlci.errors import PublishError, UsageError, clip
 from mlci.forge import COMMENT_LIMIT, body_size, detect, utf8_size
 from mlci.github import actions
 from mlci.github.client import GitHub, missing_token, redact
@@ -184,33 +185,6 @@ class MergeRun:
     publish_error: PublishError | None
 
 
-def _base_config(
-    github: GitHub,
-    context: actions.Context,
-    pr_number: int | None,
-    config_path: str,
-    log: actions.ActionsLog,
-) -> Config | None:
-    """The mlci.yaml at the pull request's base commit (or the default branch): its
-    ``report.title`` names the comment and the status, its ``shards:`` are expected.
-    None when there is none; a broken one is reported and treated as absent (the pull
-    request that repairs it must not be locked out)."""
-    base_sha = None
-    if isinstance(context.event.get("pull_request"), dict):
-        base_sha = context.base_sha
-    elif pr_number is not None:
-        base_sha = github.pull_base_sha(pr_number)
-    text = github.file_at(config_path, base_sha)
-    if text is None:
-        return None
-    where = f"{base_sha[:7] if base_sha else 'default branch'}:{config_path}"
-    try:
-        return parse_config(text, where)
-    except ConfigError as exc:
-        log.command(f"::warning title=mlci::{actions.escape_data(str(exc))}")
-        return None
-
-
 def run_merge(
     paths: Sequence[Path],
     options: PublishOptions,
@@ -233,7 +207,7 @@ def run_merge(
             hint="`mlci merge --no-publish` writes the merged report (and the verdict as "
             "the exit code); GitLab's `parallel: matrix` jobs can each publish with `mlci ci`",
         )
-    config_path = _repo_relative(options.config_path)
+    config_path = repo_relative(options.config_path)
     context = actions.read_context(publishing=do_publish)
     token = take_token(options, log.command)
     if do_publish and not token:
@@ -244,10 +218,10 @@ def run_merge(
     error: PublishError | None = None
     if do_publish:
         try:
-            with _open_github(context, token, options) as github:
+            with open_github(context, token, options) as github:
                 if pr_number is None and context.head_sha:
-                    pr_number = github.find_pull(context.head_sha, _head_label(context))
-                base = _base_config(github, context, pr_number, config_path, log)
+                    pr_number = github.find_pull(context.head_sha, head_label(context))
+                base = base_config(github, context, pr_number, config_path, log.command)
         except PublishError as exc:
             exc.message = redact(exc.message, token)
             log.command(
@@ -277,7 +251,7 @@ def run_merge(
     url = sent = None
     if do_publish and error is None:
         try:
-            with _open_github(context, token, options) as github:
+            with open_github(context, token, options) as github:
                 url, sent = _publish(merged, context, github, options, pr_number, report)
         except PublishError as exc:
             exc.message = redact(exc.message, token)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlci.config import ReportConfig
+from mlci.config import Config, ReportConfig
 from mlci.errors import ConfigError, ExitCode, PublishError, UsageError
 from mlci.forge import Forge, Published, detect
 from mlci.git.repo import hide_from_children
@@ -57,7 +57,7 @@ def take_token(
     return token
 
 
-def _open_github(context: actions.Context, token: str, options: PublishOptions) -> GitHub:
+def open_github(context: actions.Context, token: str, options: PublishOptions) -> GitHub:
     # How long retries may take in all, and the first backoff step, in seconds;
     # a workflow (or the test suite) can change them through the environment.
     return GitHub(
@@ -108,7 +108,7 @@ def post_or_report(
     write: Callable[[str], None],
 ) -> tuple[Published | None, PublishError | None]:
     try:
-        with _open_github(context, token, options) as github:
+        with open_github(context, token, options) as github:
             forge: Forge = GitHubForge(
                 github,
                 context,
@@ -153,7 +153,7 @@ def run_publish(
     """
     if detect() == "gitlab":
         return run_gitlab_publish(results_path, options, warn=warn)
-    config_path = _repo_relative(options.config_path)
+    config_path = repo_relative(options.config_path)
     results = Results.read(results_path)
     context = actions.read_context()
     token = take_token(options, write)
@@ -169,11 +169,12 @@ def run_publish(
     pr_number = options.pr_number or context.pr_number
     title = options.title
     try:
-        with _open_github(context, token, options) as github:
+        with open_github(context, token, options) as github:
             if pr_number is None and context.head_sha:
-                pr_number = github.find_pull(context.head_sha, _head_label(context))
+                pr_number = github.find_pull(context.head_sha, head_label(context))
             if title is None:
-                title = _base_title(github, context, pr_number, config_path, write)
+                config = base_config(github, context, pr_number, config_path, write)
+                title = config.report.title if config is not None else None
     except PublishError as exc:
         exc.message = redact(exc.message, token)
         write(f"::error title=mlci%3A publishing failed::{actions.escape_data(exc.message)}")
@@ -194,7 +195,7 @@ def run_publish(
     return CiRun(results=results, published=published, publish_error=error)
 
 
-def _repo_relative(path: str) -> str:
+def repo_relative(path: str) -> str:
     """--config as a path inside the repository: relative, no '..', no backslashes."""
     parts = path.split("/")
     if not path or path.startswith("/") or "\\" in path or ".." in parts or "" in parts:
@@ -205,17 +206,19 @@ def _repo_relative(path: str) -> str:
     return "/".join(part for part in parts if part != ".") or "mlci.yaml"
 
 
-def _base_title(
+def base_config(
     github: GitHub,
     context: actions.Context,
     pr_number: int | None,
     config_path: str,
     write: Callable[[str], None],
-) -> str | None:
-    """report.title of the mlci.yaml at the pull request's base commit (the event's, or
-    the PR's as GitHub reports it), else on the default branch; None when there is none.
+) -> Config | None:
+    """The mlci.yaml at the pull request's base commit (the event's, or the PR's as
+    GitHub reports it), else on the default branch; None when there is none. A broken
+    one is reported and treated as absent (the pull request that repairs it must not
+    be locked out).
 
-    Never the results file's title: the pull request wrote that file, and the title
+    Never the results file's word: the pull request wrote that file, and the title
     picks the status context a branch protection rule requires."""
     from mlci.config import parse_config
 
@@ -230,13 +233,13 @@ def _base_title(
         return None
     where = f"{base_sha[:7] if base_sha else 'default branch'}:{config_path}"
     try:
-        return parse_config(text, where).report.title
+        return parse_config(text, where)
     except ConfigError as exc:  # the base's own problem: report under the default title
         write(f"::warning title=mlci::{actions.escape_data(str(exc))}")
         return None
 
 
-def _head_label(context: actions.Context) -> str | None:
+def head_label(context: actions.Context) -> str | None:
     run = context.event.get("workflow_run")
     if not isinstance(run, dict):
         return None
@@ -308,7 +311,7 @@ def run_gitlab_publish(
     ``--title``, else ``report.title`` of the mlci.yaml at the merge request's diff
     base, read through the API; never the file's: the merge request's own job wrote it.
     """
-    config_path = _repo_relative(options.config_path)
+    config_path = repo_relative(options.config_path)
     results = Results.read(results_path)
     context = gitlab_context.read_context()
     token = take_gitlab_token(options)
