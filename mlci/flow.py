@@ -7,6 +7,7 @@ here knows about GitHub or click.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -530,17 +531,27 @@ class ShardPlace:
     where: str  # "mlci.yaml at base 1a2b3c4", "the DVC projects found in the work tree"
 
 
-def discover_projects(repo: Repository) -> tuple[ShardConfig, ...]:
-    """Each DVC project git tracks in the work tree (a folder with its own ``.dvc/``), as
-    a shard named after its folder (``models/vision`` -> ``models-vision``; the root:
-    ``root``). Only tracked projects: what the pull request's checkout has."""
+def discover_projects(repo: Repository, rev: str | None = None) -> tuple[ShardConfig, ...]:
+    """Each DVC project git tracks (a folder with its own ``.dvc/``), as a shard named
+    after its folder (``models/vision`` -> ``models-vision``; the root: ``root``): at
+    revision ``rev`` (the base: what a pull request cannot rename), else in the work
+    tree."""
     root = repo.root.resolve()
-    folders = sorted(
-        {
-            path.parent.parent.relative_to(root).as_posix()
-            for path in repo.tracked_files(root, ".dvc/config")
-        }
-    )
+    if rev is not None:
+        folders = sorted(
+            {
+                "." if path == ".dvc/config" else path.removesuffix("/.dvc/config")
+                for path in repo.files_named_at(rev, "config")
+                if path == ".dvc/config" or path.endswith("/.dvc/config")
+            }
+        )
+    else:
+        folders = sorted(
+            {
+                path.parent.parent.relative_to(root).as_posix()
+                for path in repo.tracked_files(root, ".dvc/config")
+            }
+        )
     shards: list[ShardConfig] = []
     for folder in folders:
         name = re.sub(r"[^A-Za-z0-9._-]+", "-", folder).strip("-._")[:60] or "project"
@@ -560,8 +571,10 @@ def discover_projects(repo: Repository) -> tuple[ShardConfig, ...]:
 def locate_shard(options: CheckOptions, name: str) -> ShardPlace:
     """The folder shard ``name`` runs in. The base decides, as for every rule: the
     ``shards:`` of the mlci.yaml at the repository's root on the base revision; if the
-    base lists none, this branch's list (there is nothing on the base to protect);
-    else the DVC projects found in the work tree, named after their folders."""
+    base lists none, the DVC projects the base commit holds, named after their folders.
+    Only a name the base does not know (a project new in this branch) is looked up in
+    this branch's list, then its work tree: a pull request cannot move a shard the
+    base knows, by its own list or by a folder whose name sorts first."""
     repo = Repository(options.path)
     root = repo.root.resolve()
     head_config = work_tree_config(root, root / CONFIG_FILE, CONFIG_FILE)
@@ -571,10 +584,14 @@ def locate_shard(options: CheckOptions, name: str) -> ShardPlace:
     listed: tuple[ShardConfig, ...]
     if base_config is not None and base_config.shards:
         listed, where = base_config.shards, f"{CONFIG_FILE} at base {base.short}"
-    elif head_config is not None and head_config.shards:
-        listed, where = head_config.shards, f"this branch's {CONFIG_FILE}"
     else:
-        listed, where = discover_projects(repo), "the DVC projects found in the work tree"
+        listed, where = discover_projects(repo, base.sha), f"the DVC projects at base {base.short}"
+        if not any(shard.name == name for shard in listed):
+            if head_config is not None and head_config.shards:
+                listed, where = head_config.shards, f"this branch's {CONFIG_FILE}"
+            else:
+                listed = discover_projects(repo)
+                where = "the DVC projects in this branch (none of that name at base)"
     found = next((shard for shard in listed if shard.name == name), None)
     if found is None:
         names = ", ".join(shard.name for shard in listed) or "none"
@@ -585,7 +602,13 @@ def locate_shard(options: CheckOptions, name: str) -> ShardPlace:
     from mlci import safefs
 
     folder = root / found.path
-    if not safefs.is_inside(root, folder) or not folder.is_dir():
+    lexical = Path(os.path.normpath(folder))
+    # The folder as the list names it, not where a symlink the branch committed leads.
+    if (
+        not safefs.is_inside(root, folder)
+        or not folder.is_dir()
+        or Path(os.path.realpath(folder)) != lexical
+    ):
         raise UsageError(
             f"--shard {name}: its folder {found.path} (from {where}) is not a folder of the "
             "repository",

@@ -365,3 +365,50 @@ def test_a_shard_publishing_by_itself_keeps_out_of_the_merged_comment(
         "## ❌ Models: FAIL",
     ]
     assert [s["context"] for s in gh.statuses] == ["mlci/Model report (nlp)", "mlci/Models"]
+
+
+def test_a_shard_folder_the_branch_turns_into_a_link_is_refused(
+    monorepo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The base lists vision at models/vision; the branch makes that a symlink to a
+    project of its own (with no gates). The shard must not run there."""
+    monkeypatch.setenv("MLCI_BASE", "main")
+    fake = monorepo.root / "fake"
+    fake.mkdir()
+    (fake / "params.yaml").write_text("score: 0.1\n")
+    Repo(fake).dvc("init", "--subdir", "--quiet")
+    monorepo.git("rm", "-r", "--quiet", "models/vision")
+    shutil.rmtree(monorepo.root / "models" / "vision", ignore_errors=True)
+    (monorepo.root / "models" / "vision").symlink_to("../fake", target_is_directory=True)
+    monorepo.commit("vision elsewhere")
+    result = monorepo.mlci("check", "--shard", "vision", "--no-tests")
+    assert result.exit_code == 2, result.output
+    assert "--shard vision: its folder models/vision" in result.output
+    assert "is not a folder of the repository" in result.output
+
+
+def test_without_a_base_list_the_base_projects_name_the_shards(
+    monorepo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no `shards:` at base, the projects the base commit holds decide the names: a
+    branch cannot take over `models-vision` by its own list or by a folder that sorts
+    first (`models-vision/` before `models/vision`)."""
+    monorepo.git("checkout", "--quiet", "main")
+    monorepo.commit("no shard list", {"mlci.yaml": "report: {title: Models}\n"})
+    monorepo.git("checkout", "--quiet", "-B", "feature")
+    monkeypatch.setenv("MLCI_BASE", "main")
+    impostor = monorepo.root / "models-vision"
+    impostor.mkdir()
+    (impostor / "params.yaml").write_text("score: 0.1\n")
+    Repo(impostor).dvc("init", "--subdir", "--quiet")
+    monorepo.commit(
+        "an impostor",
+        {
+            "mlci.yaml": "report: {title: Models}\nshards:\n"
+            "  - {name: models-vision, path: models-vision}\n"
+        },
+    )
+    result = monorepo.mlci("check", "--shard", "models-vision", "--no-tests")
+    assert result.exit_code == 0, result.output
+    assert (monorepo.root / "models" / "vision" / "mlci-results.json").is_file()
+    assert not (impostor / "mlci-results.json").exists()

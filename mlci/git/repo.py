@@ -296,6 +296,17 @@ class Repository:
             return []
         return [root / name for name in out.split("\0") if name]
 
+    def files_named_at(self, rev: str, name: str) -> list[str]:
+        """Paths (relative to the root) of the files called ``name`` at revision ``rev``
+        (a sha this module resolved): what the base commit holds, not the work tree."""
+        try:
+            out = self._git(
+                "ls-tree", "-r", "-z", "--name-only", "--end-of-options", rev, "--", "."
+            )
+        except GitError:
+            return []
+        return [path for path in out.split("\0") if path and path.rsplit("/", 1)[-1] == name]
+
     def changed_files(self) -> list[str]:
         """Tracked files that differ from HEAD in the work tree, relative to the root."""
         try:
