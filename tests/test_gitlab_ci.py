@@ -183,8 +183,14 @@ def test_publish_carries_saved_results_from_the_check_job(job: Job, tmp_path: Pa
     artifacts = tmp_path / "artifacts"  # the publishing job checks out nothing
     artifacts.mkdir()
     (artifacts / "mlci-results.json").write_bytes((checkout / "mlci-results.json").read_bytes())
+    # The check job's dotenv is not carried over: it could set the token job's variables.
+    (artifacts / "mlci.env").write_text("PIP_INDEX_URL=https://evil.invalid/simple\n")
     published = job.ci(artifacts, 8, "publish", "--results", "mlci-results.json")
     assert published.exit_code == 0, published.output
+    # The pipeline's reports are this job's, written from the results it re-judged.
+    assert (artifacts / "mlci.env").read_text().startswith("MLCI_VERDICT=fail\n")
+    assert "evil" not in (artifacts / "mlci.env").read_text()
+    assert "<testsuite" in (artifacts / "mlci-junit.xml").read_text()
     assert len(notes_with_marker(job.server, 8)) == 1
     assert job.server.statuses[-1]["status"] == "failed"
     # Results for another commit are refused, whatever they say.

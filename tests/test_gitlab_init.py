@@ -46,6 +46,10 @@ def token_problems(config: dict[str, Any]) -> list[str]:
             environment.get("name") if isinstance(environment, dict) else environment
         ) == PUBLISH_ENVIRONMENT
         if any(command in text for command in RUNS_MR_CODE):
+            # A dotenv report sets variables (PIP_INDEX_URL, CI_API_V4_URL, ...) in every
+            # job that needs this one, over even predefined ones: the token's job too.
+            if "dotenv" in ((job.get("artifacts") or {}).get("reports") or {}):
+                problems.append(f"{name} runs merge-request code and exports a dotenv report")
             if DEFAULT_TOKEN_ENV in text or DEFAULT_TOKEN_ENV in str(job.get("variables")):
                 problems.append(f"{name} runs merge-request code and names the token")
             if scoped:
@@ -71,9 +75,14 @@ def test_init_gitlab_writes_the_two_jobs_pinned_to_this_mlci(repo: Repo) -> None
     fetch = next(i for i, line in enumerate(script) if "CI_MERGE_REQUEST_DIFF_BASE_SHA" in line)
     assert fetch < next(i for i, line in enumerate(script) if "pip install" in line)
     assert check["variables"]["GIT_DEPTH"] == "1"
-    # The reports are where `mlci ci` writes them.
+    # The reports come from the publishing job, which writes them from the results it
+    # re-judges; the check job exports none.
     files = GitLabFiles()
-    assert check["artifacts"]["reports"] == {"junit": str(files.junit), "dotenv": str(files.dotenv)}
+    assert "reports" not in check["artifacts"]
+    assert publish["artifacts"]["reports"] == {
+        "junit": str(files.junit),
+        "dotenv": str(files.dotenv),
+    }
     assert check["artifacts"]["when"] == "always"
     assert "mlci-results.json" in check["artifacts"]["paths"]
     # Publishing runs after a failed check too, from its artifacts.
@@ -106,6 +115,7 @@ def test_the_token_check_catches_a_leaky_pipeline() -> None:
         "check": {
             "script": ["mlci ci"],
             "variables": {"TOKEN": f"${DEFAULT_TOKEN_ENV}"},
+            "artifacts": {"reports": {"dotenv": "mlci.env"}},
         },
         "scoped": {
             "script": ["dvc repro"],
@@ -115,6 +125,7 @@ def test_the_token_check_catches_a_leaky_pipeline() -> None:
         "publish": {"script": ["mlci publish"], "environment": PUBLISH_ENVIRONMENT},
     }
     assert token_problems(leaky) == [
+        "check runs merge-request code and exports a dotenv report",
         "check runs merge-request code and names the token",
         "scoped runs merge-request code in the token's environment",
         "publish holds the token and checks out the merge request",

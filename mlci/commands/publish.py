@@ -330,6 +330,15 @@ def run_gitlab_publish(
             exc.message = redact(exc.message, token)
             error = exc
     results = dataclasses.replace(results, title=title or ReportConfig().title)
+    # The JUnit and dotenv reports of the pipeline come from this job, from the results
+    # as re-judged here: a dotenv report sets variables in every job that needs it
+    # (overriding even predefined ones), so the check job, which runs the merge
+    # request's code, must not publish one.
+    from mlci.gitlab import reports as gitlab_reports
+
+    gitlab_reports.write_reports(
+        results, results_path.with_name("mlci-junit.xml"), results_path.with_name("mlci.env")
+    )
     published = None
     if error is None:
         published, error = post_to_gitlab(Report(results), context, token, options)
