@@ -559,7 +559,8 @@ def _token_env_of(ctx: click.Context, publishing: PublishOptions) -> PublishOpti
     multiple=True,
     metavar="NAME",
     help="A shard that must have results (repeat for several); the base's mlci.yaml "
-    "`shards:` are expected too. A missing one fails the merge, by name.",
+    "`shards:` are expected too when publishing (it is read through the API). A missing one "
+    "fails the merge, by name.",
 )
 @publish_options
 @click.option("--pr", "pr_number", type=int, help="Pull request number (default: from the event).")

@@ -402,6 +402,11 @@ def _load_json(path: Path) -> Any:
     def refuse(constant: str) -> None:
         raise ValueError(f"{constant} is not JSON")
 
+    if path.is_symlink():  # an artifact may carry links; a results file is a plain file
+        raise UsageError(
+            f"results file {path} is a symbolic link; refused",
+            hint="give the results file itself, as the check wrote it",
+        )
     try:
         with path.open("rb") as stream:
             data = stream.read(MAX_RESULTS_BYTES + 1)
@@ -455,6 +460,10 @@ def _violations(raw: Any) -> list[str]:
         errors = [best_match([error]) or error for error in errors]
     except RecursionError:
         return ["$: nested too deeply"]
+    if not errors:
+        # The two validators disagree (Python's `$` also matches before a final newline,
+        # the fast one's does not): the stricter one decides.
+        return ["$: does not match the results schema (a value with a trailing newline?)"]
     return [f"{error.json_path}: {clip(error.message)}" for error in errors]
 
 

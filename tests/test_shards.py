@@ -151,6 +151,41 @@ def test_a_file_uploaded_under_another_shards_name_is_refused(tmp_path: Path) ->
     )
 
 
+def test_an_artifact_named_like_no_shard_cannot_claim_one(tmp_path: Path) -> None:
+    """ "mlci-results-x y" is an artifact of no shard: its file saying `shard: vision`
+    (whose own job left nothing) must not stand in for vision."""
+    folder = tmp_path / "artifacts"
+    path = upload(folder, "x y", shard_results("vision"))
+    merged = merge([folder], title="Models", expect=["vision"])
+    vision = next(s for s in merged.shards if s.name == "vision")
+    assert vision.results is None and vision.verdict == "fail"
+    impostor = next(s for s in merged.shards if s.name == str(path))
+    assert (
+        impostor.problem
+        == f"{path} was uploaded as 'mlci-results-x y', which names no shard; refused"
+    )
+
+
+def test_a_value_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
+    """The schema's fast and thorough validators read `$` differently; the file is refused
+    whichever of them sees the problem."""
+    path = tmp_path / "mlci-results.json"
+    raw = json.loads(shard_results("vision").to_json())
+    raw["shard"] = "vision\n"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(UsageError, match="does not match the results schema"):
+        Results.read(path)
+
+
+def test_a_results_file_that_is_a_link_is_refused_by_read(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    shard_results("vision").write(real)
+    link = tmp_path / "mlci-results.json"
+    link.symlink_to(real)
+    with pytest.raises(UsageError, match="is a symbolic link; refused"):
+        Results.read(link)
+
+
 def test_a_shard_not_listed_is_shown_and_can_only_make_it_worse(tmp_path: Path) -> None:
     folder = three_shards(tmp_path)
     merged = merge([folder], title="Models", expect=["tabular"])

@@ -97,6 +97,12 @@ def _read_one(path: Path, head_sha: str | None) -> Shard:
     """A shard from one file: its results, or the reason they are refused."""
     folder_name = _artifact_name(path)
     fallback = folder_name or str(path)
+    folder = path.parent.name
+    if folder_name is None and folder.startswith(ARTIFACT_PREFIX):
+        # An artifact named like a shard's but not a valid name ("mlci-results-x y"):
+        # its file must not claim whichever shard it likes.
+        problem = f"{path} was uploaded as {folder!r}, which names no shard; refused"
+        return Shard(str(path), None, problem, (str(path),))
     if path.is_symlink():
         return Shard(fallback, None, f"{path} is a symbolic link; refused", (str(path),))
     try:
@@ -204,8 +210,9 @@ def run_merge(
     if do_publish and detect() == "gitlab":
         raise UsageError(
             "mlci merge publishes to GitHub pull requests only, and this is a GitLab CI job",
-            hint="`mlci merge --no-publish` writes the merged report (and the verdict as "
-            "the exit code); GitLab's `parallel: matrix` jobs can each publish with `mlci ci`",
+            hint="`mlci merge --no-publish --expect NAME ...` writes the merged report (and "
+            "the verdict as the exit code); GitLab's `parallel: matrix` jobs can each "
+            "publish with `mlci ci`",
         )
     config_path = repo_relative(options.config_path)
     context = actions.read_context(publishing=do_publish)
@@ -232,6 +239,13 @@ def run_merge(
             listed = [shard.name for shard in base.shards]
             title = title or base.report.title
     expect = list(dict.fromkeys([*listed, *expect]))
+    if not do_publish and not expect:
+        # The base's shards: list is read through the API, only when publishing: without
+        # --expect a shard whose job left nothing cannot be missed.
+        log.command(
+            "::warning title=mlci::no shard is expected: a shard whose results are missing "
+            "goes unnoticed; name each shard with --expect NAME"
+        )
     merged = merge(
         paths, title=title or ReportConfig().title, expect=expect, head_sha=context.head_sha
     )
@@ -245,7 +259,7 @@ def run_merge(
     actions.append_summary(os.environ.get("GITHUB_STEP_SUMMARY"), report)
     for shard in merged.failing():
         log.command(
-            f"::error title=mlci%3A shard {shard.name} failed::"
+            f"::error title={actions.escape_property(f'mlci: shard {shard.name} failed')}::"
             + actions.escape_data(clip(shard.summary, 1000))
         )
     url = sent = None

@@ -138,7 +138,7 @@ def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _escape_property(text: str) -> str:
+def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
@@ -235,9 +235,9 @@ def annotation_lines(results: Results, config_file: str | None) -> list[str]:
 
 
 def _annotation(level: str, gate: GateResult, config_file: str | None) -> str:
-    props = [f"title={_escape_property(f'mlci: {gate.key}')}"]
+    props = [f"title={escape_property(f'mlci: {gate.key}')}"]
     if config_file and gate.line and gate.source in ("base", "head"):
-        props.insert(0, f"file={_escape_property(config_file)},line={gate.line}")
+        props.insert(0, f"file={escape_property(config_file)},line={gate.line}")
     return f"::{level} {','.join(props)}::{escape_data(f'{gate.rule}: {gate.reason}')}"
 
 

@@ -30,7 +30,7 @@ import gitlab
 import requests
 
 from mlci import __version__
-from mlci.errors import PublishError
+from mlci.errors import PublishError, clip
 from mlci.gitlab.model import Note
 
 T = TypeVar("T")
@@ -126,7 +126,7 @@ class GitLab:
                 wait = self._retry_wait(status, attempt)
                 if wait is None:
                     raise self._error(status, _text(exc), what) from None
-                failure = f"HTTP {status} {_text(exc)}"
+                failure = f"HTTP {status} {clip(redact(_text(exc), self._token), 300)}"
             except requests.RequestException as exc:
                 status = None
                 wait = self._backoff(attempt)
@@ -177,6 +177,9 @@ class GitLab:
         return float(60 * 2 ** (attempt - 1))
 
     def _error(self, status: int | None, message: str, what: str) -> PublishError:
+        # Redacted before it is cut: a token GitLab echoes across the cut would leave
+        # its first characters behind.
+        message = clip(redact(message, self._token), 300)
         if status == 401:
             text = f"could not {what}: GitLab rejected the token (401 {message})"
             hint = (
@@ -354,8 +357,7 @@ def _text(exc: gitlab.GitlabError) -> str:
             listed = problems if isinstance(problems, list) else [problems]
             parts.append(f"{field} {' and '.join(map(str, listed))}")
         return "; ".join(parts)
-    text = str(message).strip()
-    return text[:300] or "no message"
+    return str(message).strip() or "no message"
 
 
 def _seconds(value: str) -> float:

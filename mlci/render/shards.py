@@ -118,7 +118,7 @@ def shard_body(shard: Shard, level: int, full_report: str) -> str:
     if level == ONE_LINE:
         return (
             f"{escape_md(shard.summary)}. Left out to fit GitHub's comment size limit: its "
-            f"full report is in its artifact, {ARTIFACT_PREFIX}{shard.name}, in "
+            f"full report is in its artifact, {escape_md(ARTIFACT_PREFIX + shard.name)}, in "
             f"{escape_md(full_report)}."
         )
     assert shard.report is not None
