@@ -241,7 +241,8 @@ def measure(engine: str, fmt: str, workdir: Path) -> dict[str, Any]:
     return {**row, **result}
 
 
-def report(rows: int, formats: list[str], workdir: Path) -> None:
+def report(rows: int, formats: list[str], workdir: Path) -> int:
+    """Measure and print; the number of formats where a side failed (0: all measured)."""
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; {rows:,} rows x 10 columns"
@@ -272,9 +273,17 @@ def report(rows: int, formats: list[str], workdir: Path) -> None:
             f"| {failed} | {drifted} |"
         )
     print()
+    failures = 0
     for fmt in formats:
         mine = next(r for r in measured if r["engine"] == "mlci" and r["format"] == fmt)
         theirs = next(r for r in measured if r["engine"] == "pandas" and r["format"] == fmt)
+        broken = [r for r in (mine, theirs) if r.get("error")]
+        if broken:
+            # A side that crashed did not do the work: a ratio against it means nothing.
+            for r in broken:
+                print(f"**{fmt}: {r['engine']} failed: {r['error']}** (no ratio)")
+            failures += 1
+            continue
         ratio = mine["wall"] / theirs["wall"]
         print(
             f"**{fmt}: mlci / pandas+pandera = {ratio:.2f}** (goal <= 0.5); "
@@ -286,6 +295,7 @@ def report(rows: int, formats: list[str], workdir: Path) -> None:
             # is dominated by values seen on one side only; mlci folds the tail into one bin.
             diff = max(abs(mine["psi"][c] - theirs["psi"][c]) for c in mine["psi"] if c != "ref")
             print(f"  largest PSI difference mlci vs pandas (all but ref): {diff:.3f}")
+    return failures
 
 
 def main() -> None:
@@ -332,7 +342,8 @@ def main() -> None:
             )
             marker.touch()
             print(f"generated the data in {time.perf_counter() - start:.1f}s")
-        report(args.rows, formats, workdir)
+        if report(args.rows, formats, workdir):
+            sys.exit(1)  # a side crashed (pandera missing? `pip install 'mlci[bench]'`)
     finally:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
