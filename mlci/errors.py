@@ -65,6 +65,12 @@ class PublishError(MlciError):
         self.operation = operation
 
 
+def redact(text: str, token: str) -> str:
+    """``text`` with ``token`` masked: the one redaction, wherever an error or a message
+    may carry what a forge echoed back."""
+    return text.replace(token, "***") if token else text
+
+
 QUOTE_LIMIT = 200  # characters of a value quoted in an error: it may be huge
 
 

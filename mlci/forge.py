@@ -9,13 +9,16 @@ and the results know nothing of any forge.
 
 from __future__ import annotations
 
+import email.utils
 import os
+import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from mlci.render.markdown import Report, marker
-from mlci.render.text import escape_md
+from mlci.render.text import cut_to_fit, escape_md
 
 COMMENT_LIMIT = 65536  # GitHub's maximum issue-comment body, in characters
 
@@ -59,6 +62,26 @@ class Published:
     status: str | None = None  # the state or conclusion sent
 
 
+def backoff(base: float, attempt: int) -> float:
+    """Seconds before retry ``attempt`` (1, 2, ...) of a failed call: exponential from
+    ``base``, at most 30, with jitter so that many jobs do not retry in step."""
+    step = min(base * 2.0 ** (attempt - 1), 30.0)
+    return step + random.uniform(0, step / 2)
+
+
+def retry_after_seconds(value: str) -> float:
+    """A ``Retry-After`` header as seconds from now: a number, or an HTTP date; a minute
+    when it is neither (a forge's garbled header must not end the run)."""
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return 60.0
+        return max(0.0, parsed.timestamp() - time.time())
+
+
 def body_size(text: str) -> int:
     """Characters as GitHub may count them: UTF-16 code units, never fewer than len()."""
     return len(text.encode("utf-16-le")) // 2
@@ -92,11 +115,4 @@ def fit_comment(
         f"\n\n**… truncated to fit {forge}'s comment size limit.** "
         f"The full report is in {escape_md(full_report)}.\n\n{marker(report.results.title)}\n"
     )
-    kept: list[str] = []
-    used = size(tail)
-    for line in body.splitlines(keepends=True):
-        if used + size(line) > limit:
-            break
-        kept.append(line)
-        used += size(line)
-    return "".join(kept).rstrip("\n") + tail
+    return cut_to_fit(body, tail, limit, size)

@@ -274,3 +274,18 @@ def test_one_report_renders_each_variant_once_whatever_asks_for_it(
         fit_comment(report, limit=65535, size=utf8_size)  # the check run's summary
     assert renders == ["comment.md.j2"] * 3
     assert rows == [1]
+
+
+def test_retry_after_is_seconds_a_date_or_a_minute_when_garbled() -> None:
+    """Both forges' clients wait what Retry-After says; a header that is neither a number
+    nor an HTTP date means a minute, never an exception that ends the run."""
+    import email.utils
+    import time
+
+    from mlci.forge import retry_after_seconds
+
+    assert retry_after_seconds("7") == 7.0
+    assert retry_after_seconds("-3") == 0.0
+    soon = email.utils.formatdate(time.time() + 120, usegmt=True)
+    assert 100 < retry_after_seconds(soon) <= 121
+    assert retry_after_seconds("in a while") == 60.0

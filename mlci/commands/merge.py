@@ -29,10 +29,10 @@ from mlci.commands.publish import (
     take_token,
 )
 from mlci.config import ReportConfig
-from mlci.errors import PublishError, UsageError, clip
+from mlci.errors import PublishError, UsageError, clip, redact
 from mlci.forge import COMMENT_LIMIT, body_size, detect, utf8_size
 from mlci.github import actions
-from mlci.github.client import GitHub, missing_token, redact
+from mlci.github.client import GitHub, missing_token
 from mlci.github.publish import CHECK_TEXT_LIMIT, post_verdict, sync_comment
 from mlci.render.shards import (
     ARTIFACT_PREFIX,

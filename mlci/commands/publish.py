@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlci.config import Config, ReportConfig
-from mlci.errors import ConfigError, ExitCode, PublishError, UsageError
+from mlci.errors import ConfigError, ExitCode, PublishError, UsageError, redact
 from mlci.forge import Forge, Published, detect
 from mlci.git.repo import hide_from_children
 from mlci.github import actions
-from mlci.github.client import GitHub, missing_token, redact
+from mlci.github.client import GitHub, missing_token
 from mlci.github.publish import CommentMode, GitHubForge, StatusMode
 from mlci.gitlab import context as gitlab_context
 from mlci.gitlab.publish import GitLabForge

@@ -13,8 +13,6 @@ the token.
 
 from __future__ import annotations
 
-import email.utils
-import random
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +22,8 @@ from typing import Any
 import httpx
 
 from mlci import __version__
-from mlci.errors import PublishError, UsageError
+from mlci.errors import PublishError, UsageError, redact
+from mlci.forge import backoff, retry_after_seconds
 
 _RETRY_STATUSES = {500, 502, 503, 504}
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -52,10 +51,6 @@ def missing_token(variable: str) -> UsageError:
         "check itself needs none: `mlci ci --no-publish`, then `mlci publish`), or name "
         "another variable with --token-env",
     )
-
-
-def redact(text: str, token: str) -> str:
-    return text.replace(token, "***") if token else text
 
 
 class GitHub:
@@ -174,8 +169,7 @@ class GitHub:
                     return httpx.Response(200, json=recovered)
 
     def _backoff(self, attempt: int) -> float:
-        step: float = min(self._backoff_base * 2.0 ** (attempt - 1), 30.0)
-        return step + random.uniform(0, step / 2)
+        return backoff(self._backoff_base, attempt)
 
     def _retry_wait(self, response: httpx.Response, attempt: int) -> float | None:
         """Seconds to wait before retrying, or None when the answer is final."""
@@ -194,7 +188,7 @@ class GitHub:
         if not limited:
             return None
         if "retry-after" in headers:
-            return _seconds(str(headers["retry-after"]))
+            return retry_after_seconds(str(headers["retry-after"]))
         if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
             try:
                 return max(0.0, float(headers["x-ratelimit-reset"]) - time.time()) + 1
@@ -414,11 +408,3 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 def _message(response: httpx.Response) -> str:
     message = _json(response).get("message")
     return str(message) if message else response.reason_phrase
-
-
-def _seconds(value: str) -> float:
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time())

@@ -20,8 +20,6 @@ the operation and the status, its text never holding the token.
 
 from __future__ import annotations
 
-import email.utils
-import random
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -30,17 +28,14 @@ import gitlab
 import requests
 
 from mlci import __version__
-from mlci.errors import PublishError, clip
+from mlci.errors import PublishError, clip, redact
+from mlci.forge import backoff, retry_after_seconds
 from mlci.gitlab.model import Note
 
 T = TypeVar("T")
 
 _RETRY_STATUSES = {409, 500, 502, 503, 504}
 _PER_PAGE = 100  # GitLab's maximum
-
-
-def redact(text: str, token: str) -> str:
-    return text.replace(token, "***") if token else text
 
 
 class GitLab:
@@ -157,8 +152,7 @@ class GitLab:
                     return recovered
 
     def _backoff(self, attempt: int) -> float:
-        step: float = min(self._backoff_base * 2.0 ** (attempt - 1), 30.0)
-        return step + random.uniform(0, step / 2)
+        return backoff(self._backoff_base, attempt)
 
     def _retry_wait(self, status: int, attempt: int) -> float | None:
         """Seconds to wait before retrying, or None when the answer is final."""
@@ -168,7 +162,7 @@ class GitLab:
             return None
         headers = self._last_headers
         if "retry-after" in headers:
-            return _seconds(headers["retry-after"])
+            return retry_after_seconds(headers["retry-after"])
         if "ratelimit-reset" in headers:  # epoch seconds, GitLab's own header
             try:
                 return max(0.0, float(headers["ratelimit-reset"]) - time.time()) + 1
@@ -358,14 +352,3 @@ def _text(exc: gitlab.GitlabError) -> str:
             parts.append(f"{field} {' and '.join(map(str, listed))}")
         return "; ".join(parts)
     return str(message).strip() or "no message"
-
-
-def _seconds(value: str) -> float:
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return 60.0
-        return max(0.0, parsed.timestamp() - time.time())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from mlci import __version__
 from mlci.render.markdown import Report, environment, marker, verdict_summary
-from mlci.render.text import MAX_CELL, VERDICT_ICON, Md, escape_md
+from mlci.render.text import MAX_CELL, VERDICT_ICON, Md, cut_to_fit, escape_md
 from mlci.results import Results, RevInfo, Verdict, worst
 
 # `mlci init --matrix` uploads shard NAME's files as the artifact mlci-results-NAME;
@@ -229,15 +229,7 @@ def _truncate(
         f"Each shard's full report is in its artifact, {ARTIFACT_PREFIX}NAME, in "
         f"{escape_md(full_report)}.\n\n{marker(merged.title)}\n"
     )
-    text = render_merged(merged, bodies, truncated=True)
-    kept: list[str] = []
-    used = size(tail)
-    for line in text.splitlines(keepends=True):
-        if used + size(line) > limit:
-            break
-        kept.append(line)
-        used += size(line)
-    return "".join(kept).rstrip("\n") + tail
+    return cut_to_fit(render_merged(merged, bodies, truncated=True), tail, limit, size)
 
 
 def status_description(merged: Merged, limit: int = 140) -> str:

@@ -8,6 +8,7 @@ through :func:`escape_md` in Markdown or :func:`plain` on a terminal before it i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from mlci.errors import clip
 from mlci.numbers import fmt_number
@@ -106,3 +107,16 @@ def fmt_value(value: Value) -> str:
     if isinstance(value, (int, float)):
         return fmt_number(value, 5)
     return str(value)
+
+
+def cut_to_fit(text: str, tail: str, limit: int, size: Callable[[str], int]) -> str:
+    """``text`` cut at a line boundary so that it and ``tail`` (which says where the rest
+    is) fit in ``limit`` as ``size`` counts: a comment too long even folded."""
+    kept: list[str] = []
+    used = size(tail)
+    for line in text.splitlines(keepends=True):
+        if used + size(line) > limit:
+            break
+        kept.append(line)
+        used += size(line)
+    return "".join(kept).rstrip("\n") + tail
