@@ -248,16 +248,18 @@ def measure(
     the data checks, given the base revision to read the base's data from.
 
     Head first, while the index ``dvc status`` built for the workspace is still there;
-    then base, every read in one switch to it. On an up-to-date workspace DVC builds
-    its index twice per check: once for the workspace, once for the base.
+    then base: metrics and params straight from git objects where the project's shape
+    allows (:meth:`dvc.DvcRepo.values`), the data in one switch of DVC to the base.
     """
-    with repo.at(head_rev, "head") as head:
-        head_metrics, head_params = head.metrics(), head.params()
+    head_metrics, head_params = repo.values(head_rev, "head")
     head_plots = repo.plots(head_rev) if plots else None
-    with repo.at(base_rev, "base") as base:
-        base_metrics, base_params = base.metrics(), base.params()
-        reports = data(base) if data is not None else ()
-        compared = predictions(base) if predictions is not None else None
+    base_metrics, base_params = repo.values(base_rev, "base")
+    reports: tuple[DatasetReport, ...] = ()
+    compared = None
+    if data is not None or predictions is not None:
+        with repo.at(base_rev, "base") as base:
+            reports = data(base) if data is not None else ()
+            compared = predictions(base) if predictions is not None else None
     base_plots = repo.plots(base_rev) if plots else None
     return Measured(
         base_metrics=base_metrics,
@@ -448,7 +450,7 @@ def run_check(options: CheckOptions) -> Results:
     base, notes = resolve_base(project, options)
     head = project.git.head()
     policy = make_policy(project, base, notes)
-    with dvc.DvcRepo(project.dvc_root, max_bytes=policy.max_file_bytes) as repo:
+    with dvc.DvcRepo(project.dvc_root, max_bytes=policy.max_file_bytes, git=project.git) as repo:
         pipeline = _prepare(project, options, policy, repo)
         found = measure(
             repo,
@@ -492,7 +494,7 @@ def run_diff(
     else:
         head_info = RevInfo(name="workspace", sha="workspace")
         head_ref = dvc.WORKSPACE
-    with dvc.DvcRepo(project.dvc_root) as repo:
+    with dvc.DvcRepo(project.dvc_root, git=project.git) as repo:
         found = measure(repo, base_rev.sha, head_ref, plots=False)
     return compare(project, base_rev, head_info, found)
 

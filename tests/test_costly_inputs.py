@@ -100,7 +100,7 @@ def test_the_flattening_of_an_alias_bomb_is_a_load_error_naming_the_file() -> No
     The data is what a YAML loader makes of a billion-laughs document: shared lists and
     mappings, each referenced nine times by the level above.
     """
-    from mlci.dvc.repo import _snapshot
+    from mlci.dvc.snapshot import snapshot_of
 
     level: object = {f"k{i}": 1 for i in range(9)}
     for _ in range(9):
@@ -118,7 +118,7 @@ def test_the_flattening_of_an_alias_bomb_is_a_load_error_naming_the_file() -> No
         }
     }
     started = time.perf_counter()
-    snapshot = _snapshot(raw, "head")
+    snapshot = snapshot_of(raw, "head")
     assert time.perf_counter() - started < 5
     assert [(e.rev, e.file, e.message) for e in snapshot.errors] == [
         ("head", name, "refused: more than 1,000,000 values (a YAML alias bomb?)")
@@ -130,11 +130,11 @@ def test_the_flattening_of_an_alias_bomb_is_a_load_error_naming_the_file() -> No
 
 
 def test_a_recursive_structure_is_refused_too() -> None:
-    from mlci.dvc.repo import _snapshot
+    from mlci.dvc.snapshot import snapshot_of
 
     loop: dict[str, object] = {}
     loop["self"] = loop
-    snapshot = _snapshot({"workspace": {"data": {"m.yaml": {"data": loop}}}}, "base")
+    snapshot = snapshot_of({"workspace": {"data": {"m.yaml": {"data": loop}}}}, "base")
     assert [e.file for e in snapshot.errors] == ["m.yaml"]
 
 

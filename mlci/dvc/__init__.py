@@ -7,10 +7,10 @@ from mlci.dvc.repo import (
     PipelineStatus,
     RevFile,
     RevisionReader,
-    Snapshot,
     find_root,
     run_dvc,
 )
+from mlci.dvc.snapshot import Snapshot
 
 __all__ = [
     "WORKSPACE",

@@ -20,7 +20,7 @@ import re
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 from mlci import safefs
 from mlci.dvc.internals import repo_lock, show_guarded, skip_graph_checks
 from mlci.dvc.messages import error_text, plugin_hint
+from mlci.dvc.snapshot import Snapshot, snapshot_of
 from mlci.errors import DvcError
-from mlci.git.repo import clean_env
-from mlci.results import LoadError, Value
+from mlci.git.repo import Repository, clean_env
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -43,14 +43,6 @@ _TAIL_LINES = 15
 # `dvc status` words for an output that is not in the workspace, or not in the cache.
 _MISSING_STATES = ("deleted", "not in cache")
 _FAILED_STAGE = re.compile(r"failed to reproduce '([^']+)'")
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Flattened values per file at one revision, and the files that failed to load."""
-
-    values: Mapping[str, Mapping[str, Value]]
-    errors: tuple[LoadError, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,10 +84,12 @@ class DvcRepo:
         *,
         boundary: Path | None = None,
         max_bytes: int | None = safefs.DEFAULT_MAX_BYTES,
+        git: Repository | None = None,
     ) -> None:
         self.root = root
         self.boundary = boundary or safefs.work_tree_root(root)
         self.max_bytes = max_bytes
+        self.git = git
         self._repo: Repo | None = None
         self._held = ExitStack()
 
@@ -141,6 +135,39 @@ class DvcRepo:
     def status(self) -> PipelineStatus:
         """Stages that are out of date, and outputs missing from the workspace."""
         return pipeline_status(self.repo)
+
+    def values(self, rev: str, label: str) -> tuple[Snapshot, Snapshot]:
+        """Metrics and params at ``rev`` (a git revision or WORKSPACE), called ``label``.
+
+        Read straight from git objects or the work tree by :mod:`mlci.dvc.direct`
+        when the project's shape lets it answer exactly what DVC would (no DVC import,
+        no index: most of ``dvc metrics diff``'s time); through DVC otherwise, and for
+        the work tree once DVC is open (its index, built by ``dvc status``, is there).
+        ``$MLCI_READ_THROUGH_DVC=1`` always reads through DVC.
+        """
+        through_dvc = os.environ.get("MLCI_READ_THROUGH_DVC", "") not in ("", "0")
+        dvc_is_open = rev == WORKSPACE and self._repo is not None
+        if self.git is not None and not (through_dvc or dvc_is_open):
+            found = self._direct(rev, label)
+            if found is not None:
+                return found
+        with self.at(rev, label) as reader:
+            return reader.metrics(), reader.params()
+
+    def _direct(self, rev: str, label: str) -> tuple[Snapshot, Snapshot] | None:
+        from mlci.dvc.direct import GitSource, Source, Unsupported, WorkTreeSource, read_values
+        from mlci.errors import GitError
+
+        assert self.git is not None
+        try:
+            source: Source
+            if rev == WORKSPACE:
+                source = WorkTreeSource(self.git, self.root, self.boundary, self.max_bytes)
+            else:
+                source = GitSource(self.git, self.root, rev, self.max_bytes)
+            return read_values(source, label)
+        except (Unsupported, GitError):
+            return None
 
     @contextmanager
     def at(self, rev: str, label: str) -> Iterator[RevisionReader]:
@@ -283,80 +310,6 @@ def run_dvc(root: Path, args: list[str], emit: Callable[[str], None], *, what: s
         )
 
 
-# Values walked per metrics/params file: enough for 100,000 metrics many times over, and
-# a YAML alias bomb (a few lines that expand to billions of values) stops here.
-_MAX_VALUES = 1_000_000
-_MAX_LIST_TEXT = 1000  # characters of a list kept as its str(), as DVC keeps it
-
-
-class _TooLarge(Exception):
-    """A file that expands beyond ``_MAX_VALUES`` values."""
-
-
-def _flatten(data: Any, prefix: str = "", budget: list[int] | None = None) -> dict[str, Value]:
-    """DVC's dot-flattening: nested keys joined with '.', lists kept as their str().
-
-    Bounded: at most ``_MAX_VALUES`` values are walked, a key of n characters counting
-    as n/100 of them (raises :class:`_TooLarge`), nesting costs no recursion, and a
-    list's text is cut at ``_MAX_LIST_TEXT``.
-    """
-    budget = [_MAX_VALUES] if budget is None else budget
-    flat: dict[str, Value] = {}
-    pending: list[tuple[str, Any]] = [(prefix, data)]
-    while pending:
-        path, value = pending.pop()
-        # A long key costs in proportion: a recursive or deep document cannot make each
-        # of a million keys a megabyte of text.
-        _spend(budget, 1 + len(path) // 100)
-        if isinstance(value, dict):
-            children = [(f"{path}.{key}" if path else str(key), v) for key, v in value.items()]
-            pending.extend(reversed(children))  # in the file's order
-        elif isinstance(value, list):
-            flat[path] = _list_text(value, budget)
-        else:
-            flat[path] = value
-    return flat
-
-
-def _spend(budget: list[int], count: int) -> None:
-    budget[0] -= count
-    if budget[0] < 0:
-        raise _TooLarge(f"more than {_MAX_VALUES:,} values (a YAML alias bomb?)")
-
-
-def _list_text(values: list[Any], budget: list[int]) -> str:
-    """str(values), walked within ``budget`` first and cut at ``_MAX_LIST_TEXT``."""
-    pending: list[Any] = list(values)
-    _spend(budget, len(values))
-    while pending:
-        value = pending.pop()
-        if isinstance(value, (list, dict)):
-            inner = list(value.values()) if isinstance(value, dict) else value
-            _spend(budget, len(inner))
-            pending.extend(inner)
-    text = str(values)
-    return text if len(text) <= _MAX_LIST_TEXT else text[: _MAX_LIST_TEXT - 1] + "…"
-
-
-def _snapshot(raw: Mapping[str, Any], label: str) -> Snapshot:
-    """DVC's ``show`` answer for the current revision, flattened, errors named."""
-    result: Mapping[str, Any] = next(iter(raw.values()), {})
-    if "error" in result:
-        error = LoadError(rev=label, file="*", message=error_text(result["error"]))
-        return Snapshot(values={}, errors=(error,))
-    values: dict[str, Mapping[str, Value]] = {}
-    errors: list[LoadError] = []
-    for file, file_result in result.get("data", {}).items():
-        if "error" in file_result:
-            errors.append(LoadError(label, file, error_text(file_result["error"])))
-        else:
-            try:
-                values[file] = _flatten(file_result.get("data") or {})
-            except _TooLarge as exc:
-                errors.append(LoadError(label, file, f"refused: {exc}"))
-    return Snapshot(values=values, errors=tuple(errors))
-
-
 @dataclass(frozen=True)
 class RevFile:
     """A data file at a revision: its repo-relative path and DVC's md5 when DVC tracks it."""
@@ -381,14 +334,14 @@ class RevisionReader:
         # No revs: DVC reads the revision the repo is switched to, with its index.
         repo, guard = self._guarded()
         raw = show_guarded(repo, guard, lambda: repo.metrics.show(hide_workspace=False))
-        return _snapshot(raw, self.label)
+        return snapshot_of(raw, self.label)
 
     def params(self) -> Snapshot:
         if self.repo is None:
             return Snapshot(values={})
         repo, guard = self._guarded()
         raw = show_guarded(repo, guard, lambda: repo.params.show(hide_workspace=False))
-        return _snapshot(raw, self.label)
+        return snapshot_of(raw, self.label)
 
     def _guarded(self) -> tuple[Repo, _WorkspaceGuard | _CacheGuard]:
         """The repo, and the guard its reads of this revision go through.

@@ -1,17 +1,18 @@
 """The one place git is touched: repository discovery, base/head resolution, fetching.
 
-GitPython errors become :class:`GitError` here and nowhere else.
+Every call is the ``git`` command line, run with :func:`clean_env`, its failure a
+:class:`GitError` here and nowhere else. (mlci used GitPython for this; it was a
+wrapper around the same commands, and its import alone cost 40 ms of every run.)
 """
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-
-import git
-from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from mlci.errors import GitError, UsageError, clip
 from mlci.results import RevInfo
@@ -115,62 +116,67 @@ def checked_revision(rev: str, where: str) -> str:
     return rev
 
 
+@dataclass(frozen=True)
+class TreeEntry:
+    """One entry of ``git ls-tree -r --long``: a blob, a symlink or a submodule."""
+
+    path: str  # relative to the repository's root, '/'-separated
+    mode: int  # 0o100644 / 0o100755 a file, 0o120000 a symlink, 0o160000 a submodule
+    kind: str  # "blob" or "commit"
+    sha: str
+    size: int  # -1 for a submodule
+
+    @property
+    def is_file(self) -> bool:
+        return self.kind == "blob" and self.mode & 0o170000 == 0o100000
+
+
 class Repository:
     """A git work tree, opened once."""
 
     def __init__(self, path: Path) -> None:
+        start = Path(os.path.abspath(path))  # noqa: PTH100 (resolve() would drop a symlink's spelling)
+        folder = start if start.is_dir() else start.parent
         try:
-            self._repo = git.Repo(path, search_parent_directories=True)
-        except (InvalidGitRepositoryError, NoSuchPathError):
+            bare, top = _git_at(
+                folder, "rev-parse", "--is-bare-repository", "--show-toplevel"
+            ).splitlines()[:2]
+        except (GitError, ValueError):
+            if _git_answers(folder, "rev-parse", "--is-bare-repository") == "true":
+                raise GitError(f"{path} is a bare git repository; mlci needs a work tree") from None
             raise GitError(
                 f"not a git repository: {path}",
                 hint="run mlci inside a git checkout of your project (or `git init` one)",
             ) from None
-        if self._repo.bare or self._repo.working_tree_dir is None:
+        if bare == "true":
             raise GitError(f"{path} is a bare git repository; mlci needs a work tree")
-        self.root = Path(self._repo.working_tree_dir)
+        self.root = _spelled_as(folder, Path(top))
 
     def _git(self, *args: str) -> str:
-        try:
-            return str(self._repo.git.execute(["git", *args], env=clean_env()))
-        except GitCommandError as exc:
-            stderr = (exc.stderr or "").strip().removeprefix("stderr:").strip(" '\n")
-            raise GitError(f"git {' '.join(args)} failed: {stderr or exc.status}") from None
+        return _git_at(self.root, *args)
 
     def _sha(self, rev: str) -> str | None:
         """The commit ``rev`` names, or None. ``rev`` has been checked by the caller."""
-        try:
-            out = self._repo.git.execute(
-                [
-                    "git",
-                    "rev-parse",
-                    "--verify",
-                    "--quiet",
-                    "--end-of-options",
-                    f"{rev}^{{commit}}",
-                ],
-                env=clean_env(),
-            )
-        except GitCommandError:
-            return None
-        sha = str(out).strip()
+        out = _git_answers(
+            self.root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
+        )
+        sha = (out or "").strip()
         return sha if re.fullmatch(r"[0-9a-f]{40,64}", sha) else None
 
     @property
     def is_shallow(self) -> bool:
-        return Path(self._repo.git_dir, "shallow").exists()
+        return _git_answers(self.root, "rev-parse", "--is-shallow-repository") == "true"
 
     def has_remote(self, name: str = "origin") -> bool:
-        return any(remote.name == name for remote in self._repo.remotes)
+        return name in (_git_answers(self.root, "remote") or "").split()
 
     def head(self) -> RevInfo:
         sha = self._sha("HEAD")
         if sha is None:
             raise GitError(f"{self.root} has no commits yet", hint="commit your project first")
-        try:
-            name = self._repo.active_branch.name
-        except TypeError:  # detached HEAD, as in a CI checkout
-            name = sha[:7]
+        # None on a detached HEAD, as in a CI checkout.
+        branch = _git_answers(self.root, "symbolic-ref", "--quiet", "--short", "HEAD")
+        name = branch or sha[:7]
         return RevInfo(name=name, sha=sha)
 
     def resolve(self, rev: str, where: str = "--base") -> RevInfo:
@@ -307,6 +313,77 @@ class Repository:
             return []
         return [path for path in out.split("\0") if path and path.rsplit("/", 1)[-1] == name]
 
+    def tree_at(self, rev: str, folder: str) -> list[TreeEntry]:
+        """Every entry git holds under ``folder`` (relative to the root, "." for all) at
+        ``rev`` (a sha this module resolved), recursively: one ``git ls-tree`` call."""
+        where = "." if folder in ("", ".") else folder.rstrip("/") + "/"
+        out = self._git("ls-tree", "-r", "-z", "--long", "--end-of-options", rev, "--", where)
+        entries = []
+        for record in out.split("\0"):
+            meta, tab, path = record.partition("\t")
+            fields = meta.split()
+            if not tab or len(fields) != 4:
+                continue
+            mode, kind, sha, size = fields
+            entries.append(
+                TreeEntry(
+                    path=path,
+                    mode=int(mode, 8),
+                    kind=kind,
+                    sha=sha,
+                    size=int(size) if size.isdigit() else -1,
+                )
+            )
+        return entries
+
+    def blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """The content of each blob in ``shas`` (object names ``tree_at`` gave), read in
+        one ``git cat-file --batch``; a name git does not have is left out."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        done = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=self.root,
+            input="".join(f"{sha}\n" for sha in wanted).encode("ascii"),
+            capture_output=True,
+            env=clean_env(),
+            check=False,
+        )
+        if done.returncode != 0:
+            raise GitError(f"git cat-file failed in {self.root}: {done.stderr.decode()[:300]}")
+        found: dict[str, bytes] = {}
+        out, at = done.stdout, 0
+        for sha in wanted:
+            end = out.index(b"\n", at)
+            header = out[at:end].split()
+            at = end + 1
+            if len(header) != 3:  # "<name> missing"
+                continue
+            size = int(header[2])
+            found[sha] = out[at : at + size]
+            at += size + 1
+        return found
+
+    def worktree_files(self, folder: Path) -> tuple[list[str], list[str]]:
+        """Files under ``folder`` (inside the work tree) that git does not ignore:
+        tracked ones and untracked ones outside every ignore rule, as paths relative
+        to ``folder``; and, second, the tracked files an ignore rule matches."""
+        root = self.root.resolve()
+        prefix = folder.resolve().relative_to(root).as_posix()
+        where = "." if prefix == "." else prefix + "/"
+        listed = self._git(
+            "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", where
+        )
+        ignored = self._git(
+            "ls-files", "-z", "--cached", "--ignored", "--exclude-standard", "--", where
+        )
+        strip = 0 if prefix == "." else len(prefix) + 1
+        return (
+            [name[strip:] for name in listed.split("\0") if name],
+            [name[strip:] for name in ignored.split("\0") if name],
+        )
+
     def changed_files(self) -> list[str]:
         """Tracked files that differ from HEAD in the work tree, relative to the root."""
         try:
@@ -322,25 +399,65 @@ class Repository:
         sha = self._sha(rev)
         if sha is None:
             return None
-        try:
-            blob = self._repo.commit(sha).tree / relpath
-        except KeyError:
+        listed = _git_answers(
+            self.root, "--literal-pathspecs", "ls-tree", "-z", "--long", sha, "--", relpath
+        )
+        meta, _, name = (listed or "").partition("\0")[0].partition("\t")
+        fields = meta.split()
+        if name != relpath or len(fields) != 4:
             return None
-        if blob.type != "blob" or blob.mode & 0o170000 != 0o100000:
+        mode, kind, object_name, size = fields
+        if kind != "blob" or int(mode, 8) & 0o170000 != 0o100000:
             raise GitError(
                 f"{relpath} at {rev[:12]} is not a regular file (a symlink or a folder)",
                 hint=f"commit {relpath} as a plain file",
             )
-        if blob.size > limit:
-            raise GitError(f"{relpath} at {rev[:12]} is {blob.size:,} bytes, over {limit:,}")
-        data: bytes = blob.data_stream.read()
+        if int(size) > limit:
+            raise GitError(f"{relpath} at {rev[:12]} is {int(size):,} bytes, over {limit:,}")
+        data = self.blobs([object_name]).get(object_name, b"")
         return data.decode("utf-8", errors="replace")
+
+
+def _git_at(cwd: Path, *args: str) -> str:
+    """``git ARGS`` in ``cwd``: its output, or a GitError quoting git's own words."""
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            env=clean_env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise GitError(f"cannot run git in {cwd}: {exc}", hint="install git") from None
+    if done.returncode != 0:
+        stderr = done.stderr.decode("utf-8", errors="replace").strip()
+        raise GitError(f"git {' '.join(args)} failed: {stderr or done.returncode}")
+    return done.stdout.decode("utf-8", errors="replace").removesuffix("\n")
+
+
+def _git_answers(cwd: Path, *args: str) -> str | None:
+    """``git ARGS``'s output with its last newline cut, or None when git said no."""
+    try:
+        return _git_at(cwd, *args).strip()
+    except GitError:
+        return None
+
+
+def _spelled_as(start: Path, top: Path) -> Path:
+    """The work tree's root as the caller spelled its path (through a symlinked
+    folder, say), when one of ``start``'s parents is ``top``; else git's spelling."""
+    real = os.path.realpath(top)
+    for folder in (start, *start.parents):
+        if os.path.realpath(folder) == real:
+            return folder
+    return top
 
 
 def run(cwd: Path, *args: str) -> str:
     """Run one git command in ``cwd`` (for building repositories, as the demo does)."""
     try:
-        return str(git.Git(str(cwd)).execute(["git", *args], env=clean_env()))
-    except GitCommandError as exc:
-        stderr = (exc.stderr or "").strip().removeprefix("stderr:").strip(" '\n")
-        raise GitError(f"git {' '.join(args)} failed in {cwd}: {stderr or exc.status}") from None
+        return _git_at(cwd, *args)
+    except GitError as exc:
+        raise GitError(f"{exc.message} (in {cwd})") from None

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import jinja2
-from tabulate import tabulate
 
 from mlci import resources
 from mlci.render.text import (
@@ -543,6 +542,8 @@ def delta_bars(changes: Sequence[Change], width: int = 24, most: int = 12) -> st
 
 
 def _change_table(changes: Sequence[Change], label: str) -> str:
+    from tabulate import tabulate  # the terminal's tables only (30 ms to import)
+
     if not changes:
         return f"no {label}s"
     formatter = fmt_param_change if label == "param" else fmt_change
@@ -563,6 +564,8 @@ def _change_table(changes: Sequence[Change], label: str) -> str:
 
 
 def _metric_table(rows: Sequence[_Row]) -> str:
+    from tabulate import tabulate
+
     return tabulate(
         [
             [

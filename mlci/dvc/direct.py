@@ -1,0 +1,420 @@
+"""Metrics and params read straight from git objects and dvc.yaml, without DVC.
+
+``dvc metrics diff`` spends most of its time before it reads a metric: importing DVC
+(a third of a second), building its index of every dvc.yaml, dvc.lock and .dvc file
+at each revision, and opening its state database. For the project shape most
+repositories have, what it then reads is simple: the files the dvc.yaml files name
+under ``metrics:`` (top-level and per stage) and the params files the stages and the
+top-level ``params:`` name, each parsed by its suffix. This module reads exactly that,
+from ``git ls-tree`` + one ``git cat-file --batch`` at a revision, or from the work
+tree under :mod:`mlci.safefs`'s rule, and hands DVC's answer shape to the same
+flattening as the DVC path (:func:`mlci.dvc.snapshot.snapshot_of`), so the values are those
+``dvc metrics diff`` / ``dvc params diff`` read.
+
+It answers only when it can answer exactly. Anything outside the subset below raises
+:class:`Unsupported` (with the reason), and the caller reads through DVC as before:
+
+- templating (``${...}``, ``vars``, ``foreach``, ``matrix``), a key of dvc.yaml or of a
+  stage that is not one DVC's schema knows, a .dvc file that declares metrics or params
+  (single-stage files from ``dvc run``), a .dvcignore with a rule, a nested DVC project;
+- a metrics or params file that is missing, a folder, a symlink, over the size limit,
+  not UTF-8, not parseable, TOML or Python, or at a revision only in DVC's cache (a
+  cached ``metrics:`` output): DVC's own path names the error, or fetches the object;
+- at the work tree, a dvc.yaml git would ignore yet tracks (DVC skips ignored files).
+
+Parsing is DVC's: JSON with :func:`json.loads`, everything else as YAML 1.2 with
+ruamel's safe loader (the same call DVC makes; PyYAML's YAML 1.1 reads ``1e-3`` as a
+string). ``tests/test_direct.py`` holds this reader equal to the DVC path on every
+shape it accepts, and shows it declines the others.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import posixpath
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from mlci import safefs
+from mlci.dvc.snapshot import MAX_VALUES, Snapshot, TooLarge, snapshot_of, spend
+from mlci.git.repo import Repository
+
+PROJECT_FILE = "dvc.yaml"
+DEFAULT_PARAMS_FILE = "params.yaml"
+# dvc.yaml's keys (DVC 3's schema): anything else, DVC refuses or templating expands.
+_TOP_KEYS = frozenset({"stages", "metrics", "params", "plots", "artifacts", "datasets"})
+_STAGE_KEYS = frozenset(
+    {"cmd", "wdir", "deps", "params", "outs", "metrics", "plots", "frozen"}
+    | {"always_changed", "meta", "desc"}
+)
+# A .dvcignore line that is a rule (not blank, not a comment) changes what DVC sees.
+_IGNORE_RULE = re.compile(r"^(?!\s*(#|$)).", re.MULTILINE)
+
+
+# The DVC path's bound on values walked per file (mlci.dvc.repo's flattening).
+_MAX_NODES = MAX_VALUES
+_MAX_DEPTH = 500  # nesting levels walked (Python's recursion limit is 1,000)
+
+
+class Unsupported(Exception):
+    """The project (or a file of it) is outside what this reader answers exactly."""
+
+
+class Source(Protocol):
+    """The project's files at one revision, named relative to the DVC root."""
+
+    def names(self) -> Mapping[str, bool]:
+        """The files DVC's walk would see: path -> whether it is a regular file."""
+        ...
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        """The content of each regular file in ``paths``; a missing one is left out.
+        :class:`Unsupported` when one exists but may not be read as a regular file."""
+        ...
+
+    def is_dir(self, path: str) -> bool: ...
+
+
+class GitSource:
+    """The project at a commit: ``git ls-tree`` once, blobs through one ``cat-file``."""
+
+    def __init__(self, repo: Repository, dvc_root: Path, rev: str, max_bytes: int | None):
+        root = repo.root.resolve()
+        prefix = dvc_root.resolve().relative_to(root).as_posix()
+        strip = 0 if prefix == "." else len(prefix) + 1
+        self._repo = repo
+        self._max_bytes = max_bytes
+        self._entries = {entry.path[strip:]: entry for entry in repo.tree_at(rev, prefix)}
+        self._dirs = {d for path in self._entries for d in _parents(path)}
+
+    def names(self) -> Mapping[str, bool]:
+        return {
+            path: entry.is_file for path, entry in self._entries.items() if entry.kind == "blob"
+        }
+
+    def is_dir(self, path: str) -> bool:
+        return path in self._dirs
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        wanted: dict[str, str] = {}
+        for path in paths:
+            entry = self._entries.get(path)
+            if entry is None:
+                continue
+            if not entry.is_file:
+                raise Unsupported(f"{path} is not a regular file in git")
+            if self._max_bytes is not None and entry.size > self._max_bytes:
+                raise Unsupported(f"{path} is over the size limit")
+            wanted[path] = entry.sha
+        blobs = self._repo.blobs(list(wanted.values()))
+        return {path: blobs[sha] for path, sha in wanted.items() if sha in blobs}
+
+
+class WorkTreeSource:
+    """The project in the work tree: the files git does not ignore (DVC's walk skips
+    ignored ones), each read under :mod:`mlci.safefs`'s rule."""
+
+    def __init__(self, repo: Repository, dvc_root: Path, boundary: Path, max_bytes: int | None):
+        self._root = dvc_root
+        self._boundary = boundary
+        self._max_bytes = max_bytes
+        listed, ignored = repo.worktree_files(dvc_root)
+        if any(_is_dvc_file(path) for path in ignored):
+            raise Unsupported("git tracks a DVC file that an ignore rule matches")
+        self._names: dict[str, bool] = {}
+        for path in listed:
+            try:
+                mode = os.lstat(dvc_root / path).st_mode
+            except OSError:  # tracked, deleted in the work tree
+                continue
+            self._names[path] = (mode & 0o170000) == 0o100000
+
+    def names(self) -> Mapping[str, bool]:
+        return self._names
+
+    def is_dir(self, path: str) -> bool:
+        return (self._root / path).is_dir()
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        found = {}
+        for path in paths:
+            local = self._root / path
+            if not os.path.lexists(local):
+                continue
+            try:
+                found[path] = safefs.read_bytes(self._boundary, local, max_bytes=self._max_bytes)
+            except (safefs.UnsafePathError, OSError) as exc:
+                raise Unsupported(f"{path} may not be read here: {exc}") from None
+        return found
+
+
+def _parents(path: str) -> Iterable[str]:
+    parent = posixpath.dirname(path)
+    while parent:
+        yield parent
+        parent = posixpath.dirname(parent)
+
+
+def _is_dvc_file(path: str) -> bool:
+    return path.endswith(".dvc") or posixpath.basename(path) == PROJECT_FILE
+
+
+@dataclass(frozen=True)
+class Values:
+    """What :func:`read_values` read: DVC's ``show`` answers for metrics and params."""
+
+    metrics: Mapping[str, Any]
+    params: Mapping[str, Any]
+
+
+def read_values(source: Source, label: str) -> tuple[Snapshot, Snapshot]:
+    """Metrics and params at ``source`` as :class:`~mlci.dvc.snapshot.Snapshot` objects
+    (``label``: "base"/"head", as errors name it); :class:`Unsupported` when this
+    reader cannot answer exactly (the caller then reads through DVC)."""
+    values = _read(source)
+    return (
+        snapshot_of({"": {"data": values.metrics}}, label),
+        snapshot_of({"": {"data": values.params}}, label),
+    )
+
+
+def _read(source: Source) -> Values:
+    names = source.names()
+    if ".dvc/config" not in names:
+        raise Unsupported("no .dvc/config here")
+    dvc_files = []
+    for path, regular in names.items():
+        parts = path.split("/")
+        if ".dvc" in parts[1:-1] or (parts[0] != ".dvc" and ".dvc" in parts[:-1]):
+            raise Unsupported(f"a nested DVC project at {path}")
+        if parts[0] == ".dvc":
+            continue
+        if parts[-1] == ".dvcignore" or _is_dvc_file(path):
+            if not regular:
+                raise Unsupported(f"{path} is not a regular file")
+            dvc_files.append(path)
+    texts = {path: _text(path, data) for path, data in source.read(dvc_files).items()}
+    for path, text in texts.items():
+        if path.endswith(".dvcignore"):
+            if _IGNORE_RULE.search(text):
+                raise Unsupported(f"{path} has ignore rules")
+        elif path.endswith(".dvc") and ("metric" in text or "params" in text):
+            raise Unsupported(f"{path} may declare metrics or params")
+
+    stage_metrics: list[str] = []
+    top_metrics: list[str] = []
+    param_specs: list[dict[str, list[str]]] = []
+    top_params: list[str] = []
+    for path in sorted(p for p in texts if posixpath.basename(p) == PROJECT_FILE):
+        _collect(path, texts[path], stage_metrics, top_metrics, param_specs, top_params)
+
+    metric_files = list(dict.fromkeys(stage_metrics + top_metrics))
+    specs = [*param_specs, *({file: []} for file in top_params)]
+    if DEFAULT_PARAMS_FILE in names:
+        specs.append({DEFAULT_PARAMS_FILE: []})
+    params = _merge_params(specs)
+
+    for path in [*metric_files, *params]:
+        if source.is_dir(path):
+            raise Unsupported(f"{path} is a folder")
+    contents = source.read([*metric_files, *params])
+    metrics: dict[str, Any] = {}
+    for path in metric_files:
+        try:
+            metrics[path] = {"data": _extract_metrics(_load(path, contents), [_MAX_NODES]) or {}}
+        except TooLarge as exc:
+            # A YAML alias bomb or a recursive document: refused, as the DVC path's
+            # flattening refuses it (DVC's own walk would not end).
+            metrics[path] = {"error": _Refused(f"refused: {exc}")}
+    param_values: dict[str, Any] = {}
+    for path, keys in params.items():
+        param_values[path] = {"data": _filter_params(_load(path, contents), keys)}
+    return Values(metrics=metrics, params=param_values)
+
+
+def _collect(
+    path: str,
+    text: str,
+    stage_metrics: list[str],
+    top_metrics: list[str],
+    param_specs: list[dict[str, list[str]]],
+    top_params: list[str],
+) -> None:
+    """Add the metrics and params one dvc.yaml names, as paths from the DVC root."""
+    if "${" in text:
+        raise Unsupported(f"{path} uses templating")
+    data = _parse_yaml(path, text) or {}  # DVC reads an empty file as {}
+    if not isinstance(data, dict) or not set(data) <= _TOP_KEYS:
+        raise Unsupported(f"{path} has keys outside DVC's schema")
+    here = posixpath.dirname(path)
+    stages = data.get("stages") or {}
+    if not isinstance(stages, dict):
+        raise Unsupported(f"{path}: stages is not a mapping")
+    for name, stage in stages.items():
+        if not isinstance(stage, dict) or not set(stage) <= _STAGE_KEYS:
+            raise Unsupported(f"{path}: stage {name!r} is not a plain stage")
+        wdir = stage.get("wdir") or "."
+        if not isinstance(wdir, str):
+            raise Unsupported(f"{path}: stage {name!r} has a wdir that is not a path")
+        base = _join(path, here, wdir)
+        for entry in _entries(path, stage.get("metrics")):
+            stage_metrics.append(_join(path, base, _entry_path(path, entry)))
+        raw = stage.get("params")
+        if raw is None:
+            continue
+        if not isinstance(raw, list):
+            raise Unsupported(f"{path}: stage {name!r} params is not a list")
+        for file, keys in _merge_params(raw).items():
+            param_specs.append({_join(path, base, file): keys})
+    for entry in _entries(path, data.get("metrics")):
+        top_metrics.append(_join(path, here, _str(path, entry)))
+    for entry in _entries(path, data.get("params")):
+        top_params.append(_join(path, here, _str(path, entry)))
+
+
+def _entries(path: str, raw: Any) -> list[Any]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise Unsupported(f"{path}: a list of files is not a list")
+    return raw
+
+
+def _entry_path(path: str, entry: Any) -> str:
+    """An output entry: ``file`` or ``{file: {options}}``."""
+    if isinstance(entry, dict) and len(entry) == 1:
+        (name, options), *_ = entry.items()
+        if options is None or (isinstance(options, dict) and "metric" not in options):
+            return _str(path, name)
+    return _str(path, entry)
+
+
+def _str(path: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise Unsupported(f"{path}: {value!r} is not a file name")
+    return value
+
+
+def _join(dvcfile: str, folder: str, name: str) -> str:
+    """``folder/name`` from the DVC root, normalised; Unsupported when it leaves it."""
+    if name.startswith("/") or "\\" in name:
+        raise Unsupported(f"{dvcfile}: {name!r} is not a relative path")
+    joined = posixpath.normpath(posixpath.join(folder, name))
+    if joined == ".." or joined.startswith("../"):
+        raise Unsupported(f"{dvcfile}: {name!r} leads out of the project")
+    return joined
+
+
+def _merge_params(specs: list[Any]) -> dict[str, list[str]]:
+    """DVC's ``dvc.dependency._merge_params``: keys per params file, ``[]`` for a file
+    tracked whole (which then wins over its keys)."""
+    whole = {
+        file for spec in specs if isinstance(spec, dict) for file, keys in spec.items() if not keys
+    }
+    merged: dict[str, list[str]] = {}
+    for spec in specs:
+        if isinstance(spec, str):
+            if DEFAULT_PARAMS_FILE not in whole:
+                merged.setdefault(DEFAULT_PARAMS_FILE, []).append(spec)
+            continue
+        if not isinstance(spec, dict):
+            raise Unsupported("a params entry is neither a key nor a file")
+        for file, keys in spec.items():
+            if not isinstance(file, str):
+                raise Unsupported(f"params file {file!r} is not a name")
+            if file in whole:
+                merged[file] = []
+                continue
+            if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+                raise Unsupported(f"params of {file} are not a list of keys")
+            merged.setdefault(file, []).extend(keys)
+    return merged
+
+
+def _text(path: str, data: bytes) -> str:
+    """``data`` decoded as DVC opens text files: UTF-8, universal newlines."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unsupported(f"{path} is not UTF-8") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _load(path: str, contents: Mapping[str, bytes]) -> Any:
+    """A metrics or params file parsed as DVC parses it (by suffix)."""
+    if path not in contents:
+        raise Unsupported(f"{path} is not here (or only in DVC's cache)")
+    text = _text(path, contents[path])
+    suffix = posixpath.splitext(path)[1].lower()
+    if suffix in (".toml", ".py"):
+        raise Unsupported(f"{path}: {suffix} files are read through DVC")
+    if suffix == ".json":
+        try:
+            return json.loads(text) or {}
+        except (ValueError, RecursionError):
+            raise Unsupported(f"{path} is not valid JSON") from None
+    return _parse_yaml(path, text) or {}
+
+
+@functools.cache
+def _yaml_loader() -> Any:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe")
+
+
+def _parse_yaml(path: str, text: str) -> Any:
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return _yaml_loader().load(text)
+    except (YAMLError, ValueError, RecursionError):
+        raise Unsupported(f"{path} is not valid YAML") from None
+    except Exception as exc:  # ruamel raises more kinds on odd input; DVC's path names it
+        raise Unsupported(f"{path} cannot be read as YAML here: {exc}") from None
+
+
+class _Refused(Exception):
+    """A file refused by this reader, with the reason as DVC's path words it."""
+
+
+def _extract_metrics(value: Any, budget: list[int], depth: int = 0) -> Any:
+    """DVC's ``_extract_metrics``: numbers and strings, in nested mappings; the rest
+    (lists, nulls, empty mappings) dropped. At most ``budget[0]`` mappings and values
+    are walked, at most ``_MAX_DEPTH`` deep (:class:`TooLarge`): YAML's aliases make a
+    few lines a billion values, or a document that contains itself."""
+    spend(budget, 1)
+    if isinstance(value, (int, float, str)):
+        return value
+    if not isinstance(value, dict):
+        return None
+    if depth >= _MAX_DEPTH:
+        raise TooLarge(f"nested deeper than {_MAX_DEPTH} levels")
+    kept = {}
+    for key, inner in value.items():
+        extracted = _extract_metrics(inner, budget, depth + 1)
+        if extracted not in (None, {}):
+            kept[key] = extracted
+    return kept
+
+
+def _filter_params(config: Any, keys: list[str]) -> Any:
+    """DVC's ``read_param_file``: the whole file, or the merge of each key's search."""
+    if not keys:
+        return config
+    from copy import deepcopy
+
+    import dpath
+
+    kept: dict[str, Any] = {}
+    for key in dict.fromkeys(keys):
+        dpath.merge(kept, deepcopy(dpath.search(config, key, separator=".")), separator=".")
+    return kept
+
+
+__all__ = ["GitSource", "Unsupported", "WorkTreeSource", "read_values"]
