@@ -91,6 +91,18 @@ def test_init_gitlab_writes_the_two_jobs_pinned_to_this_mlci(repo: Repo) -> None
     assert "mlci publish --results mlci-results.json" in script_text(publish)
 
 
+def test_dvc_s_cache_is_kept_per_merge_request_by_the_check_job_only(repo: Repo) -> None:
+    """The check job keeps .dvc/cache between a merge request's pipelines; the job that
+    holds the token restores no cache, even one a `default:` section would add."""
+    assert repo.mlci("init", "--gitlab").exit_code == 0
+    config = yaml.safe_load((repo.root / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    check, publish = jobs(config)["mlci-check"], jobs(config)["mlci-publish"]
+    assert check["cache"]["paths"] == [".dvc/cache/"]
+    assert "$CI_MERGE_REQUEST_IID" in check["cache"]["key"]
+    assert check["cache"]["when"] == "always"
+    assert publish["cache"] == []
+
+
 def schema_errors(config: dict[str, Any]) -> list[str]:
     """Where ``config`` breaks GitLab's own schema of .gitlab-ci.yml."""
     validator = jsonschema.Draft7Validator(json.loads(GITLAB_CI_SCHEMA.read_text()))

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mlci import safefs
-from mlci.dvc.snapshot import MAX_VALUES, Snapshot, TooLarge, snapshot_of, spend
+from mlci.dvc.snapshot import MAX_VALUES, Snapshot, TooLarge, snapshot_of
 from mlci.git.repo import Repository
 
 PROJECT_FILE = "dvc.yaml"
@@ -56,8 +56,6 @@ _STAGE_KEYS = frozenset(
 _IGNORE_RULE = re.compile(r"^(?!\s*(#|$)).", re.MULTILINE)
 
 
-# The DVC path's bound on values walked per file (mlci.dvc.repo's flattening).
-_MAX_NODES = MAX_VALUES
 _MAX_DEPTH = 500  # nesting levels walked (Python's recursion limit is 1,000)
 
 
@@ -226,7 +224,7 @@ def _read(source: Source) -> Values:
     metrics: dict[str, Any] = {}
     for path in metric_files:
         try:
-            metrics[path] = {"data": _extract_metrics(_load(path, contents), [_MAX_NODES]) or {}}
+            metrics[path] = {"data": _extract_metrics(_load(path, contents)) or {}}
         except TooLarge as exc:
             # A YAML alias bomb or a recursive document: refused, as the DVC path's
             # flattening refuses it (DVC's own walk would not end).
@@ -383,24 +381,35 @@ class _Refused(Exception):
     """A file refused by this reader, with the reason as DVC's path words it."""
 
 
-def _extract_metrics(value: Any, budget: list[int], depth: int = 0) -> Any:
+def _extract_metrics(value: Any) -> Any:
     """DVC's ``_extract_metrics``: numbers and strings, in nested mappings; the rest
-    (lists, nulls, empty mappings) dropped. At most ``budget[0]`` mappings and values
-    are walked, at most ``_MAX_DEPTH`` deep (:class:`TooLarge`): YAML's aliases make a
-    few lines a billion values, or a document that contains itself."""
-    spend(budget, 1)
+    (lists, nulls, empty mappings) dropped. At most ``MAX_VALUES`` entries are walked,
+    at most ``_MAX_DEPTH`` deep (:class:`TooLarge`): YAML's aliases make a few lines a
+    billion values, or a document that contains itself."""
     if isinstance(value, (int, float, str)):
         return value
     if not isinstance(value, dict):
         return None
-    if depth >= _MAX_DEPTH:
-        raise TooLarge(f"nested deeper than {_MAX_DEPTH} levels")
-    kept = {}
-    for key, inner in value.items():
-        extracted = _extract_metrics(inner, budget, depth + 1)
-        if extracted not in (None, {}):
-            kept[key] = extracted
-    return kept
+    left = MAX_VALUES
+
+    def walk(mapping: dict[Any, Any], depth: int) -> dict[Any, Any]:
+        nonlocal left
+        if depth >= _MAX_DEPTH:
+            raise TooLarge(f"nested deeper than {_MAX_DEPTH} levels")
+        left -= len(mapping) + 1
+        if left < 0:
+            raise TooLarge(f"more than {MAX_VALUES:,} values (a YAML alias bomb?)")
+        kept: dict[Any, Any] = {}
+        for key, inner in mapping.items():
+            if isinstance(inner, (int, float, str)):
+                kept[key] = inner
+            elif isinstance(inner, dict):
+                extracted = walk(inner, depth + 1)
+                if extracted:
+                    kept[key] = extracted
+        return kept
+
+    return walk(value, 0)
 
 
 def _filter_params(config: Any, keys: list[str]) -> Any:
