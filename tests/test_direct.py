@@ -321,6 +321,34 @@ def test_an_alias_bomb_in_yaml_metrics_is_refused_quickly(repo: Repo) -> None:
     ]
 
 
+def test_an_alias_bomb_in_a_params_file_read_by_keys_is_refused_quickly(repo: Repo) -> None:
+    """dpath walks the whole document once per key: the bomb is refused before it."""
+    dvc_yaml = "stages:\n  s:\n    cmd: echo\n    params:\n      - lol12.k0\n      - lol9.*\n"
+    sha = repo.commit("bomb", {"dvc.yaml": dvc_yaml, "params.yaml": mapping_laughs(12)})
+    started = time.monotonic()
+    params = direct(repo.root, sha)[1]
+    assert time.monotonic() - started < 10
+    assert params[1] == [
+        ("head", "params.yaml", "refused: more than 1,000,000 values (a YAML alias bomb?)")
+    ]
+
+
+def test_keys_repeated_through_aliases_in_dvc_yaml_are_read_once(repo: Repo) -> None:
+    """A few lines of dvc.yaml naming 100 keys 10,000 times: each key is searched once."""
+    keys = ", ".join(f"train.k{i}" for i in range(100))
+    entries = "\n".join("      - {params.yaml: *keys}" for _ in range(10_000))
+    dvc_yaml = (
+        "stages:\n  s:\n    cmd: echo\n    params:\n"
+        f"      - {{params.yaml: &keys [{keys}]}}\n{entries}\n"
+    )
+    params = "train:\n" + "".join(f"  k{i}: {i}\n" for i in range(100))
+    sha = repo.commit("keys", {"dvc.yaml": dvc_yaml, "params.yaml": params})
+    started = time.monotonic()
+    found = direct(repo.root, sha)[1]
+    assert time.monotonic() - started < 10
+    assert len(found[0]["params.yaml"]) == 100
+
+
 def test_mlci_diff_on_a_plain_project_does_not_import_dvc(repo: Repo) -> None:
     sha = repo.commit("head", {"metrics.json": {"accuracy": 0.95}})
     done = subprocess.run(

@@ -231,7 +231,10 @@ def _read(source: Source) -> Values:
             metrics[path] = {"error": _Refused(f"refused: {exc}")}
     param_values: dict[str, Any] = {}
     for path, keys in params.items():
-        param_values[path] = {"data": _filter_params(_load(path, contents), keys)}
+        try:
+            param_values[path] = {"data": _filter_params(_load(path, contents), keys)}
+        except TooLarge as exc:
+            param_values[path] = {"error": _Refused(f"refused: {exc}")}
     return Values(metrics=metrics, params=param_values)
 
 
@@ -310,15 +313,16 @@ def _join(dvcfile: str, folder: str, name: str) -> str:
 
 def _merge_params(specs: list[Any]) -> dict[str, list[str]]:
     """DVC's ``dvc.dependency._merge_params``: keys per params file, ``[]`` for a file
-    tracked whole (which then wins over its keys)."""
+    tracked whole (which then wins over its keys). Each key once (DVC reads each once):
+    YAML aliases cannot make a few lines of dvc.yaml a billion keys."""
     whole = {
         file for spec in specs if isinstance(spec, dict) for file, keys in spec.items() if not keys
     }
-    merged: dict[str, list[str]] = {}
+    merged: dict[str, dict[str, None]] = {}
     for spec in specs:
         if isinstance(spec, str):
             if DEFAULT_PARAMS_FILE not in whole:
-                merged.setdefault(DEFAULT_PARAMS_FILE, []).append(spec)
+                merged.setdefault(DEFAULT_PARAMS_FILE, {})[spec] = None
             continue
         if not isinstance(spec, dict):
             raise Unsupported("a params entry is neither a key nor a file")
@@ -326,12 +330,12 @@ def _merge_params(specs: list[Any]) -> dict[str, list[str]]:
             if not isinstance(file, str):
                 raise Unsupported(f"params file {file!r} is not a name")
             if file in whole:
-                merged[file] = []
+                merged[file] = {}
                 continue
             if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
                 raise Unsupported(f"params of {file} are not a list of keys")
-            merged.setdefault(file, []).extend(keys)
-    return merged
+            merged.setdefault(file, {}).update(dict.fromkeys(keys))
+    return {file: list(keys) for file, keys in merged.items()}
 
 
 def _text(path: str, data: bytes) -> str:
@@ -413,17 +417,36 @@ def _extract_metrics(value: Any) -> Any:
 
 
 def _filter_params(config: Any, keys: list[str]) -> Any:
-    """DVC's ``read_param_file``: the whole file, or the merge of each key's search."""
+    """DVC's ``read_param_file``: the whole file, or the merge of each key's search.
+    dpath walks the whole document per key: one larger than the flattening would
+    take (YAML aliases: a few lines, a billion values) is refused before it."""
     if not keys:
         return config
+    _check_size(config)
     from copy import deepcopy
 
     import dpath
 
     kept: dict[str, Any] = {}
-    for key in dict.fromkeys(keys):
+    for key in keys:
         dpath.merge(kept, deepcopy(dpath.search(config, key, separator=".")), separator=".")
     return kept
+
+
+def _check_size(config: Any) -> None:
+    """:class:`TooLarge` when ``config`` holds more than ``MAX_VALUES`` values or
+    mappings and lists deeper than ``_MAX_DEPTH`` (shared ones counted each time)."""
+    left = MAX_VALUES
+    pending: list[tuple[Any, int]] = [(config, 0)] if isinstance(config, (dict, list)) else []
+    while pending:
+        node, depth = pending.pop()
+        inner = node.values() if isinstance(node, dict) else node
+        left -= len(inner) + 1
+        if left < 0:
+            raise TooLarge(f"more than {MAX_VALUES:,} values (a YAML alias bomb?)")
+        if depth >= _MAX_DEPTH:
+            raise TooLarge(f"nested deeper than {_MAX_DEPTH} levels")
+        pending.extend((child, depth + 1) for child in inner if isinstance(child, (dict, list)))
 
 
 __all__ = ["GitSource", "Unsupported", "WorkTreeSource", "read_values"]
