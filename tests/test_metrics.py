@@ -70,6 +70,22 @@ def test_unchanged_number() -> None:
     assert (int_float.change, int_float.status) == (0.0, "unchanged")
 
 
+class Boxed(float):
+    """A float that is not exactly ``float``: diff_values takes its general path."""
+
+
+@pytest.mark.parametrize(
+    "value", [0.0, -0.0, 0.9, -2.25, 1e-300, 5e-324, 1.7976931348623157e308, 123456.789]
+)
+def test_unchanged_floats_take_a_short_cut_to_the_same_change(value: float) -> None:
+    (short,) = diff_values({M: {"a": value}}, {M: {"a": value}}, better=lambda f, k: "higher")
+    (general,) = diff_values(
+        {M: {"a": Boxed(value)}}, {M: {"a": Boxed(value)}}, better=lambda f, k: "higher"
+    )
+    fields = ("change", "change_pct", "status", "better")
+    assert [repr(getattr(short, f)) for f in fields] == [repr(getattr(general, f)) for f in fields]
+
+
 def test_infinite_change_has_no_pct() -> None:
     (change,) = diff_values({M: {"a": 1.0}}, {M: {"a": math.inf}})
     assert change.change == math.inf

@@ -34,7 +34,6 @@ import functools
 import json
 import os
 import posixpath
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,8 +51,6 @@ _STAGE_KEYS = frozenset(
     {"cmd", "wdir", "deps", "params", "outs", "metrics", "plots", "frozen"}
     | {"always_changed", "meta", "desc"}
 )
-# A .dvcignore line that is a rule (not blank, not a comment) changes what DVC sees.
-_IGNORE_RULE = re.compile(r"^(?!\s*(#|$)).", re.MULTILINE)
 
 
 _MAX_DEPTH = 500  # nesting levels walked (Python's recursion limit is 1,000)
@@ -158,6 +155,14 @@ def _parents(path: str) -> Iterable[str]:
         parent = posixpath.dirname(parent)
 
 
+def _has_rules(ignore_file: str) -> bool:
+    """Whether a .dvcignore holds a rule (a line not blank, not a comment): one changes
+    what DVC sees; the comments ``dvc init`` writes do not."""
+    return any(
+        line.strip() and not line.lstrip().startswith("#") for line in ignore_file.split("\n")
+    )
+
+
 def _is_dvc_file(path: str) -> bool:
     return path.endswith(".dvc") or posixpath.basename(path) == PROJECT_FILE
 
@@ -199,7 +204,7 @@ def _read(source: Source) -> Values:
     texts = {path: _text(path, data) for path, data in source.read(dvc_files).items()}
     for path, text in texts.items():
         if path.endswith(".dvcignore"):
-            if _IGNORE_RULE.search(text):
+            if _has_rules(text):
                 raise Unsupported(f"{path} has ignore rules")
         elif path.endswith(".dvc") and ("metric" in text or "params" in text):
             raise Unsupported(f"{path} may declare metrics or params")
