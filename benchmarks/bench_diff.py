@@ -14,7 +14,10 @@ commits: the second moves every tenth value. Then alternates, N runs each:
 
 and prints medians and ratios (goal: <= 0.5 at 10,000; the 100,000-metric time
 within 5x the 10,000-metric one). mlci also diffs the params and prints the
-unchanged metrics (dvc leaves them out unless --all). ``--profile`` runs mlci's
+unchanged metrics (dvc leaves them out unless --all). mlci reads this project's
+metrics from git objects (mlci/dvc/direct.py); it is also timed with
+``MLCI_READ_THROUGH_DVC=1`` (reading through DVC, as before), in the same
+alternation, to show what that reader buys. ``--profile`` runs mlci's
 md and json rendering in-process under cProfile at the largest size and prints
 the top functions by own time.
 """
@@ -36,8 +39,10 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 
 
-def _run(cmd: list[str], cwd: Path, pythonpath: str | None = None) -> float:
-    env = {**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None
+def _run(
+    cmd: list[str], cwd: Path, pythonpath: str | None = None, extra: dict[str, str] | None = None
+) -> float:
+    env = {**os.environ, **({"PYTHONPATH": pythonpath} if pythonpath else {}), **(extra or {})}
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=cwd, capture_output=True, check=False, env=env)
     elapsed = time.perf_counter() - start
@@ -134,8 +139,11 @@ def main() -> None:
         f"Python {platform.python_version()}; {args.runs} runs each, alternating\n"
     )
     extra = " baseline mlci s | baseline ratio |" if args.baseline else ""
-    print(f"| metrics | format | dvc metrics diff s | mlci diff s | ratio |{extra}")
-    print("|--:|---|--:|--:|--:|" + ("--:|--:|" if args.baseline else ""))
+    print(
+        "| metrics | format | dvc metrics diff s | mlci diff s | ratio "
+        f"| mlci through DVC s | its ratio |{extra}"
+    )
+    print("|--:|---|--:|--:|--:|--:|--:|" + ("--:|--:|" if args.baseline else ""))
     medians: dict[tuple[int, str], float] = {}
     repos = {}
     for size in sizes:
@@ -144,14 +152,16 @@ def main() -> None:
             mlci, dvc = commands(fmt)
             _run(mlci, repo)  # warm-up: file caches, .pyc
             _run(dvc, repo)
-            mlci_times, dvc_times, old_times = [], [], []
+            mlci_times, dvc_times, old_times, through_times = [], [], [], []
             for _ in range(args.runs):
                 dvc_times.append(_run(dvc, repo))
                 mlci_times.append(_run(mlci, repo))
+                through_times.append(_run(mlci, repo, extra={"MLCI_READ_THROUGH_DVC": "1"}))
                 if args.baseline:
                     old_times.append(_run(mlci, repo, args.baseline))
             mlci_median = statistics.median(mlci_times)
             dvc_median = statistics.median(dvc_times)
+            through = statistics.median(through_times)
             medians[size, fmt] = mlci_median
             old = ""
             if old_times:
@@ -159,7 +169,8 @@ def main() -> None:
                 old = f" {old_median:.2f} | {old_median / dvc_median:.2f} |"
             print(
                 f"| {size:,} | {fmt} | {dvc_median:.2f} | {mlci_median:.2f} "
-                f"| {mlci_median / dvc_median:.2f} |{old}",
+                f"| {mlci_median / dvc_median:.2f} | {through:.2f} | {through / dvc_median:.2f} "
+                f"|{old}",
                 flush=True,
             )
     if len(sizes) > 1:
