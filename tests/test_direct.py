@@ -309,28 +309,28 @@ def test_a_symlinked_metrics_file_is_left_to_the_guarded_dvc_path(repo: Repo) ->
         assert "token" not in str(read)
 
 
-def test_an_alias_bomb_in_yaml_metrics_is_refused_quickly(repo: Repo) -> None:
-    """DVC's walk of a billion-laughs document would not end; the direct reader
-    refuses the file, naming it, as mlci's flattening refuses one."""
-    sha = repo.commit("bomb", {"dvc.yaml": "metrics:\n  - m.yaml\n", "m.yaml": mapping_laughs(12)})
+@pytest.mark.parametrize(
+    ("dvc_yaml", "name", "which"),
+    [
+        # DVC's own walk of such metrics would not end: refused, as the flattening does.
+        ("metrics:\n  - m.yaml\n", "m.yaml", 0),
+        # dpath walks the whole document once per key: refused before it.
+        (
+            "stages:\n  s:\n    cmd: echo\n    params:\n      - lol12.k0\n      - lol9.*\n",
+            "params.yaml",
+            1,
+        ),
+    ],
+    ids=["metrics", "params by keys"],
+)
+def test_an_alias_bomb_is_refused_quickly_naming_the_file(
+    repo: Repo, dvc_yaml: str, name: str, which: int
+) -> None:
+    sha = repo.commit("bomb", {"dvc.yaml": dvc_yaml, name: mapping_laughs(12)})
     started = time.monotonic()
-    metrics = direct(repo.root, sha)[0]
+    found = direct(repo.root, sha)[which]
     assert time.monotonic() - started < 10
-    assert metrics[1] == [
-        ("head", "m.yaml", "refused: more than 1,000,000 values (a YAML alias bomb?)")
-    ]
-
-
-def test_an_alias_bomb_in_a_params_file_read_by_keys_is_refused_quickly(repo: Repo) -> None:
-    """dpath walks the whole document once per key: the bomb is refused before it."""
-    dvc_yaml = "stages:\n  s:\n    cmd: echo\n    params:\n      - lol12.k0\n      - lol9.*\n"
-    sha = repo.commit("bomb", {"dvc.yaml": dvc_yaml, "params.yaml": mapping_laughs(12)})
-    started = time.monotonic()
-    params = direct(repo.root, sha)[1]
-    assert time.monotonic() - started < 10
-    assert params[1] == [
-        ("head", "params.yaml", "refused: more than 1,000,000 values (a YAML alias bomb?)")
-    ]
+    assert found[1] == [("head", name, "refused: more than 1,000,000 values (a YAML alias bomb?)")]
 
 
 def test_keys_repeated_through_aliases_in_dvc_yaml_are_read_once(repo: Repo) -> None:

@@ -142,25 +142,16 @@ def diff_values(
                 # Most of a large diff: an unchanged finite float (what the general
                 # path below computes for it, without its calls).
                 change = new - old  # ±0.0, as _difference gives it
-                changes.append(
-                    Change(
-                        file=file,
-                        key=key,
-                        base=old,
-                        head=new,
-                        change=change,
-                        change_pct=change / abs(old) * 100 if old else None,
-                        status="unchanged",
-                        better=better(file, key) if better is not None else None,
-                    )
-                )
-                continue
-            if is_number(old) and is_number(new):
-                change = _difference(old, new)
-                base_value = finite_number(old)
-                if change is not None and base_value:  # not None, not 0
-                    pct = float(change) / abs(base_value) * 100
-                    change_pct = pct if math.isfinite(pct) else None
+                change_pct = change / abs(old) * 100 if old else None
+                status = "unchanged"
+            else:
+                if is_number(old) and is_number(new):
+                    change = _difference(old, new)
+                    base_value = finite_number(old)
+                    if change is not None and base_value:  # not None, not 0
+                        pct = float(change) / abs(base_value) * 100
+                        change_pct = pct if math.isfinite(pct) else None
+                status = _status(old, new, key in base_values, key in head_values, compared)
             changes.append(
                 Change(
                     file=file,
@@ -169,7 +160,7 @@ def diff_values(
                     head=new,
                     change=change,
                     change_pct=change_pct,
-                    status=_status(old, new, key in base_values, key in head_values, compared),
+                    status=status,
                     better=better(file, key) if better is not None else None,
                 )
             )
