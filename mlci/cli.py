@@ -1,6 +1,6 @@
 """Command line: parse options, call the library, choose the exit code. Nothing more.
 
-Heavy modules (DVC, pandas, GitPython, Jinja2) are imported inside the commands
+Heavy modules (DVC, pandas, git, Jinja2) are imported inside the commands
 so that `mlci --help` answers at once.
 """
 
@@ -68,6 +68,17 @@ def _actions_log() -> ActionsLog:
     from mlci.github.actions import ActionsLog
 
     return ActionsLog.from_env(click.echo)
+
+
+def fail_on_option(default: str, help_text: str) -> Callable[[F], F]:
+    """``--fail-on``: the lowest verdict that exits 1 (each command its own default)."""
+    return click.option(
+        "--fail-on",
+        type=click.Choice(["fail", "warn", "never"]),
+        default=default,
+        show_default=True,
+        help=help_text,
+    )
 
 
 @dataclass(frozen=True)
@@ -226,13 +237,7 @@ def pipeline_options(func: F) -> F:
             help="Where to write the Markdown report (the PR comment); report.html goes "
             "beside it. Default: report.md at the project root.",
         ),
-        click.option(
-            "--fail-on",
-            type=click.Choice(["fail", "warn", "never"]),
-            default="fail",
-            show_default=True,
-            help="Lowest verdict that exits 1.",
-        ),
+        fail_on_option("fail", "Lowest verdict that exits 1."),
         click.option(
             "--shard",
             metavar="NAME",
@@ -506,13 +511,7 @@ def ci_command(
     help="mlci.yaml's path in the repository; its report.title is read from the pull "
     "request's base commit (never from the results file) unless --title is given.",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(["fail", "warn", "never"]),
-    default="never",
-    show_default=True,
-    help="Lowest verdict that exits 1 (the gate itself is the status it posts).",
-)
+@fail_on_option("never", "Lowest verdict that exits 1 (the gate itself is the status it posts).")
 @click.pass_context
 def publish_command(
     ctx: click.Context,
@@ -587,13 +586,7 @@ def _token_env_of(ctx: click.Context, publishing: PublishOptions) -> PublishOpti
     default=True,
     help="Post the comment and status (default), or only write the merged report.",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(["fail", "warn", "never"]),
-    default="fail",
-    show_default=True,
-    help="Lowest merged verdict that exits 1.",
-)
+@fail_on_option("fail", "Lowest merged verdict that exits 1.")
 @click.pass_context
 def merge_command(
     ctx: click.Context,
