@@ -1,0 +1,152 @@
+"""Review of the direct reader (mlci.dvc.direct), the flattening it shares with the DVC
+path (mlci.dvc.snapshot), and the git layer without GitPython (mlci.git.repo).
+
+The direct reader's promise: on every project it answers what DVC answers, or it
+declines (:class:`Unsupported`) and DVC answers. A shape where it answers something
+else breaks that promise.
+"""
+
+from __future__ import annotations
+
+import os
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Repo
+from test_direct import direct, through_dvc
+
+from mlci.dvc import WORKSPACE
+from mlci.dvc.direct import Unsupported
+from mlci.dvc.snapshot import snapshot_of
+from mlci.errors import GitError
+from mlci.git.repo import Repository
+
+
+def same_or_declined(root: Path, rev: str) -> Any:
+    """DVC's answer; the direct reader must give the same or decline."""
+    expected = through_dvc(root, rev)
+    try:
+        found = direct(root, rev)
+    except Unsupported:
+        return expected
+    assert found == expected
+    return expected
+
+
+# --- (b) shapes where the direct reader answers, and answers otherwise than DVC ----------
+
+
+def test_a_dvc_yaml_under_a_hg_folder_is_skipped_as_dvc_skips_it(repo: Repo) -> None:
+    """DVC's walk ignores ``.hg/`` at every level (``DvcIgnoreFilter``'s defaults):
+    a pull request's ``sub/.hg/dvc.yaml`` names no metrics for DVC."""
+    sha = repo.commit(
+        "hg", {"sub/.hg/dvc.yaml": "metrics:\n  - m.json\n", "sub/.hg/m.json": {"x": 1}}
+    )
+    same_or_declined(repo.root, sha)
+    same_or_declined(repo.root, WORKSPACE)
+
+
+@pytest.mark.parametrize(
+    "dvc_yaml",
+    [
+        "stages:\n  s:\n    metrics:\n      - metrics.json\n",  # no cmd
+        "stages:\n  s:\n    cmd: echo\n    outs: 5\n",  # outs not a list
+        "stages:\n  s:\n    cmd: echo\n    frozen: maybe\n",  # not a boolean
+        "stages:\n  s: {}\nmetrics:\n  - metrics.json\n",  # an empty stage
+    ],
+    ids=["no cmd", "outs not a list", "frozen not a boolean", "empty stage"],
+)
+def test_a_dvc_yaml_dvc_s_schema_rejects_is_not_read(repo: Repo, dvc_yaml: str) -> None:
+    """DVC refuses the whole revision ("dvc.yaml validation failed"); the direct reader
+    only checks the keys' names, and reads the metrics as if all were well."""
+    sha = repo.commit("invalid", {"dvc.yaml": dvc_yaml})
+    same_or_declined(repo.root, sha)
+    same_or_declined(repo.root, WORKSPACE)
+
+
+def test_a_dot_dvc_file_dvc_cannot_parse_is_not_read_past(repo: Repo) -> None:
+    """DVC's index reads every .dvc file: a broken one fails the revision."""
+    sha = repo.commit("broken .dvc", {"junk.dvc": "outs: [\n"})
+    same_or_declined(repo.root, sha)
+    same_or_declined(repo.root, WORKSPACE)
+
+
+def test_a_file_name_that_is_not_utf8_is_not_taken_for_another(repo: Repo) -> None:
+    """git names the file b'\\xff.json'; the reader decodes git's output with
+    errors="replace", so dvc.yaml's U+FFFD.json (another name) finds its content."""
+    (repo.root / os.fsdecode(b"\xff.json")).write_text('{"x": 1}')
+    sha = repo.commit("odd name", {"dvc.yaml": "metrics:\n  - \ufffd.json\n"})
+    same_or_declined(repo.root, sha)
+
+
+def test_a_git_ignored_params_yaml_in_the_work_tree_is_read_as_dvc_reads_it(
+    repo: Repo,
+) -> None:
+    """DVC adds params.yaml whenever it exists (git's ignore rules play no part: it is
+    often a stage's output); the work-tree reader only sees files git does not ignore."""
+    repo.commit("ignore params", {".gitignore": "/params.yaml\n", "dvc.yaml": "stages: {}\n"})
+    repo.git("rm", "--cached", "--quiet", "params.yaml")
+    repo.commit("untracked params")
+    assert (repo.root / "params.yaml").is_file()
+    same_or_declined(repo.root, WORKSPACE)
+
+
+# --- (a) bounds in the flattening both readers share --------------------------------------
+
+
+def peak_bytes(data: Any) -> tuple[Any, int]:
+    tracemalloc.start()
+    try:
+        snapshot = snapshot_of({"": {"data": {"p.yaml": {"data": data}}}}, "head")
+        return snapshot, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_long_keys_are_refused_before_their_paths_are_built() -> None:
+    """A 1 MB key above 200 short ones: 200 paths of 1 MB each (200 MB; 1,000 keys in
+    a 2 MB params file would be a runner's memory). The budget counts a long key's
+    path at n/100 values, so this is refused: it must be refused before it is built."""
+    data = {"K" * 1_000_000: {f"k{i}": 1 for i in range(200)}}
+    snapshot, peak = peak_bytes(data)
+    assert snapshot.errors and "refused" in snapshot.errors[0].message
+    assert peak < 20_000_000
+
+
+def test_a_list_of_aliased_long_strings_is_cut_before_its_text_is_built() -> None:
+    """``s: &s <1 MB>`` and ``l: [*s, *s, ...]``: a list of 200 references to one
+    string. Its text is cut at 1,000 characters, but str() of the whole list is built
+    first (200 MB here; 900 lists of 900 is 800 GB, within the value budget)."""
+    big = "x" * 1_000_000
+    snapshot, peak = peak_bytes({"l": [big] * 200})
+    text = snapshot.values["p.yaml"]["l"] if "p.yaml" in snapshot.values else ""
+    assert snapshot.errors or (isinstance(text, str) and len(text) <= 1000)
+    assert peak < 20_000_000
+
+
+# --- (c) the git layer without GitPython ----------------------------------------------------
+
+
+def test_git_missing_is_not_reported_as_not_a_repository(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-git-here"))
+    with pytest.raises(GitError) as raised:
+        Repository(repo.root)
+    assert "not a git repository" not in raised.value.message
+    assert "git" in (raised.value.hint or "")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs to give the folder another owner")
+def test_a_repository_git_refuses_to_open_says_why(repo: Repo) -> None:
+    """A checkout owned by another user (a CI container's usual case): git refuses it
+    ("dubious ownership", fix: safe.directory). GitPython opened it and git's words
+    reached the user; now mlci says it is no git repository at all."""
+    for folder, _, files in os.walk(repo.root):
+        for name in [".", *files]:
+            os.chown(os.path.join(folder, name), 12345, 12345, follow_symlinks=False)
+    with pytest.raises(GitError) as raised:
+        Repository(repo.root)
+    assert "safe.directory" in str(raised.value) + (raised.value.hint or "")
