@@ -146,7 +146,7 @@ def test_a_repository_git_refuses_to_open_says_why(repo: Repo) -> None:
     reached the user; now mlci says it is no git repository at all."""
     for folder, _, files in os.walk(repo.root):
         for name in [".", *files]:
-            os.chown(os.path.join(folder, name), 12345, 12345, follow_symlinks=False)
+            os.chown(Path(folder) / name, 12345, 12345, follow_symlinks=False)
     with pytest.raises(GitError) as raised:
         Repository(repo.root)
     assert "safe.directory" in str(raised.value) + (raised.value.hint or "")
