@@ -150,3 +150,27 @@ def test_a_repository_git_refuses_to_open_says_why(repo: Repo) -> None:
     with pytest.raises(GitError) as raised:
         Repository(repo.root)
     assert "safe.directory" in str(raised.value) + (raised.value.hint or "")
+
+
+def test_a_dvc_yaml_in_a_nested_git_repository_in_the_work_tree(repo: Repo) -> None:
+    """git lists an untracked repository inside the work tree as one entry
+    (``nested/``); DVC's walk enters it and reads its dvc.yaml."""
+    nested = Repo(repo.root / "nested")
+    nested.root.mkdir()
+    nested.git("init", "--quiet")
+    nested.commit("n", {"dvc.yaml": "metrics:\n  - m.json\n", "m.json": {"x": 1}})
+    same_or_declined(repo.root, WORKSPACE)
+
+
+def test_a_dvc_yaml_in_a_submodule_in_the_work_tree(repo: Repo, tmp_path: Path) -> None:
+    """A submodule is one gitlink entry for git; DVC's walk of the work tree enters it."""
+    other = Repo(tmp_path / "other")
+    other.root.mkdir()
+    other.git("init", "--quiet")
+    other.commit("o", {"dvc.yaml": "metrics:\n  - m.json\n", "m.json": {"x": 1}})
+    repo.git(
+        "-c", "protocol.file.allow=always", "submodule", "add", "--quiet", str(other.root), "sub"
+    )
+    sha = repo.commit("submodule")
+    same_or_declined(repo.root, sha)
+    same_or_declined(repo.root, WORKSPACE)
