@@ -8,6 +8,7 @@ else breaks that promise.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tracemalloc
 from pathlib import Path
@@ -18,7 +19,7 @@ from conftest import Repo
 from test_direct import direct, through_dvc
 
 from mlci.dvc import WORKSPACE
-from mlci.dvc.direct import Unsupported
+from mlci.dvc.direct import GitSource, Unsupported, read_values
 from mlci.dvc.snapshot import snapshot_of
 from mlci.errors import GitError
 from mlci.git.repo import Repository
@@ -174,3 +175,21 @@ def test_a_dvc_yaml_in_a_submodule_in_the_work_tree(repo: Repo, tmp_path: Path) 
     sha = repo.commit("submodule")
     same_or_declined(repo.root, sha)
     same_or_declined(repo.root, WORKSPACE)
+
+
+def test_many_large_dot_dvc_files_are_not_all_held_at_once(repo: Repo) -> None:
+    """Each file is under the size limit; together they are not. A pull request's
+    commit of 2,000 copies of one 49 MB .dvc file is one small blob in git, and the
+    reader would hold 2,000 decoded copies (98 GB). Here: 40 copies of 1 MB under a
+    2 MB limit; what is held at once must stay near the limit, not grow with the count."""
+    text = "# " + "x" * 1_000_000 + "\n"
+    sha = repo.commit("many", {f"d{i}.dvc": text for i in range(40)})
+    git = Repository(repo.root)
+    tracemalloc.start()
+    try:
+        with contextlib.suppress(Unsupported):
+            read_values(GitSource(git, repo.root, sha, 2_000_000), "head")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000
