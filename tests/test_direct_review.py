@@ -193,3 +193,29 @@ def test_many_large_dot_dvc_files_are_not_all_held_at_once(repo: Repo) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 10_000_000
+
+
+def test_a_cached_metrics_output_also_committed_to_git_reads_alike_both_ways(
+    repo: Repo,
+) -> None:
+    """A stage's ``metrics:`` output is in DVC's cache (dvc.lock names its hash), and a
+    pull request force-adds another m.json to git. DVC 3.67's own ``metrics.show``
+    reads git's copy (x: 99, its DVCFileSystem opens the git file first), as the
+    direct reader does; mlci's DVC path (``_CacheGuard``) reads the cached object
+    (x: 2). The same ``DvcRepo.values`` call answers 99 or 2 depending on which
+    reader it takes: mlci must pick one answer."""
+    repo.commit(
+        "cached metric",
+        {
+            "dvc.yaml": "stages:\n  e:\n    cmd: python make.py\n    metrics:\n      - m.json\n",
+            "make.py": "open('m.json', 'w').write('{\"x\": 2}')\n",
+        },
+    )
+    repo.dvc("repro", "--quiet")
+    repo.commit("lock")
+    (repo.root / "m.json").write_text('{"x": 99}')
+    repo.git("add", "--force", "m.json")
+    sha = repo.commit("git copy")
+    (repo.root / "m.json").write_text('{"x": 2}')
+    assert direct(repo.root, sha)[0][0]["m.json"] == {"x": "99"}
+    same_or_declined(repo.root, sha)
