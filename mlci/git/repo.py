@@ -137,17 +137,30 @@ class Repository:
     def __init__(self, path: Path) -> None:
         start = Path(os.path.abspath(path))  # noqa: PTH100 (resolve() would drop a symlink's spelling)
         folder = start if start.is_dir() else start.parent
+        not_a_repository = GitError(
+            f"not a git repository: {path}",
+            hint="run mlci inside a git checkout of your project (or `git init` one)",
+        )
+        if not folder.is_dir():
+            raise not_a_repository
         try:
             bare, top = _git_at(
                 folder, "rev-parse", "--is-bare-repository", "--show-toplevel"
             ).splitlines()[:2]
-        except (GitError, ValueError):
+        except (GitError, ValueError) as exc:
+            if isinstance(exc, GitError) and exc.message.startswith("cannot run git"):
+                raise  # no git to run: say so, not "not a git repository"
             if _git_answers(folder, "rev-parse", "--is-bare-repository") == "true":
                 raise GitError(f"{path} is a bare git repository; mlci needs a work tree") from None
-            raise GitError(
-                f"not a git repository: {path}",
-                hint="run mlci inside a git checkout of your project (or `git init` one)",
-            ) from None
+            words = exc.message if isinstance(exc, GitError) else ""
+            if words and "not a git repository" not in words:
+                # git found a repository and refused it (another user's checkout:
+                # "dubious ownership", fixed by safe.directory): git's own words.
+                raise GitError(
+                    f"git cannot open the repository at {path}: {words}",
+                    hint="git says why (another user's checkout: see its safe.directory advice)",
+                ) from None
+            raise not_a_repository from None
         if bare == "true":
             raise GitError(f"{path} is a bare git repository; mlci needs a work tree")
         self.root = _spelled_as(folder, Path(top))
