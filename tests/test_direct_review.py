@@ -56,8 +56,17 @@ def test_a_dvc_yaml_under_a_hg_folder_is_skipped_as_dvc_skips_it(repo: Repo) -> 
         "stages:\n  s:\n    cmd: echo\n    outs: 5\n",  # outs not a list
         "stages:\n  s:\n    cmd: echo\n    frozen: maybe\n",  # not a boolean
         "stages:\n  s: {}\nmetrics:\n  - metrics.json\n",  # an empty stage
+        "stages:\n  s:\n    cmd: echo\n    metrics:\n      - metrics.json:\n",  # null options
+        "stages:\n  s:\n    cmd: echo\n    wdir:\n    metrics:\n      - metrics.json\n",
+        "stages:\n  s:\n    cmd: echo\n    metrics:\n      - metrics.json:\n          cache: 1\n",
+        "stages:\n  s:\n    cmd: 5\n    metrics:\n      - metrics.json\n",
+        "plots:\n  - 5\nmetrics:\n  - metrics.json\n",
     ],
-    ids=["no cmd", "outs not a list", "frozen not a boolean", "empty stage"],
+    ids=[
+        *("no cmd", "outs not a list", "frozen not a boolean", "empty stage"),
+        *("null output options", "null wdir", "cache not a boolean", "cmd a number"),
+        "a plot that is a number",
+    ],
 )
 def test_a_dvc_yaml_dvc_s_schema_rejects_is_not_read(repo: Repo, dvc_yaml: str) -> None:
     """DVC refuses the whole revision ("dvc.yaml validation failed"); the direct reader
