@@ -259,7 +259,7 @@ DECLINED: dict[str, tuple[dict[str, Any], str]] = {
     "a dvc.yaml that is not YAML": ({"dvc.yaml": "metrics: [\n"}, "not valid YAML"),
     "a params key through a list": (
         {"dvc.yaml": "stages:\n  s:\n    cmd: echo\n    params:\n      - 3\n"},
-        "neither a key nor a file",
+        "DVC's schema",
     ),
 }
 

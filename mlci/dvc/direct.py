@@ -56,6 +56,112 @@ _STAGE_KEYS = frozenset(
 _MAX_DEPTH = 500  # nesting levels walked (Python's recursion limit is 1,000)
 
 
+class _Map:
+    """A mapping of any string keys to values that match ``value`` (voluptuous'
+    ``{str: value}``); ``nonempty``: at least one key (``{Required(str): value}``)."""
+
+    def __init__(self, value: Any, nonempty: bool = False) -> None:
+        self.value = value
+        self.nonempty = nonempty
+
+
+# DVC 3's schema for a dvc.yaml (dvc/schema.py: MULTI_STAGE_SCHEMA, STAGE_DEFINITION),
+# for the keys this reader accepts: a type matches its instances, a tuple any of its
+# specs, a one-item list a list of such items, a dict a mapping of those keys only.
+# A file that does not match is refused by DVC for the whole revision: the reader
+# declines it rather than read metrics DVC would not.
+_OUT_OPTIONS = {
+    **{"desc": str, "type": str, "labels": [str], "meta": object},
+    **{"cache": bool, "persist": bool, "checkpoint": bool, "remote": str, "push": bool},
+}
+_PLOT_OPTIONS = {
+    **_OUT_OPTIONS,
+    **{"template": str, "x": str, "y": str, "x_label": str, "y_label": str, "title": str},
+    "header": bool,
+}
+_STAGE_SCHEMA = {
+    "cmd": (str, list),
+    "wdir": str,
+    "deps": [str],
+    "params": [(str, dict)],
+    "frozen": bool,
+    "meta": object,
+    "desc": str,
+    "always_changed": bool,
+    "outs": [(str, _Map(_OUT_OPTIONS))],
+    "metrics": [(str, _Map(_OUT_OPTIONS))],
+    "plots": [(str, _Map((_PLOT_OPTIONS, [_PLOT_OPTIONS])))],
+}
+_PLOT_DEFINITION = {
+    "x": (str, _Map(str)),
+    "y": (str, [str], _Map((str, [str]))),
+    **{"x_label": str, "y_label": str, "title": str, "template": str},
+}
+_TOP_SCHEMA = {
+    "datasets": object,
+    "plots": [(str, _Map((_PLOT_DEFINITION, None), nonempty=True))],
+    "stages": _Map(_STAGE_SCHEMA),
+    "params": [str],
+    "metrics": [str],
+}
+# What `dvc add` writes in a .dvc file (dvc/schema.py: SINGLE_STAGE_SCHEMA, with
+# dvc/output.py's SCHEMA for each output); imports (deps), cloud and directory
+# listings are DVC's to read.
+
+
+def _checksum(value: Any) -> bool:
+    """output.CHECKSUM_SCHEMA: None, "", or a str (or int, as its str) of 3+ characters."""
+    if value is None or value == "":
+        return True
+    return isinstance(value, (str, int)) and len(str(value)) >= 3
+
+
+_CHECKSUM = _checksum
+_DVC_FILE_OUT = {
+    **{"path": str, "md5": _CHECKSUM, "etag": _CHECKSUM, "checksum": _CHECKSUM},
+    **{"size": int, "nfiles": int, "isexec": bool, "hash": str, "version_id": str},
+    **{"desc": str, "type": str, "labels": [str], "meta": object},
+    **{"cache": bool, "persist": bool, "remote": str, "push": bool},
+}
+_DVC_FILE_SCHEMA = {
+    **{"md5": _CHECKSUM, "wdir": (str, None), "outs": ([_DVC_FILE_OUT], None)},
+    **{"frozen": bool, "locked": bool, "always_changed": bool, "meta": object, "desc": str},
+}
+
+
+def _conforms(value: Any, spec: Any, budget: list[int]) -> bool:
+    """Whether ``value`` matches ``spec`` (see ``_TOP_SCHEMA``); each node checked costs
+    one of ``budget`` (:class:`Unsupported` when spent: YAML aliases can repeat a list
+    of a thousand outputs in a hundred thousand stages)."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise Unsupported("a dvc.yaml or .dvc file too large to check here")
+    if spec is None:
+        return value is None
+    if spec is object:
+        return True
+    if isinstance(spec, type):
+        # voluptuous checks types with isinstance: True is an int, never a str
+        return isinstance(value, spec)
+    if callable(spec) and not isinstance(spec, _Map):
+        return bool(spec(value))
+    if isinstance(spec, tuple):
+        return any(_conforms(value, alternative, budget) for alternative in spec)
+    if isinstance(spec, list):
+        return isinstance(value, list) and all(_conforms(v, spec[0], budget) for v in value)
+    if isinstance(spec, _Map):
+        return (
+            isinstance(value, dict)
+            and (bool(value) or not spec.nonempty)
+            and all(
+                isinstance(k, str) and _conforms(v, spec.value, budget) for k, v in value.items()
+            )
+        )
+    return isinstance(value, dict) and all(
+        k in spec and _conforms(v, spec[k], budget) for k, v in value.items()
+    )
+
+
 class Unsupported(Exception):
     """The project (or a file of it) is outside what this reader answers exactly."""
 
@@ -202,19 +308,24 @@ def _read(source: Source) -> Values:
                 raise Unsupported(f"{path} is not a regular file")
             dvc_files.append(path)
     texts = {path: _text(path, data) for path, data in source.read(dvc_files).items()}
+    budget = [MAX_VALUES]
     for path, text in texts.items():
         if path.endswith(".dvcignore"):
             if _has_rules(text):
                 raise Unsupported(f"{path} has ignore rules")
-        elif path.endswith(".dvc") and ("metric" in text or "params" in text):
-            raise Unsupported(f"{path} may declare metrics or params")
+        elif path.endswith(".dvc"):
+            if "metric" in text or "params" in text:
+                raise Unsupported(f"{path} may declare metrics or params")
+            # DVC's index reads every .dvc file: one it refuses fails the revision.
+            if not _conforms(_parse_yaml(path, text) or {}, _DVC_FILE_SCHEMA, budget):
+                raise Unsupported(f"{path} is not a .dvc file as `dvc add` writes one")
 
     stage_metrics: list[str] = []
     top_metrics: list[str] = []
     param_specs: list[dict[str, list[str]]] = []
     top_params: list[str] = []
     for path in sorted(p for p in texts if posixpath.basename(p) == PROJECT_FILE):
-        _collect(path, texts[path], stage_metrics, top_metrics, param_specs, top_params)
+        _collect(path, texts[path], stage_metrics, top_metrics, param_specs, top_params, budget)
 
     metric_files = list(dict.fromkeys(stage_metrics + top_metrics))
     specs = [*param_specs, *({file: []} for file in top_params)]
@@ -250,8 +361,10 @@ def _collect(
     top_metrics: list[str],
     param_specs: list[dict[str, list[str]]],
     top_params: list[str],
+    budget: list[int],
 ) -> None:
-    """Add the metrics and params one dvc.yaml names, as paths from the DVC root."""
+    """Add the metrics and params one dvc.yaml names, as paths from the DVC root.
+    ``budget``: the schema check's, shared by every DVC file of the revision."""
     if "${" in text:
         raise Unsupported(f"{path} uses templating")
     data = _parse_yaml(path, text) or {}  # DVC reads an empty file as {}
@@ -264,6 +377,11 @@ def _collect(
     for name, stage in stages.items():
         if not isinstance(stage, dict) or not set(stage) <= _STAGE_KEYS:
             raise Unsupported(f"{path}: stage {name!r} is not a plain stage")
+        if "cmd" not in stage:
+            raise Unsupported(f"{path}: stage {name!r} has no cmd (DVC refuses it)")
+    if "artifacts" in data or not _conforms(data, _TOP_SCHEMA, budget):
+        raise Unsupported(f"{path} does not match DVC's schema (DVC refuses it)")
+    for name, stage in stages.items():
         wdir = stage.get("wdir") or "."
         if not isinstance(wdir, str):
             raise Unsupported(f"{path}: stage {name!r} has a wdir that is not a path")
