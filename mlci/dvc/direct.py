@@ -34,6 +34,7 @@ import functools
 import json
 import os
 import posixpath
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,6 +181,16 @@ class Source(Protocol):
 
     def is_dir(self, path: str) -> bool: ...
 
+    def exists(self, path: str) -> bool:
+        """Whether DVC's file system would find something at ``path`` (not a folder)."""
+        ...
+
+    @property
+    def at_commit(self) -> bool:
+        """True for a commit (DVC reads a cached output from its cache there, before
+        git's copy), False for the work tree (DVC reads the file)."""
+        ...
+
 
 class GitSource:
     """The project at a commit: ``git ls-tree`` once, blobs through one ``cat-file``."""
@@ -192,6 +203,14 @@ class GitSource:
         self._max_bytes = max_bytes
         self._entries = {entry.path[strip:]: entry for entry in repo.tree_at(rev, prefix)}
         self._dirs = {d for path in self._entries for d in _parents(path)}
+        self._read_bytes = 0
+
+    @property
+    def at_commit(self) -> bool:
+        return True
+
+    def exists(self, path: str) -> bool:
+        return path in self._entries
 
     def names(self) -> Mapping[str, bool]:
         return {
@@ -211,6 +230,11 @@ class GitSource:
                 raise Unsupported(f"{path} is not a regular file in git")
             if self._max_bytes is not None and entry.size > self._max_bytes:
                 raise Unsupported(f"{path} is over the size limit")
+            # Each file under the limit, and all of them together: 2,000 copies of one
+            # 49 MB .dvc file are one small blob in git, and 98 GB decoded.
+            self._read_bytes += entry.size
+            if self._max_bytes is not None and self._read_bytes > self._max_bytes:
+                raise Unsupported("the project's files are together over the size limit")
             wanted[path] = entry.sha
         blobs = self._repo.blobs(list(wanted.values()))
         return {path: blobs[sha] for path, sha in wanted.items() if sha in blobs}
@@ -228,15 +252,28 @@ class WorkTreeSource:
         if any(_is_dvc_file(path) for path in ignored):
             raise Unsupported("git tracks a DVC file that an ignore rule matches")
         self._names: dict[str, bool] = {}
+        self._read_bytes = 0
         for path in listed:
             try:
                 mode = os.lstat(dvc_root / path).st_mode
             except OSError:  # tracked, deleted in the work tree
                 continue
-            self._names[path] = (mode & 0o170000) == 0o100000
+            if stat.S_ISDIR(mode):
+                # A submodule, or a git repository inside the work tree: one entry for
+                # git, a folder DVC's walk enters (and finds dvc.yaml files in).
+                raise Unsupported(f"{path} is a git repository inside the work tree")
+            self._names[path] = stat.S_ISREG(mode)
+
+    @property
+    def at_commit(self) -> bool:
+        return False
 
     def names(self) -> Mapping[str, bool]:
         return self._names
+
+    def exists(self, path: str) -> bool:
+        # Git's ignore rules play no part: DVC finds a git-ignored params.yaml.
+        return os.path.lexists(self._root / path)
 
     def is_dir(self, path: str) -> bool:
         return (self._root / path).is_dir()
@@ -251,6 +288,9 @@ class WorkTreeSource:
                 found[path] = safefs.read_bytes(self._boundary, local, max_bytes=self._max_bytes)
             except (safefs.UnsafePathError, OSError) as exc:
                 raise Unsupported(f"{path} may not be read here: {exc}") from None
+            self._read_bytes += len(found[path])
+            if self._max_bytes is not None and self._read_bytes > self._max_bytes:
+                raise Unsupported("the project's files are together over the size limit")
         return found
 
 
@@ -292,50 +332,81 @@ def read_values(source: Source, label: str) -> tuple[Snapshot, Snapshot]:
     )
 
 
-def _read(source: Source) -> Values:
-    names = source.names()
-    if ".dvc/config" not in names:
-        raise Unsupported("no .dvc/config here")
+def _dvc_files(names: Mapping[str, bool]) -> list[str]:
+    """The files DVC's walk would read as DVC files: dvc.yaml, .dvc and .dvcignore
+    files outside ``.dvc/``; :class:`Unsupported` for what DVC would read otherwise."""
     dvc_files = []
     for path, regular in names.items():
+        if "\ufffd" in path:
+            # git's output is decoded with errors="replace": two names may read alike.
+            raise Unsupported(f"{path!r}: a file name that is not UTF-8")
         parts = path.split("/")
         if ".dvc" in parts[1:-1] or (parts[0] != ".dvc" and ".dvc" in parts[:-1]):
             raise Unsupported(f"a nested DVC project at {path}")
         if parts[0] == ".dvc":
             continue
         if parts[-1] == ".dvcignore" or _is_dvc_file(path):
+            if {".hg", ".git"} & set(parts[:-1]):
+                raise Unsupported(f"{path} is in a folder DVC's walk skips")
             if not regular:
                 raise Unsupported(f"{path} is not a regular file")
             dvc_files.append(path)
-    texts = {path: _text(path, data) for path, data in source.read(dvc_files).items()}
-    budget = [MAX_VALUES]
+    return dvc_files
+
+
+def _check_dvc_file(path: str, text: str, budget: list[int], cached: set[str]) -> None:
+    """:class:`Unsupported` for a .dvcignore with rules or a .dvc file this reader does
+    not read as DVC does; the outputs a .dvc file has DVC cache go to ``cached``."""
+    if path.endswith(".dvcignore"):
+        if _has_rules(text):
+            raise Unsupported(f"{path} has ignore rules")
+    elif path.endswith(".dvc"):
+        if "metric" in text or "params" in text:
+            raise Unsupported(f"{path} may declare metrics or params")
+        # DVC's index reads every .dvc file: one it refuses fails the revision.
+        data = _parse_yaml(path, text) or {}
+        if not _conforms(data, _DVC_FILE_SCHEMA, budget):
+            raise Unsupported(f"{path} is not a .dvc file as `dvc add` writes one")
+        base = _join(path, posixpath.dirname(path), data.get("wdir") or ".")
+        for out in data.get("outs") or []:
+            if out.get("cache", True):
+                cached.add(_join(path, base, out["path"]))
+
+
+def _read(source: Source) -> Values:
+    names = source.names()
+    if ".dvc/config" not in names:
+        raise Unsupported("no .dvc/config here")
+    texts = {path: _text(path, data) for path, data in source.read(_dvc_files(names)).items()}
+    budget = [MAX_VALUES]  # the schema checks', for every DVC file of the revision
+    cached: set[str] = set()  # outputs DVC keeps in its cache, from the DVC root
     for path, text in texts.items():
-        if path.endswith(".dvcignore"):
-            if _has_rules(text):
-                raise Unsupported(f"{path} has ignore rules")
-        elif path.endswith(".dvc"):
-            if "metric" in text or "params" in text:
-                raise Unsupported(f"{path} may declare metrics or params")
-            # DVC's index reads every .dvc file: one it refuses fails the revision.
-            if not _conforms(_parse_yaml(path, text) or {}, _DVC_FILE_SCHEMA, budget):
-                raise Unsupported(f"{path} is not a .dvc file as `dvc add` writes one")
+        _check_dvc_file(path, text, budget, cached)
 
     stage_metrics: list[str] = []
     top_metrics: list[str] = []
     param_specs: list[dict[str, list[str]]] = []
     top_params: list[str] = []
     for path in sorted(p for p in texts if posixpath.basename(p) == PROJECT_FILE):
-        _collect(path, texts[path], stage_metrics, top_metrics, param_specs, top_params, budget)
+        data = _collect(
+            path, texts[path], stage_metrics, top_metrics, param_specs, top_params, budget
+        )
+        _cached_outputs(path, data, cached)
 
     metric_files = list(dict.fromkeys(stage_metrics + top_metrics))
     specs = [*param_specs, *({file: []} for file in top_params)]
-    if DEFAULT_PARAMS_FILE in names:
+    if source.exists(DEFAULT_PARAMS_FILE):
         specs.append({DEFAULT_PARAMS_FILE: []})
+    elif source.at_commit and _within(DEFAULT_PARAMS_FILE, cached):
+        raise Unsupported(f"{DEFAULT_PARAMS_FILE} is a DVC output (DVC's cache has it)")
     params = _merge_params(specs)
 
     for path in [*metric_files, *params]:
         if source.is_dir(path):
             raise Unsupported(f"{path} is a folder")
+        if source.at_commit and _within(path, cached):
+            # DVC reads a cached output from its cache, whatever git also holds there.
+            raise Unsupported(f"{path} is a DVC output: read through DVC's cache")
     contents = source.read([*metric_files, *params])
     metrics: dict[str, Any] = {}
     for path in metric_files:
@@ -362,9 +433,10 @@ def _collect(
     param_specs: list[dict[str, list[str]]],
     top_params: list[str],
     budget: list[int],
-) -> None:
+) -> dict[str, Any]:
     """Add the metrics and params one dvc.yaml names, as paths from the DVC root.
-    ``budget``: the schema check's, shared by every DVC file of the revision."""
+    ``budget``: the schema check's, shared by every DVC file of the revision.
+    Returns the file's content, checked against DVC's schema."""
     if "${" in text:
         raise Unsupported(f"{path} uses templating")
     data = _parse_yaml(path, text) or {}  # DVC reads an empty file as {}
@@ -399,6 +471,26 @@ def _collect(
         top_metrics.append(_join(path, here, _str(path, entry)))
     for entry in _entries(path, data.get("params")):
         top_params.append(_join(path, here, _str(path, entry)))
+    return data
+
+
+def _cached_outputs(path: str, data: dict[str, Any], cached: set[str]) -> None:
+    """Add the outputs the dvc.yaml at ``path`` (``data``, checked by :func:`_collect`)
+    has DVC cache: every ``outs``/``metrics``/``plots`` entry without ``cache: false``."""
+    here = posixpath.dirname(path)
+    for stage in (data.get("stages") or {}).values():
+        base = _join(path, here, stage.get("wdir") or ".")
+        for kind in ("outs", "metrics", "plots"):
+            for entry in stage.get(kind) or []:
+                options = entry if isinstance(entry, dict) else {entry: None}
+                for name, flags in options.items():
+                    if not (isinstance(flags, dict) and flags.get("cache") is False):
+                        cached.add(_join(path, base, name))
+
+
+def _within(path: str, outputs: set[str]) -> bool:
+    """Whether ``path`` is one of ``outputs`` or inside one (a cached folder)."""
+    return path in outputs or any(parent in outputs for parent in _parents(path))
 
 
 def _entries(path: str, raw: Any) -> list[Any]:
