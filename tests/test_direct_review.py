@@ -227,3 +227,15 @@ def test_a_cached_metrics_output_also_committed_to_git_reads_alike_both_ways(
     sha = repo.commit("git copy")
     (repo.root / "m.json").write_text('{"x": 2}')
     same_or_declined(repo.root, sha)
+
+
+def test_a_config_whose_blob_git_lacks_is_an_error_not_an_empty_file(repo: Repo) -> None:
+    """read_file reads the base's mlci.yaml (the policy). When git lists the file but
+    has not its object (a partial clone whose fetch failed, a damaged repository),
+    ``git cat-file --batch`` says "missing" and read_file answered "": the base's
+    policy read as an empty file, every threshold gone. GitPython raised."""
+    sha = repo.commit("config", {"mlci.yaml": "metrics:\n  accuracy:\n    min: 0.9\n"})
+    blob = repo.git("rev-parse", f"{sha}:mlci.yaml")
+    (repo.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    with pytest.raises(GitError):
+        Repository(repo.root).read_file(sha, "mlci.yaml")
