@@ -425,9 +425,17 @@ class Repository:
                 f"{relpath} at {rev[:12]} is not a regular file (a symlink or a folder)",
                 hint=f"commit {relpath} as a plain file",
             )
-        if int(size) > limit:
+        # git has the tree but not the file's object (a partial clone whose fetch
+        # failed, a damaged repository): ls-tree says its size is "BAD", cat-file
+        # "missing". An error, never an empty file: this is the base's policy.
+        if size.isdigit() and int(size) > limit:
             raise GitError(f"{relpath} at {rev[:12]} is {int(size):,} bytes, over {limit:,}")
-        data = self.blobs([object_name]).get(object_name, b"")
+        data = self.blobs([object_name]).get(object_name) if size.isdigit() else None
+        if data is None:
+            raise GitError(
+                f"{relpath} at {rev[:12]}: git lists it but does not have its content",
+                hint="fetch the revision again (`git fetch origin`), or run `git fsck`",
+            )
         return data.decode("utf-8", errors="replace")
 
 
