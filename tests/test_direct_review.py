@@ -239,3 +239,12 @@ def test_a_config_whose_blob_git_lacks_is_an_error_not_an_empty_file(repo: Repo)
     (repo.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
     with pytest.raises(GitError):
         Repository(repo.root).read_file(sha, "mlci.yaml")
+
+
+def test_a_params_key_dpath_refuses_is_not_a_crash(repo: Repo) -> None:
+    """dpath raises InvalidGlob for ``a.**.**``: DVC records it as that file's error;
+    the direct reader let it out of :meth:`DvcRepo.values`, a raw traceback."""
+    sha = repo.commit(
+        "glob", {"dvc.yaml": "stages:\n  s:\n    cmd: echo\n    params:\n      - train.**.**\n"}
+    )
+    same_or_declined(repo.root, sha)
