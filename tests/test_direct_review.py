@@ -245,6 +245,11 @@ def test_a_params_key_dpath_refuses_is_not_a_crash(repo: Repo) -> None:
     """dpath raises InvalidGlob for ``a.**.**``: DVC records it as that file's error;
     the direct reader let it out of :meth:`DvcRepo.values`, a raw traceback."""
     sha = repo.commit(
-        "glob", {"dvc.yaml": "stages:\n  s:\n    cmd: echo\n    params:\n      - train.**.**\n"}
+        "glob",
+        {
+            "dvc.yaml": "stages:\n  s:\n    cmd: echo\n    params:\n      - p.yaml:\n"
+            "          - train.**.**\n",
+            "p.yaml": "train:\n  lr: 1\n",
+        },
     )
     same_or_declined(repo.root, sha)
