@@ -643,8 +643,11 @@ def _filter_params(config: Any, keys: list[str]) -> Any:
     import dpath
 
     kept: dict[str, Any] = {}
-    for key in keys:
-        dpath.merge(kept, deepcopy(dpath.search(config, key, separator=".")), separator=".")
+    try:
+        for key in keys:
+            dpath.merge(kept, deepcopy(dpath.search(config, key, separator=".")), separator=".")
+    except Exception as exc:  # dpath refuses a key (InvalidGlob: a.**.**): DVC's words
+        raise Unsupported(f"dpath cannot search for a key: {exc}") from None
     return kept
 
 
