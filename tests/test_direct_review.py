@@ -253,3 +253,21 @@ def test_a_params_key_dpath_refuses_is_not_a_crash(repo: Repo) -> None:
         },
     )
     same_or_declined(repo.root, sha)
+
+
+def nested_list_aliases(levels: int) -> str:
+    """A list nested ``levels`` deep in as many short lines: each level an alias of
+    the one before (no deep nesting for the YAML parser to refuse)."""
+    lines = ["l0: &l0 [1]"]
+    lines += [f"l{i}: &l{i} [*l{i - 1}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_list_nested_deeper_than_python_recurses_is_refused_not_a_crash(repo: Repo) -> None:
+    """str() of a list 1,500 levels deep raises RecursionError: the flattening both
+    readers share let it out as a raw traceback (params files are read whole)."""
+    sha = repo.commit("deep", {"params.yaml": nested_list_aliases(1500)})
+    for rev in (sha, WORKSPACE):
+        snapshot = direct(repo.root, rev)[1]
+        assert snapshot[1] and "refused" in snapshot[1][0][2]
+        assert snapshot == through_dvc(repo.root, rev)[1]
