@@ -28,6 +28,7 @@ class Snapshot:
 # a YAML alias bomb (a few lines that expand to billions of values) stops here.
 MAX_VALUES = 1_000_000
 _MAX_LIST_TEXT = 1000  # characters of a list kept as its str(), as DVC keeps it
+MAX_DEPTH = 200  # lists and mappings in a list (str() and its text recurse per level)
 
 
 class TooLarge(Exception):
@@ -84,16 +85,20 @@ def _list_text(values: list[Any], budget: list[int]) -> str:
 
     The text is built piece by piece and stops at the cut: a list of 1,000 aliases of
     one 1 MB string is a few lines of YAML, and its whole str() a gigabyte."""
-    pending: list[Any] = list(values)
+    pending: list[tuple[Any, int]] = [(value, 1) for value in values]
     spend(budget, len(values))
     seen = len(values)
     short = True  # whether str(values) is short: few values, each of them short
     while pending:
-        value = pending.pop()
+        value, depth = pending.pop()
         if isinstance(value, (list, dict)):
+            if depth >= MAX_DEPTH:
+                # str() recurses: a list 1,500 deep (aliases of aliases, one short
+                # line each) is a RecursionError.
+                raise TooLarge(f"nested deeper than {MAX_DEPTH} levels")
             inner = list(value.values()) if isinstance(value, dict) else value
             spend(budget, len(inner))
-            pending.extend(inner)
+            pending.extend((item, depth + 1) for item in inner)
             seen += len(inner)
             if isinstance(value, dict):
                 seen += len(value)
