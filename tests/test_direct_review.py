@@ -272,3 +272,12 @@ def test_a_list_nested_deeper_than_python_recurses_is_refused_not_a_crash(repo: 
         snapshot = direct(repo.root, rev)[1]
         assert snapshot[1] and "refused" in snapshot[1][0][2]
         assert through_dvc(repo.root, rev)[1][1]  # an error, not a crash
+
+
+def test_the_head_branch_is_named_as_git_names_it_when_a_tag_shares_its_name(
+    repo: Repo,
+) -> None:
+    """``git symbolic-ref --short`` says "heads/feature" when a tag is also called
+    feature; GitPython's active_branch said "feature" (and `mlci init` writes it)."""
+    repo.git("tag", "feature")
+    assert Repository(repo.root).head().name == "feature"
