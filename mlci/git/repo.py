@@ -188,8 +188,9 @@ class Repository:
         if sha is None:
             raise GitError(f"{self.root} has no commits yet", hint="commit your project first")
         # None on a detached HEAD, as in a CI checkout.
-        branch = _git_answers(self.root, "symbolic-ref", "--quiet", "--short", "HEAD")
-        name = branch or sha[:7]
+        # Not --short: it says "heads/x" when a tag is also called x.
+        ref = _git_answers(self.root, "symbolic-ref", "--quiet", "HEAD") or ""
+        name = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else sha[:7]
         return RevInfo(name=name, sha=sha)
 
     def resolve(self, rev: str, where: str = "--base") -> RevInfo:
