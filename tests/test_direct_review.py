@@ -281,3 +281,17 @@ def test_the_head_branch_is_named_as_git_names_it_when_a_tag_shares_its_name(
     feature; GitPython's active_branch said "feature" (and `mlci init` writes it)."""
     repo.git("tag", "feature")
     assert Repository(repo.root).head().name == "feature"
+
+
+@pytest.mark.parametrize(
+    "lock",
+    ["stages: [\n", "schema: '2.0'\nstages:\n  s:\n    cmd: 5\n"],
+    ids=["not YAML", "cmd a number"],
+)
+def test_a_dvc_lock_dvc_refuses_is_not_read_past(repo: Repo, lock: str) -> None:
+    """DVC reads the dvc.lock beside a dvc.yaml with stages and fails the revision on
+    one it refuses; the direct reader never looked at dvc.lock."""
+    dvc_yaml = "stages:\n  s:\n    cmd: echo\n    metrics:\n      - metrics.json:\n"
+    sha = repo.commit("lock", {"dvc.yaml": dvc_yaml + "          cache: false\n", "dvc.lock": lock})
+    same_or_declined(repo.root, sha)
+    same_or_declined(repo.root, WORKSPACE)
