@@ -45,6 +45,7 @@ from mlci.dvc.snapshot import MAX_VALUES, Snapshot, TooLarge, snapshot_of
 from mlci.git.repo import Repository
 
 PROJECT_FILE = "dvc.yaml"
+LOCK_FILE = "dvc.lock"
 DEFAULT_PARAMS_FILE = "params.yaml"
 # dvc.yaml's keys (DVC 3's schema): anything else, DVC refuses or templating expands.
 _TOP_KEYS = frozenset({"stages", "metrics", "params", "plots", "artifacts", "datasets"})
@@ -123,6 +124,23 @@ _DVC_FILE_OUT = {
     **{"size": int, "nfiles": int, "isexec": bool, "hash": str, "version_id": str},
     **{"desc": str, "type": str, "labels": [str], "meta": object},
     **{"cache": bool, "persist": bool, "remote": str, "push": bool},
+}
+# A dvc.lock (dvc/schema.py: LOCKFILE_SCHEMA; DVC reads the one beside a dvc.yaml with
+# stages, and fails the revision on one it refuses); cloud, files and datasets are DVC's.
+_LOCK_DATA = {
+    **{"path": str, "md5": _CHECKSUM, "etag": _CHECKSUM, "checksum": _CHECKSUM},
+    **{"size": int, "nfiles": int, "isexec": bool, "hash": str, "version_id": str},
+}
+_LOCK_SCHEMA = {
+    "schema": str,
+    "stages": _Map(
+        {
+            "cmd": (str, list),
+            "deps": [_LOCK_DATA],
+            "params": _Map(_Map(object)),
+            "outs": [_LOCK_DATA],
+        }
+    ),
 }
 _DVC_FILE_SCHEMA = {
     **{"md5": _CHECKSUM, "wdir": (str, None), "outs": ([_DVC_FILE_OUT], None)},
@@ -392,6 +410,7 @@ def _read(source: Source) -> Values:
             path, texts[path], stage_metrics, top_metrics, param_specs, top_params, budget
         )
         _cached_outputs(path, data, cached)
+        _check_lock(source, posixpath.join(posixpath.dirname(path), LOCK_FILE), budget)
 
     metric_files = list(dict.fromkeys(stage_metrics + top_metrics))
     specs = [*param_specs, *({file: []} for file in top_params)]
@@ -472,6 +491,29 @@ def _collect(
     for entry in _entries(path, data.get("params")):
         top_params.append(_join(path, here, _str(path, entry)))
     return data
+
+
+def _check_lock(source: Source, path: str, budget: list[int]) -> None:
+    """:class:`Unsupported` when the dvc.lock at ``path`` (beside a dvc.yaml) is one
+    DVC refuses, or not one this reader knows. Found as DVC finds it: git-ignored or
+    not (DVC reads a git-ignored dvc.lock in the work tree)."""
+    if not source.exists(path):
+        return
+    found = source.read([path])
+    if path not in found:
+        raise Unsupported(f"{path} cannot be read here")
+    data = _parse_yaml(path, _text(path, found[path])) or {}
+    # _conforms first: then stages is a mapping of mappings, deps/outs lists of them.
+    if not (
+        _conforms(data, _LOCK_SCHEMA, budget)
+        and data.get("schema") == "2.0"
+        and all(
+            "cmd" in stage
+            and all("path" in item for kind in ("deps", "outs") for item in stage.get(kind, ()))
+            for stage in data.get("stages", {}).values()
+        )
+    ):
+        raise Unsupported(f"{path} is not a dvc.lock as DVC 3 writes one (DVC may refuse it)")
 
 
 def _cached_outputs(path: str, data: dict[str, Any], cached: set[str]) -> None:
