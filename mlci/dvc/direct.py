@@ -14,9 +14,15 @@ flattening as the DVC path (:func:`mlci.dvc.snapshot.snapshot_of`), so the value
 It answers only when it can answer exactly. Anything outside the subset below raises
 :class:`Unsupported` (with the reason), and the caller reads through DVC as before:
 
-- templating (``${...}``, ``vars``, ``foreach``, ``matrix``), a key of dvc.yaml or of a
-  stage that is not one DVC's schema knows, a .dvc file that declares metrics or params
-  (single-stage files from ``dvc run``), a .dvcignore with a rule, a nested DVC project;
+- templating (``${...}``, ``vars``, ``foreach``, ``matrix``), a dvc.yaml, dvc.lock or
+  .dvc file that does not match DVC's schema (DVC fails the revision on it) or is
+  more than this reader knows (artifacts, imports), a .dvc file that declares metrics
+  or params (single-stage files from ``dvc run``), a .dvcignore with a rule, a nested
+  DVC project, a DVC file under ``.hg/`` (DVC's walk skips it), a submodule or git
+  repository inside the work tree (DVC's walk enters it), a file name git gives as
+  not UTF-8, files read together over the size limit;
+- at a commit, a metrics or params file that is a cached DVC output (read from
+  DVC's cache, whatever git also holds there);
 - a metrics or params file that is missing, a folder, a symlink, over the size limit,
   not UTF-8, not parseable, TOML or Python, or at a revision only in DVC's cache (a
   cached ``metrics:`` output): DVC's own path names the error, or fetches the object;
