@@ -259,7 +259,7 @@ DECLINED: dict[str, tuple[dict[str, Any], str]] = {
     "a dvc.yaml that is not YAML": ({"dvc.yaml": "metrics: [\n"}, "not valid YAML"),
     "a params key through a list": (
         {"dvc.yaml": "stages:\n  s:\n    cmd: echo\n    params:\n      - 3\n"},
-        "neither a key nor a file",
+        "DVC's schema",
     ),
 }
 
@@ -290,7 +290,7 @@ def test_a_metrics_output_in_dvc_s_cache_is_read_through_dvc_at_a_commit(repo: R
     )
     repo.dvc("repro", "--quiet")
     sha = repo.commit("lock")
-    with pytest.raises(Unsupported, match="only in DVC's cache"):
+    with pytest.raises(Unsupported, match="DVC's cache"):
         direct(repo.root, sha)
     assert values(repo.root, sha) == through_dvc(repo.root, sha)
     assert "m.json" in assert_same_as_dvc(repo.root, WORKSPACE)[0][0]

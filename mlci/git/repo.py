@@ -137,17 +137,30 @@ class Repository:
     def __init__(self, path: Path) -> None:
         start = Path(os.path.abspath(path))  # noqa: PTH100 (resolve() would drop a symlink's spelling)
         folder = start if start.is_dir() else start.parent
+        not_a_repository = GitError(
+            f"not a git repository: {path}",
+            hint="run mlci inside a git checkout of your project (or `git init` one)",
+        )
+        if not folder.is_dir():
+            raise not_a_repository
         try:
             bare, top = _git_at(
                 folder, "rev-parse", "--is-bare-repository", "--show-toplevel"
             ).splitlines()[:2]
-        except (GitError, ValueError):
+        except (GitError, ValueError) as exc:
+            if isinstance(exc, GitError) and exc.message.startswith("cannot run git"):
+                raise  # no git to run: say so, not "not a git repository"
             if _git_answers(folder, "rev-parse", "--is-bare-repository") == "true":
                 raise GitError(f"{path} is a bare git repository; mlci needs a work tree") from None
-            raise GitError(
-                f"not a git repository: {path}",
-                hint="run mlci inside a git checkout of your project (or `git init` one)",
-            ) from None
+            words = exc.message if isinstance(exc, GitError) else ""
+            if words and "not a git repository" not in words:
+                # git found a repository and refused it (another user's checkout:
+                # "dubious ownership", fixed by safe.directory): git's own words.
+                raise GitError(
+                    f"git cannot open the repository at {path}: {words}",
+                    hint="git says why (another user's checkout: see its safe.directory advice)",
+                ) from None
+            raise not_a_repository from None
         if bare == "true":
             raise GitError(f"{path} is a bare git repository; mlci needs a work tree")
         self.root = _spelled_as(folder, Path(top))
@@ -175,8 +188,9 @@ class Repository:
         if sha is None:
             raise GitError(f"{self.root} has no commits yet", hint="commit your project first")
         # None on a detached HEAD, as in a CI checkout.
-        branch = _git_answers(self.root, "symbolic-ref", "--quiet", "--short", "HEAD")
-        name = branch or sha[:7]
+        # Not --short: it says "heads/x" when a tag is also called x.
+        ref = _git_answers(self.root, "symbolic-ref", "--quiet", "HEAD") or ""
+        name = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else sha[:7]
         return RevInfo(name=name, sha=sha)
 
     def resolve(self, rev: str, where: str = "--base") -> RevInfo:
@@ -412,9 +426,17 @@ class Repository:
                 f"{relpath} at {rev[:12]} is not a regular file (a symlink or a folder)",
                 hint=f"commit {relpath} as a plain file",
             )
-        if int(size) > limit:
+        # git has the tree but not the file's object (a partial clone whose fetch
+        # failed, a damaged repository): ls-tree says its size is "BAD", cat-file
+        # "missing". An error, never an empty file: this is the base's policy.
+        if size.isdigit() and int(size) > limit:
             raise GitError(f"{relpath} at {rev[:12]} is {int(size):,} bytes, over {limit:,}")
-        data = self.blobs([object_name]).get(object_name, b"")
+        data = self.blobs([object_name]).get(object_name) if size.isdigit() else None
+        if data is None:
+            raise GitError(
+                f"{relpath} at {rev[:12]}: git lists it but does not have its content",
+                hint="fetch the revision again (`git fetch origin`), or run `git fsck`",
+            )
         return data.decode("utf-8", errors="replace")
 
 
