@@ -36,6 +36,7 @@ shape it accepts, and shows it declines the others.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import os
@@ -225,8 +226,9 @@ class GitSource:
         strip = 0 if prefix == "." else len(prefix) + 1
         self._repo = repo
         self._max_bytes = max_bytes
-        self._entries = {entry.path[strip:]: entry for entry in repo.tree_at(rev, prefix)}
-        self._dirs = {d for path in self._entries for d in _parents(path)}
+        tree = repo.tree_at(rev, prefix)
+        self._entries = {path[strip:]: entry for path, entry in tree.items()} if strip else tree
+        self._sorted: list[str] | None = None
         self._read_bytes = 0
 
     @property
@@ -238,11 +240,19 @@ class GitSource:
 
     def names(self) -> Mapping[str, bool]:
         return {
-            path: entry.is_file for path, entry in self._entries.items() if entry.kind == "blob"
+            path: _is_regular(mode)
+            for path, (mode, _sha) in self._entries.items()
+            if mode & 0o170000 != 0o160000  # a submodule is not a file of this tree
         }
 
     def is_dir(self, path: str) -> bool:
-        return path in self._dirs
+        """Whether ``path`` is a folder here: a file's path starts with ``path/``
+        (a binary search of the sorted paths, sorted once)."""
+        if self._sorted is None:
+            self._sorted = sorted(self._entries)
+        folder = path + "/"
+        at = bisect.bisect_left(self._sorted, folder)
+        return at < len(self._sorted) and self._sorted[at].startswith(folder)
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         wanted: dict[str, str] = {}
@@ -250,18 +260,25 @@ class GitSource:
             entry = self._entries.get(path)
             if entry is None:
                 continue
-            if not entry.is_file:
+            if not _is_regular(entry[0]):
                 raise Unsupported(f"{path} is not a regular file in git")
-            if self._max_bytes is not None and entry.size > self._max_bytes:
+            wanted[path] = entry[1]
+        sizes = self._repo.sizes(list(wanted.values()))
+        for path, sha in wanted.items():
+            size = sizes.get(sha, 0)
+            if self._max_bytes is not None and size > self._max_bytes:
                 raise Unsupported(f"{path} is over the size limit")
             # Each file under the limit, and all of them together: 2,000 copies of one
             # 49 MB .dvc file are one small blob in git, and 98 GB decoded.
-            self._read_bytes += entry.size
+            self._read_bytes += size
             if self._max_bytes is not None and self._read_bytes > self._max_bytes:
                 raise Unsupported("the project's files are together over the size limit")
-            wanted[path] = entry.sha
         blobs = self._repo.blobs(list(wanted.values()))
         return {path: blobs[sha] for path, sha in wanted.items() if sha in blobs}
+
+
+def _is_regular(mode: int) -> bool:
+    return mode & 0o170000 == 0o100000
 
 
 class WorkTreeSource:
