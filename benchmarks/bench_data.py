@@ -121,10 +121,10 @@ def mlci_yaml(fmt: str) -> str:
         "score": "{type: float, nulls: 0}",
         "balance": "{type: float, null_fraction: 0.05}",
         "clicks": "{type: int, nulls: 0, min: 0}",
-        "country": "{type: string, nulls: 0, allowed: %s}" % json.dumps(COUNTRIES),
-        "segment": "{type: string, nulls: 0, allowed: %s}" % json.dumps(SEGMENTS),
-        "device": "{type: string, nulls: 0, allowed: %s}" % json.dumps(DEVICES),
-        "ref": "{type: string, nulls: 0, regex: '%s'}" % REF_REGEX,
+        "country": f"{{type: string, nulls: 0, allowed: {json.dumps(COUNTRIES)}}}",
+        "segment": f"{{type: string, nulls: 0, allowed: {json.dumps(SEGMENTS)}}}",
+        "device": f"{{type: string, nulls: 0, allowed: {json.dumps(DEVICES)}}}",
+        "ref": f"{{type: string, nulls: 0, regex: '{REF_REGEX}'}}",
     }
     lines = [
         "data:",
@@ -283,17 +283,23 @@ def run_pandas(repo: Path, fmt: str) -> dict[str, Any]:
 # --- the harness ---------------------------------------------------------------------
 
 
-def measure(engine: str, fmt: str, repo: Path) -> dict[str, Any]:
-    """Run one contestant in a subprocess from ``repo``: wall time, peak RSS, its result."""
-    if engine == "mlci":
-        out = Path(tempfile.mkdtemp(prefix="mlci-bench-out-"))
-        cmd = mlci_command(out)
-    else:
+def measure(engine: str, fmt: str, repo: Path, baseline: Path | None) -> dict[str, Any]:
+    """Run one contestant in a subprocess from ``repo``: wall time, peak RSS, its result.
+
+    ``engine``: "mlci" (this checkout's), "baseline" (the mlci of ``baseline``) or "pandas".
+    """
+    env = dict(os.environ)
+    if engine == "pandas":
         out = None
         cmd = [sys.executable, __file__, "--run", "pandas", "--format", fmt, "--repo", str(repo)]
+    else:
+        out = Path(tempfile.mkdtemp(prefix="mlci-bench-out-"))
+        cmd = mlci_command(out)
+        checkout = baseline if engine == "baseline" else Path(__file__).resolve().parent.parent
+        env["PYTHONPATH"] = str(checkout)
     with tempfile.TemporaryFile("w+") as stdout_file, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=repo, stdout=stdout_file, stderr=err, text=True)
+        proc = subprocess.Popen(cmd, cwd=repo, stdout=stdout_file, stderr=err, text=True, env=env)
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -320,7 +326,12 @@ def _median(rows: list[dict[str, Any]], key: str) -> float:
 
 
 def report(
-    rows: int, formats: list[str], data: Path, repos: dict[str, Path], runs: int
+    rows: int,
+    formats: list[str],
+    data: Path,
+    repos: dict[str, Path],
+    runs: int,
+    baseline: Path | None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """Measure (alternating, ``runs`` times) and print; the formats where a side failed."""
     sizes = {
@@ -334,12 +345,13 @@ def report(
     summary = []
     failures = 0
     for fmt in formats:
-        measured: dict[str, list[dict[str, Any]]] = {"mlci": [], "pandas": []}
+        engines = ["mlci", "pandas"] + (["baseline"] if baseline else [])
+        measured: dict[str, list[dict[str, Any]]] = {engine: [] for engine in engines}
         for run in range(runs):
             # Alternate which side goes first, so neither always runs after the other.
-            order = ("mlci", "pandas") if run % 2 == 0 else ("pandas", "mlci")
+            order = engines if run % 2 == 0 else engines[::-1]
             for engine in order:
-                result = measure(engine, fmt, repos[fmt])
+                result = measure(engine, fmt, repos[fmt], baseline)
                 measured[engine].append(result)
                 print(
                     f"  {fmt} run {run + 1} {engine}: {result['wall']:.1f}s, "
@@ -351,8 +363,8 @@ def report(
         print(f"        drifted {mine.get('drifted')} {mine.get('note', '')}")
         print(f"  pandas: failed {theirs.get('failed') or theirs.get('error')}")
         print(f"          drifted {theirs.get('drifted')}")
-        broken = [r for r in (*measured["mlci"], *measured["pandas"]) if r.get("error")]
-        row = {
+        broken = [r for runs_of in measured.values() for r in runs_of if r.get("error")]
+        row: dict[str, Any] = {
             "rows": rows,
             "format": fmt,
             "mlci_wall": _median(measured["mlci"], "wall"),
@@ -360,6 +372,9 @@ def report(
             "pandas_wall": _median(measured["pandas"], "wall"),
             "pandas_rss": max(r["rss_mib"] for r in measured["pandas"]),
             "ratio": None,
+            "baseline_wall": _median(measured["baseline"], "wall") if baseline else None,
+            "baseline_rss": max(r["rss_mib"] for r in measured["baseline"]) if baseline else None,
+            "baseline_ratio": None,
         }
         if broken:
             # A side that crashed did not do the work: a ratio against it means nothing.
@@ -368,6 +383,8 @@ def report(
             failures += 1
         else:
             row["ratio"] = row["mlci_wall"] / row["pandas_wall"]
+            if baseline:
+                row["baseline_ratio"] = row["baseline_wall"] / row["pandas_wall"]
             if mine.get("psi") and theirs.get("psi"):
                 # ref (a million possible values) is left out: pandas' PSI over every value
                 # is dominated by values seen on one side only; mlci folds the tail into
@@ -380,6 +397,49 @@ def report(
     return failures, summary
 
 
+def print_machine() -> None:
+    """Machine, load, date and the versions of every library either side uses."""
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {load}; "
+        f"Python {platform.python_version()}; {when}"
+    )
+    versions = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, pyarrow, pandas, pandera, scipy, dvc, numpy; "
+            "print(', '.join(f'{m.__name__} {m.__version__}' for m in "
+            "(duckdb, pyarrow, numpy, scipy, pandas, pandera, dvc)))",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    print("versions: " + (versions.stdout.strip() or versions.stderr.strip().splitlines()[-1]))
+
+
+def print_table(table: list[dict[str, Any]]) -> None:
+    with_baseline = any(r["baseline_wall"] is not None for r in table)
+    head = "| rows | format | mlci wall s / peak MiB | pandas + pandera wall s / peak MiB | ratio |"
+    print("\n" + head + (" baseline mlci s / MiB | baseline ratio |" if with_baseline else ""))
+    print("|--:|---|--:|--:|--:|" + ("--:|--:|" if with_baseline else ""))
+    for r in table:
+        ratio = f"**{r['ratio']:.2f}**" if r["ratio"] is not None else "(a side failed)"
+        line = (
+            f"| {r['rows']:,} | {r['format']} | {r['mlci_wall']:.1f} / {r['mlci_rss']:,.0f} "
+            f"| {r['pandas_wall']:.1f} / {r['pandas_rss']:,.0f} | {ratio} |"
+        )
+        if with_baseline:
+            old_ratio = r["baseline_ratio"]
+            line += (
+                f" {r['baseline_wall']:.1f} / {r['baseline_rss']:,.0f} "
+                f"| {'' if old_ratio is None else f'{old_ratio:.2f}'} |"
+            )
+        print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", default="2000000,10000000", help="sizes, comma-separated")
@@ -387,6 +447,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="alternating runs per side (median)")
     parser.add_argument(
         "--cache", type=Path, default=None, help="keep the data and repositories here (reused)"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="a checkout of an earlier mlci (e.g. `git worktree add`): timed too, alternating, "
+        "with PYTHONPATH=DIR",
     )
     parser.add_argument("--run", choices=("pandas", "generate"), help=argparse.SUPPRESS)
     parser.add_argument("--format", help=argparse.SUPPRESS)
@@ -407,23 +474,7 @@ def main() -> None:
     keep = args.cache is not None
     cache = args.cache or Path(tempfile.mkdtemp(prefix="mlci-bench-data-"))
     cache.mkdir(parents=True, exist_ok=True)
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, load average "
-        + " ".join(f"{x:.2f}" for x in os.getloadavg())
-        + f"; Python {platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-    )
-    versions = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, pyarrow, pandas, pandera, scipy, dvc, numpy; "
-            "print(', '.join(f'{m.__name__} {m.__version__}' for m in "
-            "(duckdb, pyarrow, numpy, scipy, pandas, pandera, dvc)))",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    print("versions: " + (versions.stdout.strip() or versions.stderr.strip().splitlines()[-1]))
+    print_machine()
     failures = 0
     table: list[dict[str, Any]] = []
     try:
@@ -433,11 +484,8 @@ def main() -> None:
             if not (data / "done").exists():
                 start = time.perf_counter()
                 # In a subprocess: the harness stays small.
-                subprocess.run(
-                    [sys.executable, __file__, "--run", "generate", "--rows", str(rows)]
-                    + ["--workdir", str(data)],
-                    check=True,
-                )
+                generate_cmd = [sys.executable, __file__, "--run", "generate", "--rows", str(rows)]
+                subprocess.run([*generate_cmd, "--workdir", str(data)], check=True)
                 (data / "done").touch()
                 print(f"generated {rows:,} rows in {time.perf_counter() - start:.1f}s")
             repos = {fmt: cache / f"repo-{rows}-{fmt}" for fmt in formats}
@@ -446,20 +494,11 @@ def main() -> None:
                 if not (repo / ".bench-ready").exists():
                     build_repo(data, repo, fmt)
                     print(f"built {repo.name} (dvc add) in {time.perf_counter() - start:.1f}s")
-            failed, summary = report(rows, formats, data, repos, args.runs)
+            failed, summary = report(rows, formats, data, repos, args.runs, args.baseline)
             failures += failed
             table.extend(summary)
         print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        print(
-            "\n| rows | format | mlci wall s / peak MiB | pandas + pandera wall s / peak MiB | ratio |"
-        )
-        print("|--:|---|--:|--:|--:|")
-        for r in table:
-            ratio = f"**{r['ratio']:.2f}**" if r["ratio"] is not None else "(a side failed)"
-            print(
-                f"| {r['rows']:,} | {r['format']} | {r['mlci_wall']:.1f} / {r['mlci_rss']:,.0f} "
-                f"| {r['pandas_wall']:.1f} / {r['pandas_rss']:,.0f} | {ratio} |"
-            )
+        print_table(table)
         if failures:
             sys.exit(1)  # a side crashed (pandera missing? `pip install 'mlci[bench]'`)
     finally:
