@@ -243,12 +243,31 @@ class Source:
         return f"({self.sql}) AS src"
 
     def relation_with_ids(self) -> str:
-        """The rows with ``_row``, a number unique across the source and stable between runs."""
-        parts = [
-            f"SELECT *, ordinality * {len(self.formats)} + {group} AS _row "
-            f"FROM {reader(files, fmt)} WITH ORDINALITY"
-            for group, (fmt, files) in enumerate(self.formats)
-        ]
+        """The rows with ``_row``, a number unique across the source and stable between runs
+        (whatever the thread count).
+
+        Parquet files number their rows themselves (``file_row_number``, with the file's
+        place in the list, ``file_index``), which DuckDB reads in parallel. Other readers
+        have no row number: ``WITH ORDINALITY`` counts the rows, on one thread (DuckDB
+        2.0's CSV reader refuses ``file_row_number``). So does a Parquet source with a
+        column of either name.
+        """
+        groups = len(self.formats)
+        own = not {"file_row_number", "file_index"} & set(self.names)
+        parts = []
+        for group, (fmt, files) in enumerate(self.formats):
+            if fmt == "parquet" and own:
+                numbered = reader(files, fmt).removesuffix(")") + ", file_row_number = true)"
+                row = f"file_row_number * {len(files)} + file_index"
+                parts.append(
+                    f"SELECT * EXCLUDE (file_row_number), ({row}) * {groups} + {group} AS _row "
+                    f"FROM {numbered}"
+                )
+            else:
+                parts.append(
+                    f"SELECT *, ordinality * {groups} + {group} AS _row "
+                    f"FROM {reader(files, fmt)} WITH ORDINALITY"
+                )
         if self.pad:
             nulls = ", ".join(f"NULL::{kind} AS {ident(name)}" for name, kind in self.pad)
             parts.insert(0, f"SELECT {nulls}, NULL::BIGINT AS _row WHERE false")
