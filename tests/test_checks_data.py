@@ -437,3 +437,38 @@ def test_datasets_checked_in_one_connection_do_not_see_each_other(tmp_path: Path
     assert shared == [*alone, alone[0]]
     assert any(r.outcome == "fail" for r in alone[1])  # b's duplicate id and 'x'
     assert all(r.outcome == "pass" for r in alone[0])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_key_holding_a_unique_column_and_a_key_that_must_be_counted(
+    tmp_path: Path, suffix: str
+) -> None:
+    # (id, tag) holds id, whose values are unique: it is unique without a count of its
+    # own. (group, tag) holds group, which repeats: it must be counted, and fails or
+    # passes on its own rows; (group, id) holds both and is unique. Nulls in a key's
+    # other part leave the row out of that key.
+    table = pa.table(
+        {
+            "id": [1, 2, 3, 4, 5, 6],
+            "group": [1, 1, 2, 2, 3, 3],
+            "tag": ["a", "b", "a", "a", None, "x"],
+            "code": ["p", "q", "p", "q", "p", "q"],
+        }
+    )
+    path = tmp_path / f"d{suffix}"
+    if suffix == ".csv":
+        pcsv.write_csv(table, path)
+    else:
+        pq.write_table(table, path)
+    spec = DatasetSpec(
+        path=path.name,
+        columns=(("id", ColumnSpec(unique=True)), ("group", ColumnSpec(unique=True))),
+        unique=(("id", "tag"), ("group", "tag"), ("group", "code"), ("group", "id")),
+    )
+    found = reasons(run([path], spec, tmp_path))
+    assert found[("id", "unique")] == "pass: all 6 non-null values unique"
+    assert found[("group", "unique")].startswith("fail: 6 of 6 rows share 3 duplicated values")
+    assert found[("id, tag", "unique")] == "pass: all 5 non-null keys unique"
+    assert found[("group, tag", "unique")].startswith("fail: 2 of 6 rows share 1 duplicated key")
+    assert found[("group, code", "unique")] == "pass: all 6 non-null keys unique"
+    assert found[("group, id", "unique")] == "pass: all 6 non-null keys unique"

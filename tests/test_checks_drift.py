@@ -308,3 +308,31 @@ def test_json_lines_and_tsv(tmp_path: Path, suffix: str) -> None:
     assert result.columns[0].column == "x"
     assert result.columns[0].kind == "numeric"
     assert result.columns[0].outcome == "fail"
+
+
+@pytest.mark.parametrize("extra", ["y", "file_row_number"])
+def test_row_numbers_are_unique_across_files_and_formats_and_thread_counts(
+    tmp_path: Path, extra: str
+) -> None:
+    # The sample is drawn by hash(row number): a number two rows share would make them
+    # one candidate. Parquet numbers its own rows (in parallel); CSV is counted; a
+    # Parquet column named like DuckDB's row number must not be taken for it.
+    from mlci.checks import sources
+
+    files = [
+        write(tmp_path / "a.parquet", {"x": list(range(300)), extra: [1] * 300}),
+        write(tmp_path / "b.parquet", {"x": list(range(200)), extra: [2] * 200}),
+        write(tmp_path / "c.csv", {"x": list(range(100)), extra: [3] * 100}),
+    ]
+    numbers = []
+    for threads in (1, 2):
+        with sources.connect(EngineSettings(memory_limit="256MB", threads=threads)) as con:
+            source = sources.open_source(con, files, None, str)
+            rows = con.execute(
+                f"SELECT _row, x, {sources.ident(extra)} FROM {source.relation_with_ids()}"
+            ).fetchall()
+        assert len(rows) == 600
+        assert len({row[0] for row in rows}) == 600
+        assert {str(row[2]) for row in rows} == {"1", "2", "3"}  # the file's own column
+        numbers.append(sorted(rows))
+    assert numbers[0] == numbers[1]

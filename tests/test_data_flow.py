@@ -103,6 +103,39 @@ def test_dvc_tracked_dataset_at_base_is_read_through_dvc(repo: Repo, tmp_path: P
     assert dataset["drift"]["columns"][0]["outcome"] == "fail"
 
 
+@pytest.mark.parametrize("tracker", ["git", "dvc"])
+def test_a_same_sized_change_is_compared_and_the_same_bytes_are_not(
+    repo: Repo, tracker: str
+) -> None:
+    # The base's copy is compared by size before any hashing, and a DVC-tracked file's
+    # md5 comes from DVC: neither shortcut may take a changed file for an unchanged one.
+    repo.git("checkout", "--quiet", "main")
+    repo.gen({"data/people.csv": people(600), "mlci.yaml": CONFIG})
+    if tracker == "dvc":
+        repo.dvc("add", "data/people.csv")
+    repo.commit("the data")
+    repo.git("checkout", "--quiet", "-B", "feature")
+    shifted = people(600, shift=10)  # ages 30-79 instead of 20-69: the same byte count
+    assert len(shifted) == len(people(600))
+    repo.gen({"data/people.csv": shifted})
+    if tracker == "dvc":
+        repo.dvc("add", "data/people.csv")
+    repo.commit("shifted ages")
+    repo.mlci("check")
+    [dataset] = results(repo)["data"]
+    assert dataset["drift_skipped"] is None
+    by_column = {c["column"]: c for c in dataset["drift"]["columns"]}
+    assert by_column["age"]["outcome"] == "fail"
+
+    repo.gen({"data/people.csv": people(600)})  # back to the base's bytes
+    if tracker == "dvc":
+        repo.dvc("add", "data/people.csv")
+    repo.commit("the base's data again")
+    repo.mlci("check")
+    [dataset] = results(repo)["data"]
+    assert dataset["drift_skipped"] == "unchanged: the same content at base and head"
+
+
 def test_missing_dataset_and_warn_severity(repo: Repo) -> None:
     repo.commit("data", {"mlci.yaml": "data:\n  - path: data/nowhere/*.csv\n    severity: warn\n"})
     result = repo.mlci("check")

@@ -238,6 +238,8 @@ class _Plan:
         # count(DISTINCT ...) runs in a query of its own: in one query with the
         # other aggregates DuckDB is slower than running the two one after the other.
         self.distinct: dict[str, str] = {}
+        # The values of each key counted there (one: a column's; several: a composite key).
+        self.key_values: dict[str, tuple[str, ...]] = {}
         self.finishers: list[_Finish] = []
         self.add("rows", "count(*)")
         if all(fmt != "parquet" for fmt, _ in source.formats):
@@ -253,8 +255,21 @@ class _Plan:
     def sql(self, source: Source) -> str:
         return f"SELECT {', '.join(self.exprs)} FROM {source.relation()}"
 
-    def distinct_sql(self, source: Source) -> str:
-        return f"SELECT {', '.join(self.distinct.values())} FROM {source.relation()}"
+    def distinct_sql(self, source: Source, keys: Sequence[str]) -> str:
+        return f"SELECT {', '.join(self.distinct[k] for k in keys)} FROM {source.relation()}"
+
+    def implied_by(self, key: str) -> list[str]:
+        """The single-value keys whose uniqueness makes the composite ``key`` unique: the
+        rows where every part of ``key`` is set are some of the rows where that part is,
+        so no two of them share a key if no two of those share that value."""
+        values = self.key_values[key]
+        if len(values) < 2:
+            return []
+        return [
+            single
+            for single, (value, *more) in self.key_values.items()
+            if not more and value in values
+        ]
 
     def result(
         self,
@@ -495,6 +510,7 @@ def _plan_bound(
 
 
 def _plan_unique(plan: _Plan, key: str, label: str, values: Sequence[str]) -> None:
+    plan.key_values[key + "distinct"] = tuple(values)
     if len(values) == 1:
         plan.distinct[key + "distinct"] = f"count(DISTINCT {values[0]})"
         plan.add(key + "nonnull", f"count({values[0]})")
@@ -626,8 +642,7 @@ def _check(
         if rows:
             found = {key: rows[0][slot] for key, slot in plan.slots.items()}
         if rows and plan.distinct:
-            source, rows = sources.query(con, source, plan.distinct_sql)
-            found = dict(zip(plan.distinct, rows[0], strict=True)) | found if rows else {}
+            source, found = _count_distinct(con, source, plan, found)
         plan.source = source
     for problem in source.problems:
         reason = f"cannot read {show(problem.file)}: {problem.message}"
@@ -648,6 +663,41 @@ def _check(
     for finish in plan.finishers:
         out.extend(finish(get))
     return tuple(out)
+
+
+def _count_distinct(
+    con: duckdb.DuckDBPyConnection, source: Source, plan: _Plan, found: dict[str, Any]
+) -> tuple[Source, dict[str, Any]]:
+    """The ``count(DISTINCT ...)`` of every unique check, added to ``found`` (empty when
+    the files cannot be read).
+
+    A composite key that holds a column whose values are unique is unique too: it is
+    not counted (its hash table is as big as the data) unless that column turns out
+    not to be unique, which costs a second pass, only when a check fails anyway.
+    """
+
+    def nonnull(key: str) -> int:
+        return int(found[key.removesuffix("distinct") + "nonnull"])
+
+    first = [k for k in plan.distinct if not plan.implied_by(k)]
+    source, rows = sources.query(con, source, lambda s: plan.distinct_sql(s, first))
+    if not rows:
+        return source, {}
+    counted = dict(zip(first, rows[0], strict=True))
+    rest = []
+    for key in plan.distinct:
+        if key in counted:
+            continue
+        if any(int(counted[single]) == nonnull(single) for single in plan.implied_by(key)):
+            counted[key] = nonnull(key)  # unique, as a column of it is
+        else:
+            rest.append(key)
+    if rest:
+        source, rows = sources.query(con, source, lambda s: plan.distinct_sql(s, rest))
+        if not rows:
+            return source, {}
+        counted |= dict(zip(rest, rows[0], strict=True))
+    return source, counted | found
 
 
 def _rows_result(plan: _Plan, total: int) -> list[CheckResult]:

@@ -45,13 +45,15 @@ seconds) only when named in ``columns``. A categorical column with more than
 ``MAX_CATEGORIES`` (100) distinct values in the base sample (an id, free text)
 is compared over ``HASH_BUCKETS`` (64) buckets of the hashes of its values.
 
-How it stays bounded and fast: each version is read twice, streaming. The first
-pass draws the sample: the ``sample`` rows with the smallest
+How it stays bounded and fast: the base is read twice, streaming, the head once.
+The base's first pass draws the sample: the ``sample`` rows with the smallest
 ``hash(row number, seed)``, a uniform sample without replacement that is the
 same on every run whatever the thread count (only rows under a hash bound are
-even converted). The second pass computes plain aggregates: counts, means, the
-base's standard deviations, ``count_if(v >= edge)`` per bin edge and
-``count_if(v = category)`` per category.
+even converted). Its second pass computes plain aggregates: counts, means, the
+base's standard deviations, ``count_if(v >= edge)`` per bin edge (edges from the
+base sample) and ``count_if(v = category)`` per category. The head's bins are the
+base's, so its sample and its aggregates come from one pass: reading a file
+(parsing text, for CSV) costs more than anything computed on it.
 """
 
 from __future__ import annotations
@@ -140,20 +142,29 @@ def _select(
     return f"(SELECT {', '.join(values) or '1 AS _one'} FROM {relation})"
 
 
-def _sample_sql(
-    source: Source, cols: Sequence[_Col], side: Side, sample: int, threshold: int | None
-) -> str:
+def _sample_aggregates(cols: Sequence[_Col], sample: int, threshold: int | None) -> str:
     """The ``sample`` rows with the smallest hashes of their row number (a uniform sample
-    without replacement, the same on every run and for any thread count).
+    without replacement, the same on every run and for any thread count), and how many
+    rows were candidates.
 
-    Only rows whose hash is below ``threshold`` are candidates, so that just those
-    are converted and compared; ``candidates`` tells whether there were enough.
+    Only rows whose hash is below ``threshold`` are candidates; the count tells
+    whether there were enough.
     """
     fields = [f"'v{i}': v{i}" for i in range(len(cols))]
     fields += [f"'b{i}': b{i}" for i, col in enumerate(cols) if col.kind == "categorical"]
+    pick = f"arg_min({{{', '.join(fields)}}}, _h, {sample})"
+    if threshold is None:
+        return f"{pick}, count(*)"
+    return f"{pick} FILTER (WHERE _h < {threshold}), {sources.count_if(f'_h < {threshold}')}"
+
+
+def _sample_sql(
+    source: Source, cols: Sequence[_Col], side: Side, sample: int, threshold: int | None
+) -> str:
+    """The sample of one side, in a pass of its own; only candidate rows are converted."""
     inner = _select(source, cols, side, ids=True)
     where = f" WHERE _h < {threshold}" if threshold is not None else ""
-    return f"SELECT arg_min({{{', '.join(fields)}}}, _h, {sample}), count(*) FROM {inner}{where}"
+    return f"SELECT {_sample_aggregates(cols, sample, None)} FROM {inner}{where}"
 
 
 def _threshold(con: duckdb.DuckDBPyConnection, source: Source, sample: int) -> int | None:
@@ -230,6 +241,41 @@ def _counts(
     if not rows:
         return source, {}
     return source, dict(zip([name for name, _e in outs], rows[0], strict=True))
+
+
+def _sample_and_counts(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    cols: Sequence[_Col],
+    side: Side,
+    sample: int,
+    bins: _Bins,
+) -> tuple[Source, list[dict[str, Any]] | None, dict[str, Any]]:
+    """The head's sample and counts in one pass over its files (its bins are the
+    base's, known already): the files are read and converted once instead of twice.
+    Empty counts when the side cannot be read."""
+    threshold = _threshold(con, source, sample)
+    outs = _counts_sql(cols, side, bins)
+    select = ", ".join(expr for _name, expr in outs)
+    source, rows = sources.query(
+        con,
+        source,
+        lambda s: (
+            f"SELECT {_sample_aggregates(cols, sample, threshold)}, {select} "
+            f"FROM {_select(s, cols, side, bins, ids=True)}"
+        ),
+    )
+    if not rows:
+        return source, None, {}
+    drawn, candidates, *values = rows[0]
+    counts = dict(zip([name for name, _e in outs], values, strict=True))
+    if threshold is not None and int(candidates) < sample:
+        # Fewer candidates than wanted: the estimate of the rows was too high; use all rows.
+        source, redrawn = sources.query(
+            con, source, lambda s: _sample_sql(s, cols, side, sample, None)
+        )
+        drawn = redrawn[0][0] if redrawn else None
+    return source, list(drawn or []), counts
 
 
 def _bin_counts(found: dict[str, Any], index: int, edges: tuple[float, ...]) -> list[int]:
@@ -463,9 +509,7 @@ def _compute(
         bins = _plan_bins(cols, base_sample, spec.bins)
         base, base_counts = _counts(con, base, cols, "base", bins)
     if base_counts:
-        head, head_sample = _sample(con, head, cols, "head", sample)
-    if head_sample is not None:
-        head, head_counts = _counts(con, head, cols, "head", bins)
+        head, head_sample, head_counts = _sample_and_counts(con, head, cols, "head", sample, bins)
 
     for side, source, root in (("base", base, base_root), ("head", head, head_root)):
         for problem in source.problems:
