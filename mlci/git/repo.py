@@ -1,17 +1,19 @@
 """The one place git is touched: repository discovery, base/head resolution, fetching.
 
-GitPython errors become :class:`GitError` here and nowhere else.
+Every git command is a ``git`` child process run here (:func:`_run`); a failing one
+becomes :class:`GitError` here and nowhere else. Not GitPython: importing it took
+~70 ms of every `mlci check`, and it spawned `git version` twice before the first
+command, for what a handful of ``git`` calls do.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
+from functools import cached_property
 from pathlib import Path
-
-import git
-from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from mlci.errors import GitError, UsageError, clip
 from mlci.results import RevInfo
@@ -115,62 +117,109 @@ def checked_revision(rev: str, where: str) -> str:
     return rev
 
 
+class _Failed(Exception):
+    """A git command that exited non-zero, with what it printed on stderr."""
+
+    def __init__(self, status: int, stderr: str) -> None:
+        super().__init__(stderr)
+        self.status = status
+        self.stderr = stderr
+
+
+def _run_bytes(cwd: Path, *args: str) -> bytes:
+    """``git ARGS`` in ``cwd``: its stdout, or :class:`_Failed`. The environment is
+    :func:`clean_env`'s, with git's messages in English unless the user chose a locale
+    (as GitPython ran it); nothing is read from stdin."""
+    env = {"LANGUAGE": "C", "LC_ALL": "C", **clean_env()}
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except OSError as exc:  # no git on PATH, or cwd gone
+        raise _Failed(-1, str(exc)) from None
+    if done.returncode != 0:
+        raise _Failed(done.returncode, done.stderr.decode("utf-8", "replace").strip())
+    return done.stdout
+
+
+def _run(cwd: Path, *args: str) -> str:
+    """:func:`_run_bytes` as text (undecodable bytes kept as surrogates, as in a path),
+    without its last newline."""
+    return _run_bytes(cwd, *args).decode("utf-8", "surrogateescape").removesuffix("\n")
+
+
 class Repository:
     """A git work tree, opened once."""
 
     def __init__(self, path: Path) -> None:
+        not_a_repo = GitError(
+            f"not a git repository: {path}",
+            hint="run mlci inside a git checkout of your project (or `git init` one)",
+        )
+        if not path.is_dir():
+            raise not_a_repo
         try:
-            self._repo = git.Repo(path, search_parent_directories=True)
-        except (InvalidGitRepositoryError, NoSuchPathError):
-            raise GitError(
-                f"not a git repository: {path}",
-                hint="run mlci inside a git checkout of your project (or `git init` one)",
-            ) from None
-        if self._repo.bare or self._repo.working_tree_dir is None:
-            raise GitError(f"{path} is a bare git repository; mlci needs a work tree")
-        self.root = Path(self._repo.working_tree_dir)
+            found = _run(path, "rev-parse", "--git-common-dir", "--show-toplevel")
+        except _Failed as exc:
+            if "work tree" in exc.stderr:  # a bare repository, or inside a .git folder
+                raise GitError(f"{path} is a bare git repository; mlci needs a work tree") from None
+            if "not a git repository" in exc.stderr or exc.status < 0:
+                raise not_a_repo from None
+            raise GitError(f"cannot open the git repository at {path}: {exc.stderr}") from None
+        common_dir, top = found.splitlines()[:2]
+        self.root = Path(top)
+        # Where `shallow` lives (a linked work tree's git folder is not it).
+        self._common_dir = path.resolve() / common_dir
 
     def _git(self, *args: str) -> str:
         try:
-            return str(self._repo.git.execute(["git", *args], env=clean_env()))
-        except GitCommandError as exc:
-            stderr = (exc.stderr or "").strip().removeprefix("stderr:").strip(" '\n")
-            raise GitError(f"git {' '.join(args)} failed: {stderr or exc.status}") from None
+            return _run(self.root, *args)
+        except _Failed as exc:
+            raise GitError(f"git {' '.join(args)} failed: {exc.stderr or exc.status}") from None
 
     def _sha(self, rev: str) -> str | None:
         """The commit ``rev`` names, or None. ``rev`` has been checked by the caller."""
         try:
-            out = self._repo.git.execute(
-                [
-                    "git",
-                    "rev-parse",
-                    "--verify",
-                    "--quiet",
-                    "--end-of-options",
-                    f"{rev}^{{commit}}",
-                ],
-                env=clean_env(),
+            out = _run(
+                self.root,
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
+                f"{rev}^{{commit}}",
             )
-        except GitCommandError:
+        except _Failed:
             return None
-        sha = str(out).strip()
+        sha = out.strip()
         return sha if re.fullmatch(r"[0-9a-f]{40,64}", sha) else None
 
     @property
     def is_shallow(self) -> bool:
-        return Path(self._repo.git_dir, "shallow").exists()
+        """Looked at each time: a fetch may deepen the clone to full history."""
+        return (self._common_dir / "shallow").exists()
+
+    @cached_property
+    def _remotes(self) -> frozenset[str]:
+        # Read once: a run adds no remote (a fetch names one, it never adds one).
+        return frozenset(self._git("remote").split())
 
     def has_remote(self, name: str = "origin") -> bool:
-        return any(remote.name == name for remote in self._repo.remotes)
+        return name in self._remotes
 
     def head(self) -> RevInfo:
         sha = self._sha("HEAD")
         if sha is None:
             raise GitError(f"{self.root} has no commits yet", hint="commit your project first")
         try:
-            name = self._repo.active_branch.name
-        except TypeError:  # detached HEAD, as in a CI checkout
-            name = sha[:7]
+            ref = self._git("symbolic-ref", "--quiet", "HEAD").strip()
+        except GitError:  # detached HEAD, as in a CI checkout
+            ref = ""
+        name = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else sha[:7]
         return RevInfo(name=name, sha=sha)
 
     def resolve(self, rev: str, where: str = "--base") -> RevInfo:
@@ -322,25 +371,33 @@ class Repository:
         sha = self._sha(rev)
         if sha is None:
             return None
-        try:
-            blob = self._repo.commit(sha).tree / relpath
-        except KeyError:
+        # The entry itself (a folder's, not its content), its path taken literally.
+        listing = self._git(
+            "--literal-pathspecs", "ls-tree", "-l", "-z", "--end-of-options", sha, "--", relpath
+        )
+        entry = next((e for e in listing.split("\0") if e.partition("\t")[2] == relpath), None)
+        if entry is None:
             return None
-        if blob.type != "blob" or blob.mode & 0o170000 != 0o100000:
+        mode, kind, obj, size = entry.partition("\t")[0].split()
+        if kind != "blob" or int(mode, 8) & 0o170000 != 0o100000:
             raise GitError(
                 f"{relpath} at {rev[:12]} is not a regular file (a symlink or a folder)",
                 hint=f"commit {relpath} as a plain file",
             )
-        if blob.size > limit:
-            raise GitError(f"{relpath} at {rev[:12]} is {blob.size:,} bytes, over {limit:,}")
-        data: bytes = blob.data_stream.read()
+        if int(size) > limit:
+            raise GitError(f"{relpath} at {rev[:12]} is {int(size):,} bytes, over {limit:,}")
+        try:
+            data = _run_bytes(self.root, "cat-file", "blob", obj)
+        except _Failed as exc:
+            raise GitError(f"git cat-file blob {obj} failed: {exc.stderr or exc.status}") from None
         return data.decode("utf-8", errors="replace")
 
 
 def run(cwd: Path, *args: str) -> str:
     """Run one git command in ``cwd`` (for building repositories, as the demo does)."""
     try:
-        return str(git.Git(str(cwd)).execute(["git", *args], env=clean_env()))
-    except GitCommandError as exc:
-        stderr = (exc.stderr or "").strip().removeprefix("stderr:").strip(" '\n")
-        raise GitError(f"git {' '.join(args)} failed in {cwd}: {stderr or exc.status}") from None
+        return _run(cwd, *args)
+    except _Failed as exc:
+        raise GitError(
+            f"git {' '.join(args)} failed in {cwd}: {exc.stderr or exc.status}"
+        ) from None
