@@ -392,10 +392,16 @@ def build_demo(root: Path) -> tuple[Path, str]:
 # --- timing ----------------------------------------------------------------------------
 
 
-def timed(cmd: list[str] | str, cwd: Path, shell: bool = False) -> float:
+def timed(
+    cmd: list[str] | str, cwd: Path, shell: bool = False, pythonpath: str | None = None
+) -> float:
+    env = {**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, shell=shell, check=False, capture_output=True)
-    return time.perf_counter() - start
+    done = subprocess.run(cmd, cwd=cwd, shell=shell, check=False, capture_output=True, env=env)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:  # a failing side would be timed on its error path
+        raise SystemExit(f"{cmd} failed in {cwd}:\n{done.stderr.decode()[-2000:]}")
+    return elapsed
 
 
 MLCI = [str(BIN / "mlci"), "check", "--no-tests"]
@@ -405,12 +411,14 @@ def hand_written(base: str) -> str:
     return f"dvc repro && dvc metrics diff {base} --md && dvc params diff {base} --md"
 
 
-def warm_up(project: Path, base: str) -> None:
+def warm_up(project: Path, base: str, baseline: str | None) -> None:
     """The first run re-runs what changed; after it both sides find the pipeline up to
     date. A check that fails here would time an error path: stop instead."""
     first = subprocess.run(MLCI, cwd=project, capture_output=True, text=True, check=False)
     assert first.returncode == 0, first.stdout + first.stderr
     timed(hand_written(base), project, shell=True)
+    if baseline:
+        timed(MLCI, project, pythonpath=baseline)
 
 
 def row(name: str, times: list[float]) -> str:
@@ -421,6 +429,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--projects", default="demo,pipeline")
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="a copy of an earlier mlci (its mlci/ and templates/, e.g. from `git archive`): "
+        "its `mlci check` is timed too, in the same alternation, with PYTHONPATH=DIR",
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
@@ -430,14 +444,17 @@ def main() -> None:
     projects = {}
     for name in args.projects.split(","):
         projects[name] = builders[name](tmp / name)
-        warm_up(*projects[name])
+        warm_up(*projects[name], args.baseline)
 
     hand: dict[str, list[float]] = {name: [] for name in projects}
     mlci: dict[str, list[float]] = {name: [] for name in projects}
+    old: dict[str, list[float]] = {name: [] for name in projects}
     for _ in range(args.runs):
         for name, (project, base) in projects.items():
             hand[name].append(timed(hand_written(base), project, shell=True))
             mlci[name].append(timed(MLCI, project))
+            if args.baseline:
+                old[name].append(timed(MLCI, project, pythonpath=args.baseline))
     first = next(iter(projects.values()))[0]
     help_times = [timed([str(BIN / "mlci"), "--help"], first) for _ in range(args.runs)]
 
@@ -451,6 +468,8 @@ def main() -> None:
     for name in projects:
         print(row(f"{name} | hand-written dvc repro + metrics diff + params diff", hand[name]))
         print(row(f"{name} | mlci check --no-tests", mlci[name]))
+        if args.baseline:
+            print(row(f"{name} | baseline mlci check --no-tests", old[name]))
     print(row("- | mlci --help", help_times))
     print()
     for name in projects:
@@ -460,6 +479,9 @@ def main() -> None:
             f"{name}: ratio mlci / hand-written {ratio:.2f} (goal <= 0.4); "
             f"fastest runs {fastest:.2f}"
         )
+        if args.baseline:
+            before = statistics.median(old[name]) / statistics.median(hand[name])
+            print(f"{name}: baseline ratio {before:.2f}")
 
 
 if __name__ == "__main__":
