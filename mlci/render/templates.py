@@ -56,6 +56,7 @@ def template_key(environment: jinja2.Environment, source: str) -> str:
         environment.line_comment_prefix,
         tuple(sorted(environment.extensions)),
         environment.optimized,
+        environment.is_async,
     )
     return hashlib.sha256(repr((settings, source)).encode()).hexdigest()
 

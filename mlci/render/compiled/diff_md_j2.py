@@ -54,4 +54,4 @@ def root(context, missing=missing, environment=environment):
 blocks = {}
 debug_info = '2=14&4=25&7=28&14=34&17=37&21=42&23=46'
 
-MLCI_TEMPLATE_KEY = '8cb649e79dde47aa522fb3722693397aefd3d9edd0ad63866d7b97d66ff1465b'
+MLCI_TEMPLATE_KEY = 'aae09f372ea5f7c8ee9a0b0f9deee6a17526964040962665f0f981e7c1c6fdfd'

@@ -41,4 +41,4 @@ def root(context, missing=missing, environment=environment):
 blocks = {}
 debug_info = '3=14&5=25&7=27&8=29&9=33'
 
-MLCI_TEMPLATE_KEY = '7f4c915e2fc215afde74df08c352f3a28b6ccba9610473f708a1423be2de957e'
+MLCI_TEMPLATE_KEY = '9c1a10a640b4d74dc3c82690a5fd283e3c38dae96e59bbd43de0b88311b32899'

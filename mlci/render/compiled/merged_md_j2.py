@@ -97,4 +97,4 @@ def root(context, missing=missing, environment=environment):
 blocks = {}
 debug_info = '2=37&3=43&5=53&7=56&12=65&13=69&15=76&17=80&19=86&21=89&23=92&24=94'
 
-MLCI_TEMPLATE_KEY = '559b04f2ad49ae380daaae01894d016e7fc3bfab1a2d529d5712d38c5ce8fcda'
+MLCI_TEMPLATE_KEY = 'e3c20b03f090ccda5425cb01d9bbe740c552bf67c4bee7a8e7e811d382354b39'
