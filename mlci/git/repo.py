@@ -135,9 +135,11 @@ class Repository:
         except (GitError, ValueError) as exc:
             if isinstance(exc, GitError) and exc.message.startswith("cannot run git"):
                 raise  # no git to run: say so, not "not a git repository"
-            if _git_answers(folder, "rev-parse", "--is-bare-repository") == "true":
-                raise GitError(f"{path} is a bare git repository; mlci needs a work tree") from None
             words = exc.message if isinstance(exc, GitError) else ""
+            if "must be run in a work tree" in words or (
+                _git_answers(folder, "rev-parse", "--is-bare-repository") == "true"
+            ):  # a bare repository, or a folder inside .git
+                raise GitError(f"{path} is a bare git repository; mlci needs a work tree") from None
             if words and "not a git repository" not in words:
                 # git found a repository and refused it (another user's checkout:
                 # "dubious ownership", fixed by safe.directory): git's own words.
