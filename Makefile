@@ -11,7 +11,7 @@ COVERAGE_FLOOR ?= 90
 # Changing it needs a fresh .venv (`make clean`).
 DVC_SPEC ?=
 
-.PHONY: demo test suite test-fast lint format bench clean browser
+.PHONY: demo test suite test-fast lint format bench clean browser templates
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ browser:
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The templates' precompiled modules (mlci/render/compiled/), after editing a template.
+templates: $(VENV)/.installed-test
+	$(BIN)/python -m mlci.render.precompile
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

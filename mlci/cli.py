@@ -732,7 +732,7 @@ def main() -> NoReturn:
 def _few_collections() -> Iterator[None]:
     """Collect the young generation every 100,000 allocations during the run, not 700.
 
-    A check imports DVC, GitPython, DuckDB and Jinja: ~300,000 objects that live until
+    A check imports DVC, DuckDB and Jinja: ~300,000 objects that live until
     the process ends, which Python's default thresholds (700, 10, 10) scan over and over
     while they are created; ~0.07 s of a 1 s check (measured). Cyclic garbage is still
     collected, only less often. The old thresholds come back afterwards.

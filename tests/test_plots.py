@@ -7,6 +7,7 @@ import dataclasses
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Repo, make_results
@@ -604,6 +605,42 @@ def test_plots_at_reports_an_unknown_revision_and_broken_data(
     assert any(error.startswith("plots at base: ") for error in found.errors)
     assert "plots/roc.csv at head: non-numeric value 'zero' in field 'tpr'" in found.errors
     assert [curve.id for curve in found.curves] == ["plots/loss.csv"]  # roc: nowhere readable
+
+
+@pytest.mark.parametrize("from_root", [True, False])
+def test_plots_read_where_the_repo_is_reuse_its_index_and_read_the_same(
+    repo: Repo, plotted: dict[str, str], monkeypatch: pytest.MonkeyPatch, from_root: bool
+) -> None:
+    """In a check's order (status, the head's reads, the base's, then its plots), DVC
+    indexes each revision once, and the plots equal those read by a fresh repository
+    for each revision alone. Run from another folder, DVC names files from there, so
+    the base's plots are read in a switch of their own (as before), and still equal."""
+    from dvc.repo.index import Index
+
+    if from_root:
+        monkeypatch.chdir(repo.root)
+    alone = read_plots(repo, {"base": plotted["base"], "head": "workspace"})
+    built: list[str] = []
+    from_repo = Index.from_repo.__func__
+
+    def counted(cls: type[Index], dvc_repo: Any, /, *args: object, **kwargs: object) -> Index:
+        built.append(str(dvc_repo.fs))
+        return from_repo(cls, dvc_repo, *args, **kwargs)
+
+    monkeypatch.setattr(Index, "from_repo", classmethod(counted))
+    with dvc.DvcRepo(repo.root) as dvc_repo:
+        dvc_repo.status()
+        with dvc_repo.at(dvc.WORKSPACE, "head") as head:
+            head.metrics()
+        head_plots = dvc_repo.plots(dvc.WORKSPACE)
+        with dvc_repo.at(plotted["base"], "base") as base:
+            base.metrics()
+        base_plots = dvc_repo.plots(plotted["base"])
+        # Back at the workspace for whatever comes next, with its own index again.
+        assert dvc_repo.status().stale_stages == ()
+    assert dvc.combine_plots(base_plots, head_plots) == alone
+    # The workspace, the base (twice from elsewhere), the workspace again after it.
+    assert len(built) == (3 if from_root else 4)
 
 
 def test_plots_at_without_plots(repo: Repo) -> None:

@@ -271,6 +271,30 @@ def test_mcnemar_is_the_exact_binomial_test_on_discordant_pairs(
     assert mcnemar(labels, base, head) == pytest.approx(_exact_mcnemar(only_base, only_head))
 
 
+@pytest.mark.parametrize(("only_base", "only_head"), [(2400, 2600), (0, 3000), (1490, 1510)])
+def test_mcnemar_stays_exact_on_thousands_of_discordant_pairs(
+    only_base: int, only_head: int
+) -> None:
+    """Summed without scipy (see _binomial_two_sided): still the exact test where the
+    binomial coefficients run to hundreds of digits."""
+    labels = np.zeros(only_base + only_head, dtype=np.int64)
+    base = np.array([0] * only_base + [1] * only_head)
+    head = 1 - base
+    assert mcnemar(labels, base, head) == pytest.approx(
+        _exact_mcnemar(only_base, only_head), rel=1e-9
+    )
+
+
+def test_bootstrap_weights_are_poisson_one_quantiles() -> None:
+    """The 16-bit lookup table of Poisson(1) draws is scipy's quantile function at the
+    midpoints of its steps (computed without importing scipy.stats)."""
+    stats = pytest.importorskip("scipy.stats")
+    from mlci.judge.significance import _POISSON
+
+    midpoints = (np.arange(65536) + 0.5) / 65536
+    assert np.array_equal(_POISSON, stats.poisson.ppf(midpoints, 1.0).astype(np.uint8))
+
+
 def test_mcnemar_holds_its_level_and_finds_a_three_point_drop() -> None:
     """300 simulated pull requests: a head as good as the base (independent errors)
     is called significant at most 8% of the time at 0.05; a real drop of 3 points

@@ -21,13 +21,13 @@ import subprocess
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlci import safefs
-from mlci.dvc.internals import repo_lock, show_guarded, skip_graph_checks
+from mlci.dvc.internals import repo_lock, show_guarded, skip_graph_checks, stay_switched
 from mlci.dvc.messages import error_text, plugin_hint
 from mlci.dvc.snapshot import Snapshot, snapshot_of
 from mlci.errors import DvcError
@@ -92,6 +92,11 @@ class DvcRepo:
         self.git = git
         self._repo: Repo | None = None
         self._held = ExitStack()
+        # The revision DVC's Repo stays switched to after :meth:`at` (WORKSPACE: none),
+        # and the process's cwd when it switched (DVC names files from it).
+        self._switched = WORKSPACE
+        self._switched_in: Path | None = None
+        self._switch = ExitStack()
 
     def __enter__(self) -> DvcRepo:
         return self
@@ -126,14 +131,34 @@ class DvcRepo:
 
     def close(self) -> None:
         """Release DVC's lock and close the repository (before any `dvc` child process)."""
+        self._back_to_workspace()
         self._repo = None
         self._held.close()
 
+    def _back_to_workspace(self) -> None:
+        self._switch.close()  # DVC restores the workspace's filesystem (and drops its index)
+        self._switched, self._switched_in = WORKSPACE, None
+
+    def _goto(self, rev: str) -> None:
+        """Switch DVC's Repo to ``rev`` and stay there until another revision is asked
+        for: DVC builds an index of the revision's dvc.yaml, dvc.lock and .dvc files at
+        each switch and drops it at each switch back, so the plots read after
+        :meth:`at` (or at the workspace after ``dvc status``) reuse the index instead of
+        building it again. May raise DVC's errors of :meth:`Repo.switch`."""
+        if rev == self._switched:
+            return
+        self._back_to_workspace()
+        if rev != WORKSPACE:
+            self._switch.enter_context(self.repo.switch(rev))
+            self._switched, self._switched_in = rev, Path.cwd()
+
     def has_remote(self) -> bool:
+        self._back_to_workspace()
         return bool(self.repo.config.get("remote"))
 
     def status(self) -> PipelineStatus:
         """Stages that are out of date, and outputs missing from the workspace."""
+        self._back_to_workspace()
         return pipeline_status(self.repo)
 
     def values(self, rev: str, label: str) -> tuple[Snapshot, Snapshot]:
@@ -181,15 +206,13 @@ class DvcRepo:
         from dvc.scm import SCMError
 
         repo: Repo | None = self.repo
-        with ExitStack() as stack:
-            if rev != WORKSPACE:
-                try:
-                    stack.enter_context(self.repo.switch(rev))
-                except NotDvcRepoError:
-                    repo = None
-                except SCMError as exc:
-                    raise DvcError(f"DVC cannot read {label} revision {rev[:7]}: {exc}") from None
-            yield RevisionReader(repo, rev, label, boundary=self.boundary, max_bytes=self.max_bytes)
+        try:
+            self._goto(rev)  # and stay: see _goto
+        except NotDvcRepoError:
+            repo = None
+        except SCMError as exc:
+            raise DvcError(f"DVC cannot read {label} revision {rev[:7]}: {exc}") from None
+        yield RevisionReader(repo, rev, label, boundary=self.boundary, max_bytes=self.max_bytes)
 
     def plots(self, rev: str) -> PlotsAtRev:
         """The plots at ``rev``. Call it outside :meth:`at`: DVC switches revisions for
@@ -198,6 +221,12 @@ class DvcRepo:
         from mlci.dvc.plotdata import read_plots
 
         repo = self.repo
+        # Where the Repo already is (the workspace after `dvc status`, the base after
+        # :meth:`at`), DVC's own switch for plots would only drop and rebuild the index;
+        # elsewhere DVC switches as it always does, from the workspace.
+        here = rev == self._switched and (rev == WORKSPACE or self._switched_in == self.root)
+        if not here:
+            self._back_to_workspace()
 
         def guard(dvcfs: Any) -> _WorkspaceGuard | _CacheGuard:
             if rev == WORKSPACE:
@@ -206,7 +235,11 @@ class DvcRepo:
 
         # DVC checks the whole pipeline graph before it lists plot outputs; a read
         # needs no graph (see mlci.dvc.internals.skip_graph_checks).
-        with skip_graph_checks(repo), _cwd(self.root):
+        with (
+            skip_graph_checks(repo),
+            _cwd(self.root),
+            stay_switched(repo) if here else nullcontext(),
+        ):
             return read_plots(repo, rev, guard)
 
 

@@ -7,6 +7,7 @@ wrapper around the same commands, and its import alone cost 40 ms of every run.)
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -134,9 +135,11 @@ class Repository:
         except (GitError, ValueError) as exc:
             if isinstance(exc, GitError) and exc.message.startswith("cannot run git"):
                 raise  # no git to run: say so, not "not a git repository"
-            if _git_answers(folder, "rev-parse", "--is-bare-repository") == "true":
-                raise GitError(f"{path} is a bare git repository; mlci needs a work tree") from None
             words = exc.message if isinstance(exc, GitError) else ""
+            if "must be run in a work tree" in words or (
+                _git_answers(folder, "rev-parse", "--is-bare-repository") == "true"
+            ):  # a bare repository, or a folder inside .git
+                raise GitError(f"{path} is a bare git repository; mlci needs a work tree") from None
             if words and "not a git repository" not in words:
                 # git found a repository and refused it (another user's checkout:
                 # "dubious ownership", fixed by safe.directory): git's own words.
@@ -148,12 +151,21 @@ class Repository:
         if bare == "true":
             raise GitError(f"{path} is a bare git repository; mlci needs a work tree")
         self.root = _spelled_as(folder, Path(top))
+        self._shas: dict[str, str | None] = {}
 
     def _git(self, *args: str) -> str:
         return _git_at(self.root, *args)
 
     def _sha(self, rev: str) -> str | None:
-        """The commit ``rev`` names, or None. ``rev`` has been checked by the caller."""
+        """The commit ``rev`` names, or None. ``rev`` has been checked by the caller.
+
+        Remembered until the next fetch: one check asks for its base branch's commit up
+        to six times (default branch, its mlci.yaml, the merge-base), ~3-5 ms a process."""
+        if rev not in self._shas:
+            self._shas[rev] = self._rev_parse(rev)
+        return self._shas[rev]
+
+    def _rev_parse(self, rev: str) -> str | None:
         out = _git_answers(
             self.root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
         )
@@ -164,8 +176,13 @@ class Repository:
     def is_shallow(self) -> bool:
         return _git_answers(self.root, "rev-parse", "--is-shallow-repository") == "true"
 
+    @functools.cached_property
+    def _remotes(self) -> frozenset[str]:
+        # Read once: a run adds no remote (a fetch names one, it never adds one).
+        return frozenset((_git_answers(self.root, "remote") or "").split())
+
     def has_remote(self, name: str = "origin") -> bool:
-        return name in (_git_answers(self.root, "remote") or "").split()
+        return name in self._remotes
 
     def head(self) -> RevInfo:
         sha = self._sha("HEAD")
@@ -282,6 +299,7 @@ class Repository:
         if "--unshallow" in refspecs:
             args.append("--unshallow")
             refspecs = ()
+        self._shas.clear()  # what a ref names may change with the fetch, even a failed one
         try:
             self._git(*args, "--end-of-options", "origin", *refspecs)
         except GitError:
@@ -444,7 +462,9 @@ def _git_at(cwd: Path, *args: str) -> str:
         done = subprocess.run(
             ["git", *args],
             cwd=cwd,
-            env=clean_env(),
+            # git's messages in English unless the user chose a language: mlci reads
+            # some ("not a git repository") to say what went wrong.
+            env={"LANGUAGE": "C", "LC_ALL": "C", **clean_env()},
             stdin=subprocess.DEVNULL,
             capture_output=True,
             check=False,

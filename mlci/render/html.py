@@ -30,6 +30,7 @@ from mlci.render.charts import (
     present,
 )
 from mlci.render.markdown import dataset_summary, fmt_change, judgement, sentence, verdict_summary
+from mlci.render.templates import Loader
 from mlci.render.text import VERDICT_ICON, fmt_value
 from mlci.results import Change, Confusion, Curve, GateResult, ImagePlot, Plots, Results
 
@@ -394,9 +395,11 @@ def _plot_sections(plots: Plots, specs: dict[str, dict[str, Any]]) -> list[dict[
 
 
 @functools.lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The environment report.html.j2 renders in (its compiled module: see
+    mlci.render.templates)."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resources.templates_dir())),
+        loader=Loader(str(resources.templates_dir())),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -458,7 +461,7 @@ def render_html(results: Results) -> str:
         "embed": Markup(_EMBED_JS),
         "metric_rows": _metric_rows(results.metrics),
     }
-    return _environment().get_template("report.html.j2").render(context)
+    return environment().get_template("report.html.j2").render(context)
 
 
 def _metric_rows(changes: Sequence[Change]) -> Markup:

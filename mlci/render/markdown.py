@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 
 from mlci import resources
+from mlci.render.templates import Loader
 from mlci.render.text import (
     MAX_CELL,
     VERDICT_ICON,
@@ -369,7 +370,7 @@ def environment(markdown: bool) -> jinja2.Environment:
     that a later job holding a write token (`mlci publish`) would then execute.
     """
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resources.templates_dir())),
+        loader=Loader(str(resources.templates_dir())),  # precompiled: mlci.render.templates
         autoescape=False,  # Markdown, not HTML: escaping is done by escape_md below
         finalize=escape_md if markdown else terminal_field,
         undefined=jinja2.StrictUndefined,

@@ -1,0 +1,1 @@
+"""Templates compiled by `python -m mlci.render.precompile`: generated, do not edit."""
