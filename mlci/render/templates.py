@@ -75,7 +75,8 @@ def _precompiled(name: str) -> CodeType | None:
         spec = importlib.util.find_spec(f"{COMPILED_PACKAGE}.{module_name(name)}")
         if spec is None or spec.loader is None:
             return None
-        code = spec.loader.get_code(spec.name)  # type: ignore[attr-defined]
+        get_code = getattr(spec.loader, "get_code", None)  # a SourceFileLoader has it
+        code = get_code(spec.name) if get_code is not None else None
     except Exception:  # missing, unreadable or broken: compile from source instead
         return None
     return code if isinstance(code, CodeType) else None
