@@ -131,6 +131,13 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
+    # An installed mlci has its bytecode (pip compiles at install, as it did DVC's); a
+    # checkout run with PYTHONDONTWRITEBYTECODE=1 would compile every module of it on
+    # every run (~0.1 s of CPU), which no user pays (as bench_check.py does).
+    import mlci
+
+    for package in (Path(mlci.__file__).parent, *([Path(args.baseline)] if args.baseline else [])):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
 
     root = Path(tempfile.mkdtemp(prefix="mlci-bench-diff-"))
     sizes = [int(size) for size in args.sizes.split(",")]

@@ -553,13 +553,24 @@ def dump_json(payload: Any, *, allow_nan: bool = False, ascii_only: bool = False
             pass
         else:
             # JSON's syntax is ASCII: anything else is inside a string.
-            return _NON_ASCII.sub(_json_escape, text) if ascii_only else text
-    return json.dumps(payload, indent=2, allow_nan=allow_nan)  # ASCII: a surrogate stays escaped
+            if not ascii_only or (text.isascii() and "\x7f" not in text):
+                return text  # two C scans; the regex below walks 40 MB in 0.1 s
+            return _NON_ASCII.sub(_json_escape, text)
+    # ASCII: a surrogate stays escaped. A dataclass (orjson writes its fields) as its fields.
+    return json.dumps(payload, indent=2, allow_nan=allow_nan, default=_fields_of)
+
+
+def _fields_of(value: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _has_non_finite(value: Any) -> bool:
     if isinstance(value, float):
         return not math.isfinite(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(_has_non_finite(entry) for entry in _fields_of(value).values())
     if isinstance(value, dict):
         return any(_has_non_finite(entry) for entry in value.values())
     if isinstance(value, (list, tuple)):

@@ -169,3 +169,25 @@ def test_dvc_cached_metrics_are_read_at_base_from_the_remote(repo: Repo, tmp_pat
     [auc] = [m for m in data["metrics"] if m["key"] == "auc"]
     assert (auc["base"], auc["head"]) == (0.8, 0.85)
     assert data["pipeline"]["pulled"] is True
+
+
+@pytest.mark.parametrize("with_nan", [False, True], ids=["finite", "NaN and infinity"])
+def test_json_output_is_json_s_document_of_every_change(repo: Repo, with_nan: bool) -> None:
+    """`--format json` (orjson, or json where NaN must be kept) reads back as the changes
+    with all their fields; text outside ASCII is escaped."""
+    head_metrics = {"accuracy": 0.95, "loss": 0.2, "per_class": {"é": {"recall": 0.9}}}
+    if with_nan:
+        head_metrics |= {"nan_metric": float("nan"), "inf_metric": float("inf")}
+    repo.commit("head", {"metrics.json": json.dumps(head_metrics, allow_nan=True)})
+    result = repo.mlci("diff", "--base", "main", "--head", "HEAD", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert result.output.isascii()
+    data = json.loads(result.output)
+    by_key = {change["key"]: change for change in data["metrics"]}
+    assert by_key["per_class.é.recall"]["status"] == "new"
+    assert by_key["accuracy"]["base"] == 0.9 and by_key["accuracy"]["head"] == 0.95
+    assert set(by_key["accuracy"]) >= {"file", "key", "base", "head", "change", "change_pct"}
+    if with_nan:
+        assert by_key["nan_metric"]["head"] != by_key["nan_metric"]["head"]  # NaN, not null
+        assert by_key["inf_metric"]["head"] == float("inf")
+    assert [change["key"] for change in data["params"]] == ["train.epochs", "train.lr"]

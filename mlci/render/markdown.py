@@ -493,17 +493,21 @@ def render_diff(results: Results, output_format: str) -> str:
         payload = {
             "base": dataclasses.asdict(results.base),
             "head": dataclasses.asdict(results.head),
-            "metrics": [_fields(change) for change in results.metrics],
-            "params": [_fields(change) for change in results.params],
+            # The Change objects themselves: orjson writes a dataclass's fields in C
+            # (dump_json's json fallback writes them through vars()).
+            "metrics": results.metrics,
+            "params": results.params,
             "errors": [dataclasses.asdict(error) for error in results.errors],
         }
         # NaN or infinity in a change's fields (all scalars), found in one pass, which
         # spares dump_json its walk of the whole payload.
-        non_finite = any(
-            type(value) is float and not math.isfinite(value)
+        floats = [
+            value
             for change in (*results.metrics, *results.params)
             for value in vars(change).values()
-        )
+            if type(value) is float
+        ]
+        non_finite = not all(map(math.isfinite, floats))
         return dump_json(payload, allow_nan=non_finite, ascii_only=True) + "\n"
     if output_format == "md":
         # What diff.md.j2 reads, and no more: the comment's context sorts every
@@ -511,12 +515,6 @@ def render_diff(results: Results, output_format: str) -> str:
         template = environment(markdown=True).get_template("diff.md.j2")
         return template.render(results=results, tables=_Tables(results))
     return render_terminal(results, "diff.txt.j2")
-
-
-def _fields(change: Change) -> dict[str, Any]:
-    """``dataclasses.asdict`` of a Change, whose fields are all scalars: a copy of its
-    instance dictionary, which holds exactly its fields in their order."""
-    return dict(vars(change))
 
 
 def delta_bars(changes: Sequence[Change], width: int = 24, most: int = 12) -> str:
