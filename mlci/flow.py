@@ -248,18 +248,32 @@ def measure(
     the data checks, given the base revision to read the base's data from.
 
     Head first, while the index ``dvc status`` built for the workspace is still there;
-    then base: metrics and params straight from git objects where the project's shape
-    allows (:meth:`dvc.DvcRepo.values`), the data in one switch of DVC to the base.
+    then base, every read in one switch of DVC to it. When nothing else needs DVC (no
+    plots, no data: `mlci diff`), metrics and params come straight from git objects
+    where the project's shape allows (:meth:`dvc.DvcRepo.values`): DVC is then not
+    even imported. When DVC reads plots or data at a revision anyway, its index is
+    built for them, and the values read inside the same switch cost less than reading
+    git objects beside it (measured: benchmarks/RESULTS.md).
     """
-    head_metrics, head_params = repo.values(head_rev, "head")
+    if not plots and data is None and predictions is None:
+        head_metrics, head_params = repo.values(head_rev, "head")
+        base_metrics, base_params = repo.values(base_rev, "base")
+        return Measured(
+            base_metrics=base_metrics,
+            head_metrics=head_metrics,
+            base_params=base_params,
+            head_params=head_params,
+            plots=None,
+            data=(),
+            predictions=None,
+        )
+    with repo.at(head_rev, "head") as head:
+        head_metrics, head_params = head.metrics(), head.params()
     head_plots = repo.plots(head_rev) if plots else None
-    base_metrics, base_params = repo.values(base_rev, "base")
-    reports: tuple[DatasetReport, ...] = ()
-    compared = None
-    if data is not None or predictions is not None:
-        with repo.at(base_rev, "base") as base:
-            reports = data(base) if data is not None else ()
-            compared = predictions(base) if predictions is not None else None
+    with repo.at(base_rev, "base") as base:
+        base_metrics, base_params = base.metrics(), base.params()
+        reports = data(base) if data is not None else ()
+        compared = predictions(base) if predictions is not None else None
     base_plots = repo.plots(base_rev) if plots else None
     return Measured(
         base_metrics=base_metrics,
