@@ -37,13 +37,11 @@ import platform
 import random
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
-GITIGNORE = "/report.md\n/report.html\n/mlci-results.json\n"
+from bench_common import BIN, compile_mlci, new_repo, sh
 
 # --- the pipeline project ---------------------------------------------------------------
 
@@ -335,13 +333,6 @@ write_rows(
 }
 
 
-def sh(cwd: Path, *cmd: str) -> str:
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
-
-
 def raw_csv(rows: int, seed: int = 0) -> str:
     """A labelled table: an id, eight numeric features, a segment; the label follows
     three of the features, with noise."""
@@ -358,12 +349,7 @@ def raw_csv(rows: int, seed: int = 0) -> str:
 def build_pipeline(root: Path, rows: int = 4000) -> tuple[Path, str]:
     """The six-stage project: `main` with the pipeline run and committed, then `feature`
     (checked out) with `evaluate.threshold` changed, re-run and committed."""
-    root.mkdir(parents=True)
-    sh(root, "git", "init", "-q", "-b", "main")
-    sh(root, "git", "config", "user.email", "bench@example.com")
-    sh(root, "git", "config", "user.name", "bench")
-    sh(root, str(BIN / "dvc"), "init", "-q")
-    (root / ".gitignore").write_text(GITIGNORE)
+    new_repo(root)
     for name, text in PROJECT_FILES.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
@@ -439,13 +425,7 @@ def main() -> None:
 
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
-    # An installed mlci has its bytecode (pip compiles at install, as it did DVC's);
-    # a checkout run with PYTHONDONTWRITEBYTECODE=1 would compile every module of it
-    # on every run (~0.1 s of CPU), which no user pays.
-    import mlci
-
-    for package in (Path(mlci.__file__).parent, *([Path(args.baseline)] if args.baseline else [])):
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
+    compile_mlci(*([Path(args.baseline)] if args.baseline else []))
     tmp = Path(tempfile.mkdtemp(prefix="mlci-bench-"))
     builders = {"demo": build_demo, "pipeline": build_pipeline}
     projects = {}

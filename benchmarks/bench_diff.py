@@ -31,12 +31,11 @@ import platform
 import random
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
+from bench_common import BIN, compile_mlci
 
 
 def _run(
@@ -131,13 +130,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
-    # An installed mlci has its bytecode (pip compiles at install, as it did DVC's); a
-    # checkout run with PYTHONDONTWRITEBYTECODE=1 would compile every module of it on
-    # every run (~0.1 s of CPU), which no user pays (as bench_check.py does).
-    import mlci
-
-    for package in (Path(mlci.__file__).parent, *([Path(args.baseline)] if args.baseline else [])):
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
+    compile_mlci(*([Path(args.baseline)] if args.baseline else []))
 
     root = Path(tempfile.mkdtemp(prefix="mlci-bench-diff-"))
     sizes = [int(size) for size in args.sizes.split(",")]

@@ -33,14 +33,12 @@ import os
 import platform
 import random
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
-GITIGNORE = "/report.md\n/report.html\n/mlci-results.json\n"
+from bench_common import BIN, new_repo, sh
 
 SIZES = {
     "metrics": [10, 100, 1_000, 10_000, 100_000],
@@ -50,22 +48,6 @@ SIZES = {
     "stages": [1, 10, 25, 50, 100],
 }
 QUICK_CAP = {"rows": 1_000_000}
-
-
-def sh(cwd: Path, *cmd: str) -> None:
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{done.stdout}\n{done.stderr}")
-
-
-def new_repo(root: Path) -> Path:
-    root.mkdir(parents=True)
-    sh(root, "git", "init", "-q", "-b", "main")
-    sh(root, "git", "config", "user.email", "bench@example.com")
-    sh(root, "git", "config", "user.name", "bench")
-    sh(root, str(BIN / "dvc"), "init", "-q")
-    (root / ".gitignore").write_text(GITIGNORE)
-    return root
 
 
 def commit(root: Path, message: str) -> None:
