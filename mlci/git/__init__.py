@@ -1,1 +1,1 @@
-"""Git: the one place GitPython is used (revisions, fetching, tracked files)."""
+"""Git: the one place git is called (revisions, fetching, tracked files, a commit's tree)."""

@@ -86,7 +86,7 @@ def clean_env() -> dict[str, str]:
 
 
 def scrub_hook_env() -> None:
-    """Drop hook-local GIT_* variables from this process (GitPython and DVC read them)."""
+    """Drop hook-local GIT_* variables from this process (git and DVC read them)."""
     for key in list(os.environ):
         if key.startswith("GIT_") and key not in clean_env():
             del os.environ[key]
