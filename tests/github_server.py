@@ -37,11 +37,12 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import github_objects
+from local_server import LocalServer
 
 __all__ = ["GitHubServer"]
 
@@ -208,7 +209,7 @@ class Exchange:
     response_headers: Mapping[str, str]
 
 
-class GitHubServer:
+class GitHubServer(LocalServer):
     """In-process fake of api.github.com for one repository.
 
     State (read and seed freely from tests):
@@ -224,6 +225,9 @@ class GitHubServer:
     * ``server_errors``: tracebacks of exceptions inside the fake itself (should stay empty).
     """
 
+    handler = _Handler
+    server_attribute = "github"
+
     def __init__(
         self,
         *,
@@ -233,6 +237,7 @@ class GitHubServer:
         readonly_tokens: Iterable[str] = (),
         page_size_max: int = 100,
     ) -> None:
+        super().__init__()
         self.owner = owner
         self.repo = repo
         self.tokens: dict[str, str] = dict(DEFAULT_TOKENS if tokens is None else tokens)
@@ -259,55 +264,14 @@ class GitHubServer:
         self._request_counter = 0
         self._used: dict[str, int] = {}
         self._reset_at = int(time.time()) + 3600
-        self._url: str | None = None
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
-    @property
-    def url(self) -> str:
-        """API root, e.g. ``http://127.0.0.1:PORT`` (no trailing slash); set by ``start``."""
-        if self._url is None:
-            raise RuntimeError("GitHubServer.url is only known after start()")
-        return self._url
-
-    def start(self) -> GitHubServer:
-        if self._httpd is not None:
-            return self
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        httpd.daemon_threads = True
-        httpd.github = self  # type: ignore[attr-defined]
-        self._httpd = httpd
-        self._url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    def _started(self) -> None:
         with self._lock:  # comments seeded before start() learn their API url now
             for number, items in self.comments.items():
                 for comment in items:
                     comment.update(self._comment_urls(number, comment["id"]))
-        self._thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name="fake-github",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> GitHubServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # ------------------------------------------------------------------ seeding
 

@@ -54,9 +54,11 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from local_server import LocalServer
 
 __all__ = ["GitLabServer", "User"]
 
@@ -183,7 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
-class GitLabServer:
+class GitLabServer(LocalServer):
     """In-process fake of a GitLab instance's REST API for one project.
 
     State (seed and inspect freely from tests):
@@ -197,6 +199,9 @@ class GitLabServer:
     * ``server_errors``: tracebacks of exceptions inside the fake itself.
     """
 
+    handler = _Handler
+    server_attribute = "gitlab"
+
     def __init__(
         self,
         *,
@@ -206,6 +211,7 @@ class GitLabServer:
         job_tokens: Mapping[str, User] | None = None,
         count_limit: int = 10_000,
     ) -> None:
+        super().__init__()
         self.project_id = project_id
         # GitLab leaves out x-total, x-total-pages and rel="last" for a list of more
         # than 10,000 items ("for performance reasons", doc/api/rest/_index.md); a test
@@ -226,18 +232,8 @@ class GitLabServer:
         self._failures: list[_Failure] = []
         self._next_note_id = 3001
         self._next_status_id = 7001
-        self._url: str | None = None
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
-
-    @property
-    def url(self) -> str:
-        """The instance root (``CI_SERVER_URL``), e.g. ``http://127.0.0.1:PORT``."""
-        if self._url is None:
-            raise RuntimeError("GitLabServer.url is only known after start()")
-        return self._url
 
     @property
     def api_url(self) -> str:
@@ -247,39 +243,6 @@ class GitLabServer:
     @property
     def web_url(self) -> str:
         return f"{self.url}/{self.project_path}"
-
-    def start(self) -> GitLabServer:
-        if self._httpd is not None:
-            return self
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        httpd.daemon_threads = True
-        httpd.gitlab = self  # type: ignore[attr-defined]
-        self._httpd = httpd
-        self._url = f"http://127.0.0.1:{httpd.server_address[1]}"
-        self._thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name="fake-gitlab",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> GitLabServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # ------------------------------------------------------------------ seeding
 
