@@ -30,7 +30,6 @@ import http
 import json
 import re
 import socket
-import threading
 import time
 import traceback
 import zlib
@@ -42,7 +41,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import github_objects
-from local_server import LocalServer
+from local_server import Failure, LocalServer
 
 __all__ = ["GitHubServer"]
 
@@ -130,21 +129,9 @@ class _Request:
 
 
 @dataclass
-class _Failure:
-    method: str
-    pattern: re.Pattern[str]
-    status: int
-    body: Any
-    headers: dict[str, str]
-    times: int
-    apply: bool
+class _Failure(Failure):
     kind: str = "plain"  # "plain" | "primary" | "secondary"
     reset_in: int | None = None
-
-    def matches(self, method: str, path: str, path_with_query: str) -> bool:
-        if self.method not in ("*", method):
-            return False
-        return bool(self.pattern.search(path) or self.pattern.search(path_with_query))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -209,7 +196,7 @@ class Exchange:
     response_headers: Mapping[str, str]
 
 
-class GitHubServer(LocalServer):
+class GitHubServer(LocalServer[_Failure]):
     """In-process fake of api.github.com for one repository.
 
     State (read and seed freely from tests):
@@ -256,8 +243,6 @@ class GitHubServer(LocalServer):
         self.exchanges: list[Exchange] = []
         self.server_errors: list[str] = []
 
-        self._lock = threading.RLock()
-        self._failures: list[_Failure] = []
         self._next_comment_id = 1_000_001
         self._next_status_id = 5_000_001
         self._next_check_run_id = 9_000_001
@@ -383,22 +368,6 @@ class GitHubServer(LocalServer):
                 reset_in=reset_in,
             )
         )
-
-    def _add_failure(self, failure: _Failure) -> None:
-        if failure.times < 1:
-            raise ValueError("times must be at least 1")
-        with self._lock:
-            self._failures.append(failure)
-
-    def _take_failure(self, method: str, path: str, path_with_query: str) -> _Failure | None:
-        with self._lock:
-            for failure in self._failures:
-                if failure.matches(method, path, path_with_query):
-                    failure.times -= 1
-                    if failure.times == 0:
-                        self._failures.remove(failure)
-                    return failure
-        return None
 
     # ------------------------------------------------------------------ request pipeline
 

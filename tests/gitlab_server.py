@@ -48,7 +48,6 @@ import http
 import json
 import re
 import socket
-import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -58,7 +57,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from local_server import LocalServer
+from local_server import Failure, LocalServer
 
 __all__ = ["GitLabServer", "User"]
 
@@ -127,22 +126,6 @@ class _Response:
 
 
 @dataclass
-class _Failure:
-    method: str
-    pattern: re.Pattern[str]
-    status: int
-    body: Any
-    headers: dict[str, str]
-    times: int
-    apply: bool
-
-    def matches(self, method: str, path: str, path_with_query: str) -> bool:
-        if self.method not in ("*", method):
-            return False
-        return bool(self.pattern.search(path) or self.pattern.search(path_with_query))
-
-
-@dataclass
 class _Request:
     method: str
     path: str
@@ -185,7 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
-class GitLabServer(LocalServer):
+class GitLabServer(LocalServer[Failure]):
     """In-process fake of a GitLab instance's REST API for one project.
 
     State (seed and inspect freely from tests):
@@ -228,8 +211,6 @@ class GitLabServer(LocalServer):
         self.default_branch = "main"
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.server_errors: list[str] = []
-        self._lock = threading.RLock()
-        self._failures: list[_Failure] = []
         self._next_note_id = 3001
         self._next_status_id = 7001
 
@@ -296,20 +277,17 @@ class GitLabServer(LocalServer):
         and only then is the error answered: a lost response. Failures are consulted
         before authentication, so they hit any caller.
         """
-        if times < 1:
-            raise ValueError("times must be at least 1")
-        with self._lock:
-            self._failures.append(
-                _Failure(
-                    method=method.upper(),
-                    pattern=re.compile(path_regex),
-                    status=status,
-                    body=body,
-                    headers={k.lower(): str(v) for k, v in (headers or {}).items()},
-                    times=times,
-                    apply=apply,
-                )
+        self._add_failure(
+            Failure(
+                method=method.upper(),
+                pattern=re.compile(path_regex),
+                status=status,
+                body=body,
+                headers={k.lower(): str(v) for k, v in (headers or {}).items()},
+                times=times,
+                apply=apply,
             )
+        )
 
     def rate_limit(
         self, method: str, path_regex: str, *, retry_after: int = 60, times: int = 1
@@ -334,16 +312,6 @@ class GitLabServer(LocalServer):
             },
             times=times,
         )
-
-    def _take_failure(self, method: str, path: str, path_with_query: str) -> _Failure | None:
-        with self._lock:
-            for failure in self._failures:
-                if failure.matches(method, path, path_with_query):
-                    failure.times -= 1
-                    if failure.times == 0:
-                        self._failures.remove(failure)
-                    return failure
-        return None
 
     # ------------------------------------------------------------------ request pipeline
 

@@ -7,20 +7,47 @@ reaches the emulator (``self.server.github``, ``self.server.gitlab``).
 
 from __future__ import annotations
 
+import re
 import threading
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar, TypeVar
-
-S = TypeVar("S", bound="LocalServer")
+from typing import Any, ClassVar, Generic, TypeVar
 
 
-class LocalServer:
-    """Start on a free port, serve on a daemon thread, stop and join; a context manager."""
+@dataclass
+class Failure:
+    """An injected failure: answer ``status`` (and ``body``, ``headers``) to the next
+    ``times`` requests whose method and path match; ``apply``: do the request first
+    (a lost response)."""
+
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    body: Any
+    headers: dict[str, str]
+    times: int
+    apply: bool
+
+    def matches(self, method: str, path: str, path_with_query: str) -> bool:
+        if self.method not in ("*", method):
+            return False
+        return bool(self.pattern.search(path) or self.pattern.search(path_with_query))
+
+
+F = TypeVar("F", bound=Failure)
+S = TypeVar("S", bound="LocalServer[Any]")
+
+
+class LocalServer(Generic[F]):
+    """Start on a free port, serve on a daemon thread, stop and join; a context manager.
+    Failures injected by the subclass's seeding methods are taken in order."""
 
     handler: ClassVar[type[BaseHTTPRequestHandler]]
     server_attribute: ClassVar[str]  # the handler's `self.server.<this>` is the emulator
 
     def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._failures: list[F] = []
         self._url: str | None = None
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -68,3 +95,20 @@ class LocalServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def _add_failure(self, failure: F) -> None:
+        if failure.times < 1:
+            raise ValueError("times must be at least 1")
+        with self._lock:
+            self._failures.append(failure)
+
+    def _take_failure(self, method: str, path: str, path_with_query: str) -> F | None:
+        """The first injected failure for this request (spent once more), or None."""
+        with self._lock:
+            for failure in self._failures:
+                if failure.matches(method, path, path_with_query):
+                    failure.times -= 1
+                    if failure.times == 0:
+                        self._failures.remove(failure)
+                    return failure
+        return None
