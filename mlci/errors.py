@@ -34,6 +34,16 @@ class UsageError(MlciError):
     exit_code = ExitCode.USAGE
 
 
+class PredictionsError(UsageError):
+    """The predictions files cannot be compared: unreadable, columns missing, or too
+    few examples in common. ``rev``: the revision at fault ("base", "head"), None
+    when it is the pair (too few examples in common)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, rev: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.rev = rev
+
+
 class ConfigError(UsageError):
     """mlci.yaml is invalid."""
 

@@ -6,6 +6,7 @@ here knows about GitHub or click.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -13,7 +14,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from mlci import __version__, dvc
 from mlci.checks.suite import run_tests
@@ -38,6 +39,8 @@ from mlci.results import (
 
 if TYPE_CHECKING:
     from mlci.checks.paired import PredictionsOutcome
+
+T_co = TypeVar("T_co", covariant=True)
 
 
 def _no_group(title: str) -> AbstractContextManager[None]:
@@ -235,20 +238,34 @@ class Measured:
     predictions: PredictionsOutcome | None = None
 
 
+class BaseWork(Protocol[T_co]):
+    """Work of a check that reads files at the base revision: :meth:`with_base` is
+    called inside DVC's switch to the base, :meth:`result` after it."""
+
+    def with_base(self, base: dvc.RevisionReader) -> None: ...
+
+    def result(self) -> T_co: ...
+
+
 def measure(
     repo: dvc.DvcRepo,
     base_rev: str,
     head_rev: str,
     *,
     plots: bool = True,
-    data: Callable[[dvc.RevisionReader], tuple[DatasetReport, ...]] | None = None,
-    predictions: Callable[[dvc.RevisionReader], PredictionsOutcome] | None = None,
+    data: BaseWork[tuple[DatasetReport, ...]] | None = None,
+    predictions: BaseWork[PredictionsOutcome] | None = None,
 ) -> Measured:
-    """Metrics, params and (optionally) plots at both revisions, and ``data(base)``:
-    the data checks, given the base revision to read the base's data from.
+    """Metrics, params and (optionally) plots at both revisions, with the data checks
+    and the paired comparison of predictions (``data``, ``predictions``), which read
+    their base files at the base revision.
 
     Head first, while the index ``dvc status`` built for the workspace is still there;
-    then base, every read in one switch of DVC to it. When nothing else needs DVC (no
+    then base, every read in one switch of DVC to it. The data checks and the
+    comparison read their base files first, so that their computations (DuckDB,
+    numpy: no DVC) run in children on another core while DVC reads the base's values
+    and plots here (:mod:`mlci.background`); ``data``'s head checks began before
+    anything else. When nothing else needs DVC (no
     plots, no data: `mlci diff`), metrics and params come straight from git objects
     where the project's shape allows (:meth:`dvc.DvcRepo.values`): DVC is then not
     even imported. When DVC reads plots or data at a revision anyway, its index is
@@ -271,10 +288,13 @@ def measure(
         head_metrics, head_params = head.metrics(), head.params()
     head_plots = repo.plots(head_rev) if plots else None
     with repo.at(base_rev, "base") as base:
+        for work in (predictions, data):  # the longest computation first
+            if work is not None:
+                work.with_base(base)
         base_metrics, base_params = base.metrics(), base.params()
-        reports = data(base) if data is not None else ()
-        compared = predictions(base) if predictions is not None else None
     base_plots = repo.plots(base_rev) if plots else None
+    reports = data.result() if data is not None else ()
+    compared = predictions.result() if predictions is not None else None
     return Measured(
         base_metrics=base_metrics,
         head_metrics=head_metrics,
@@ -409,36 +429,28 @@ def _run_tests(project: Project, options: CheckOptions, policy: Policy) -> TestR
         )
 
 
-def _check_data(
-    project: Project, policy: Policy
-) -> Callable[[dvc.RevisionReader], tuple[DatasetReport, ...]] | None:
-    """The data checks the policy declares, to run with the base revision at hand."""
+def _data_checks(
+    project: Project, policy: Policy, repo: dvc.DvcRepo, stack: contextlib.ExitStack
+) -> BaseWork[tuple[DatasetReport, ...]] | None:
+    """The data checks the policy declares, the head's started."""
     if not policy.data_rules():
         return None
+    from mlci.checks.datasets import DataChecks
 
-    def check(base: dvc.RevisionReader) -> tuple[DatasetReport, ...]:
-        from mlci.checks.datasets import check_data  # DuckDB: only when data checks are declared
-
-        return check_data(project.dvc_root, base, policy.data_rules())
-
-    return check
+    return DataChecks(project.dvc_root, policy.data_rules(), stack, boundary=repo.boundary)
 
 
-def _compare_predictions(
-    project: Project, policy: Policy
-) -> Callable[[dvc.RevisionReader], PredictionsOutcome] | None:
-    """The paired comparison of predictions the policy declares, with the base at hand."""
+def _paired_comparison(
+    project: Project, policy: Policy, repo: dvc.DvcRepo, stack: contextlib.ExitStack
+) -> BaseWork[PredictionsOutcome] | None:
+    """The paired comparison of predictions the policy declares, its imports started."""
     declared = policy.predictions()
     if declared is None:
         return None
+    from mlci.checks.paired import PairedComparison
+
     spec, source = declared
-
-    def run(base: dvc.RevisionReader) -> PredictionsOutcome:
-        from mlci.checks.paired import compare_predictions  # DuckDB, scipy: only when declared
-
-        return compare_predictions(project.dvc_root, base, spec, source)
-
-    return run
+    return PairedComparison(project.dvc_root, spec, source, stack, boundary=repo.boundary)
 
 
 def refuse_yaml_bombs(project: Project) -> None:
@@ -464,14 +476,17 @@ def run_check(options: CheckOptions) -> Results:
     base, notes = resolve_base(project, options)
     head = project.git.head()
     policy = make_policy(project, base, notes)
-    with dvc.DvcRepo(project.dvc_root, max_bytes=policy.max_file_bytes, git=project.git) as repo:
+    with (
+        dvc.DvcRepo(project.dvc_root, max_bytes=policy.max_file_bytes, git=project.git) as repo,
+        contextlib.ExitStack() as stack,  # the base's copies, and the children computing
+    ):
         pipeline = _prepare(project, options, policy, repo)
         found = measure(
             repo,
             base.sha,
             dvc.WORKSPACE,
-            data=_check_data(project, policy),
-            predictions=_compare_predictions(project, policy),
+            data=_data_checks(project, policy, repo, stack),
+            predictions=_paired_comparison(project, policy, repo, stack),
         )
     # After DVC's lock is released: the project's tests may run DVC themselves.
     tests = _run_tests(project, options, policy)

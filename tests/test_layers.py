@@ -19,7 +19,14 @@ PACKAGE = Path(mlci.__file__).parent
 # resolve → prepare → measure → judge → render → publish, outside systems below.
 LAYERS: tuple[tuple[str, ...], ...] = (
     (
-        *("mlci", "mlci.errors", "mlci.resources", "mlci.safefs", "mlci.numbers"),
+        *(
+            "mlci",
+            "mlci.errors",
+            "mlci.resources",
+            "mlci.safefs",
+            "mlci.numbers",
+            "mlci.background",
+        ),
         *("mlci.config", "mlci.specs", "mlci.results"),
     ),
     ("mlci.git", "mlci.dvc"),

@@ -14,7 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from sklearn import metrics as skm
 
-from mlci.checks.predictions import PredictionsError, find_files, read_paired
+from mlci.checks.paired import find_files
+from mlci.checks.predictions import read_paired
+from mlci.errors import PredictionsError
 from mlci.judge.significance import Settings, compare
 from mlci.specs import PredictionsSpec, SliceSpec
 

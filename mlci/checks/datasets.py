@@ -8,16 +8,15 @@ both revisions is not compared at all.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from mlci import dvc, safefs
-from mlci.checks.data import check_dataset
+from mlci import background, dvc, safefs
 from mlci.checks.files import FileProblem, display, find_data_files
-from mlci.checks.sources import connect
 from mlci.config import DataRule
 from mlci.results import (
     CheckResult,
@@ -27,9 +26,6 @@ from mlci.results import (
     under_severity,
     worst,
 )
-
-if TYPE_CHECKING:
-    import duckdb
 
 
 def _outcome(checks: Sequence[CheckResult], drift: DriftResult | None, severity: str) -> Outcome:
@@ -92,48 +88,149 @@ def _same_copies(
     return True
 
 
+@dataclass(frozen=True)
+class _Fetched:
+    """A changed dataset's base copies, fetched by DVC into ``folder``."""
+
+    index: int  # of the rule
+    files: tuple[Path, ...]
+    folder: Path
+
+
+class DataChecks:
+    """The data checks and drift of one `mlci check`, in two steps around DVC's reads.
+
+    Made as soon as the pipeline has run: each dataset's head files (the workspace's,
+    under ``root``) are found here and their checks start at once, in a child
+    (:mod:`mlci.background`) while DVC reads metrics and plots. :meth:`with_base`,
+    called with the base revision at hand, lists and fetches the base's copies of
+    each changed dataset through DVC and hands them to the child, which computes the
+    drift statistics after the checks. :meth:`result` waits for it. ``stack`` keeps
+    the fetched copies (and stops the child) until the check is over.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        rules: Sequence[tuple[DataRule, str]],
+        stack: contextlib.ExitStack,
+        *,
+        boundary: Path | None = None,
+    ) -> None:
+        self._root = root
+        self._rules = tuple(rules)
+        self._stack = stack
+        boundary = boundary or safefs.work_tree_root(root)
+        self._heads = [
+            find_data_files(root, rule.spec.path, boundary=boundary) for rule, _ in self._rules
+        ]
+        self._skipped: list[str | None] = [None] * len(self._rules)
+        self._work = stack.enter_context(background.start(self._run))
+
+    def _run(
+        self, inbox: background.Inbox[list[_Fetched]]
+    ) -> tuple[list[tuple[CheckResult, ...]], dict[int, DriftResult]]:
+        """The head's checks, then the drift of each dataset whose base copies come."""
+        from mlci.checks.data import check_dataset  # DuckDB: imported where this runs
+        from mlci.checks.sources import connect
+
+        root, checks = self._root, []
+        # One DuckDB database for every dataset's checks: opening one costs ~15 ms, and
+        # the checks only query files, leaving nothing behind in it.
+        with connect() as con:
+            for (rule, _source), (head_files, refused) in zip(
+                self._rules, self._heads, strict=True
+            ):
+                found = _refused(rule.spec.path, refused, root)
+                if head_files or not refused:
+                    found += check_dataset(head_files, rule.spec, root=root, connection=con)
+                checks.append(found)
+        fetched = inbox.get()
+        if not fetched:
+            return checks, {}
+        from mlci.checks.drift import compute_drift  # numpy: only when data changed
+
+        drift = {}
+        for item in fetched:
+            rule, head_files = self._rules[item.index][0], self._heads[item.index][0]
+            assert rule.drift is not None
+            drift[item.index] = compute_drift(
+                rule.spec.path,
+                item.files,
+                head_files,
+                rule.drift,
+                base_root=item.folder,
+                head_root=root,
+            )
+        return checks, drift
+
+    def with_base(self, at_base: dvc.RevisionReader) -> None:
+        """Fetch the base's copy of each changed dataset (DVC) for its drift."""
+        fetched = []
+        for index, ((rule, _source), (head_files, refused)) in enumerate(
+            zip(self._rules, self._heads, strict=True)
+        ):
+            if rule.drift is None:
+                continue
+            if refused and not head_files:
+                self._skipped[index] = "no readable files at head"
+                continue
+            found = self._fetch_base(at_base, index, rule.spec.path, head_files)
+            if isinstance(found, _Fetched):
+                fetched.append(found)
+            else:
+                self._skipped[index] = found
+        self._work.give(fetched)
+
+    def _fetch_base(
+        self, at_base: dvc.RevisionReader, index: int, dataset: str, head_files: Sequence[Path]
+    ) -> _Fetched | str:
+        """The base's copies to compare, or why drift is skipped."""
+        base_files = at_base.files(dataset)
+        if not base_files:
+            return "no files at base: nothing to compare (a new dataset)"
+        if not head_files:
+            return "no files at head"
+        md5 = _Digests()
+        if _same_content(self._root, base_files, head_files, md5):
+            return "unchanged: the same content at base and head"
+        folder = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="mlci-base-")))
+        local = at_base.fetch(base_files, folder)
+        if _same_copies(base_files, local, head_files, md5):
+            return "unchanged: the same content at base and head"
+        return _Fetched(index, tuple(local), folder)
+
+    def result(self) -> tuple[DatasetReport, ...]:
+        """Each dataset's report: its checks, and its drift against the base."""
+        checks, drift = self._work.result()
+        reports = []
+        rows = zip(self._rules, checks, self._skipped, strict=True)
+        for index, ((rule, source), found, skipped) in enumerate(rows):
+            result = drift.get(index)
+            reports.append(
+                DatasetReport(
+                    path=rule.spec.path,
+                    outcome=_outcome(found, result, rule.severity),
+                    severity=rule.severity,
+                    checks=found,
+                    drift=result,
+                    drift_skipped=skipped,
+                    source=source,
+                )
+            )
+        return tuple(reports)
+
+
 def check_data(
     root: Path, at_base: dvc.RevisionReader, rules: Sequence[tuple[DataRule, str]]
 ) -> tuple[DatasetReport, ...]:
     """Check each dataset's head files (the workspace's, under ``root``); compare them
     with the same files read at the base revision, ``at_base``, for drift. ``rules``
     are the datasets the policy declares, each with whose mlci.yaml declared it."""
-    reports = []
-    # One DuckDB database for every dataset's checks: opening one costs ~15 ms, and
-    # the checks only query files, leaving nothing behind in it.
-    with connect() as con:
-        for rule, source in rules:
-            reports.append(_check_rule(root, at_base, rule, source, con))
-    return tuple(reports)
-
-
-def _check_rule(
-    root: Path,
-    at_base: dvc.RevisionReader,
-    rule: DataRule,
-    source: str,
-    con: duckdb.DuckDBPyConnection,
-) -> DatasetReport:
-    spec = rule.spec
-    boundary = at_base.boundary or safefs.work_tree_root(root)
-    head_files, refused = find_data_files(root, spec.path, boundary=boundary)
-    checks = _refused(spec.path, refused, root)
-    if head_files or not refused:
-        checks += check_dataset(head_files, spec, root=root, connection=con)
-    drift = skipped = None
-    if rule.drift is not None and refused and not head_files:
-        skipped = "no readable files at head"
-    elif rule.drift is not None:
-        drift, skipped = _drift(root, at_base, rule, head_files)
-    return DatasetReport(
-        path=spec.path,
-        outcome=_outcome(checks, drift, rule.severity),
-        severity=rule.severity,
-        checks=checks,
-        drift=drift,
-        drift_skipped=skipped,
-        source=source,
-    )
+    with contextlib.ExitStack() as stack:
+        checks = DataChecks(root, rules, stack, boundary=at_base.boundary)
+        checks.with_base(at_base)
+        return checks.result()
 
 
 def _refused(dataset: str, refused: Sequence[FileProblem], root: Path) -> tuple[CheckResult, ...]:
@@ -145,27 +242,3 @@ def _refused(dataset: str, refused: Sequence[FileProblem], root: Path) -> tuple[
         )
         for p in refused
     )
-
-
-def _drift(
-    root: Path, at_base: dvc.RevisionReader, rule: DataRule, head_files: Sequence[Path]
-) -> tuple[DriftResult | None, str | None]:
-    assert rule.drift is not None
-    base_files = at_base.files(rule.spec.path)
-    if not base_files:
-        return None, "no files at base: nothing to compare (a new dataset)"
-    if not head_files:
-        return None, "no files at head"
-    md5 = _Digests()
-    if _same_content(root, base_files, head_files, md5):
-        return None, "unchanged: the same content at base and head"
-    with tempfile.TemporaryDirectory(prefix="mlci-base-") as tmp:
-        local = at_base.fetch(base_files, Path(tmp))
-        if _same_copies(base_files, local, head_files, md5):
-            return None, "unchanged: the same content at base and head"
-        from mlci.checks.drift import compute_drift  # numpy: only when data changed
-
-        result = compute_drift(
-            rule.spec.path, local, head_files, rule.drift, base_root=Path(tmp), head_root=root
-        )
-    return result, None

@@ -15,16 +15,21 @@ revision at fault, which the gates turn into a failure at head and a warning at 
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mlci import dvc, safefs
-from mlci.checks.predictions import Joined, PredictionsError, find_files, read_paired
-from mlci.errors import DvcError
-from mlci.judge.significance import Comparison, Estimate, Settings, compare
+from mlci import background, dvc, safefs
+from mlci.checks import files as datafiles
+from mlci.errors import DvcError, PredictionsError
 from mlci.results import Change, LoadError, PredictionsRun
 from mlci.specs import PredictionsSpec
+
+if TYPE_CHECKING:  # numpy and DuckDB: imported where the comparison runs, the child
+    from mlci.checks.predictions import Joined
+    from mlci.judge.significance import Comparison, Estimate
 
 
 @dataclass(frozen=True)
@@ -34,15 +39,67 @@ class PredictionsOutcome:
     error: LoadError | None = None
 
 
+def find_files(root: Path, spec: PredictionsSpec, *, boundary: Path | None = None) -> list[Path]:
+    """The head's predictions files under ``root``, refused ones an error."""
+    files, refused = datafiles.find_data_files(root, spec.path, boundary=boundary)
+    if refused:
+        first = refused[0]
+        raise PredictionsError(
+            f"predictions {spec.path}: cannot read "
+            f"{datafiles.display(first.file, root)}: {first.message}"
+        )
+    return files
+
+
 def compare_predictions(
     root: Path, at_base: dvc.RevisionReader, spec: PredictionsSpec, source: str
 ) -> PredictionsOutcome:
     """The paired comparison of the predictions ``spec`` names, at base and head."""
+    with contextlib.ExitStack() as stack:
+        comparison = PairedComparison(root, spec, source, stack, boundary=at_base.boundary)
+        comparison.with_base(at_base)
+        return comparison.result()
 
-    def failed(rev: str, message: str) -> PredictionsOutcome:
+
+@dataclass(frozen=True)
+class _Files:
+    """Both revisions' predictions files (the base's fetched into ``folder``)."""
+
+    head: tuple[Path, ...]
+    base: tuple[Path, ...]
+    folder: Path
+
+
+class PairedComparison:
+    """The paired comparison of one `mlci check`, in two steps around DVC's reads.
+
+    Made as soon as the pipeline has run: a child (:mod:`mlci.background`) imports
+    what the comparison needs (DuckDB, numpy) while DVC reads metrics and plots.
+    :meth:`with_base`, with the base revision at hand, finds the head's files and
+    fetches the base's through DVC, and hands them to the child, which reads, joins
+    and resamples them. ``stack`` keeps the base's copy (and stops the child) until
+    the check is over.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        spec: PredictionsSpec,
+        source: str,
+        stack: contextlib.ExitStack,
+        *,
+        boundary: Path | None = None,
+    ) -> None:
+        self._root, self._spec, self._source, self._stack = root, spec, source, stack
+        self._boundary = boundary or safefs.work_tree_root(root)
+        self._failed: PredictionsOutcome | None = None
+        self._work = stack.enter_context(background.start(self._run))
+
+    def _fail(self, rev: str, message: str) -> PredictionsOutcome:
+        spec = self._spec
         run = PredictionsRun(
             path=spec.path,
-            source=source,
+            source=self._source,
             task=None,
             rows=0,
             base_rows=0,
@@ -53,38 +110,70 @@ def compare_predictions(
         )
         return PredictionsOutcome(run, error=LoadError(rev=rev, file=spec.path, message=message))
 
-    boundary = at_base.boundary or safefs.work_tree_root(root)
-    try:
-        head_files = find_files(root, spec, boundary=boundary)
-        if not head_files:
-            return failed("head", "no such file; write it in a DVC stage or fix predictions.path")
-        base_listed = at_base.files(spec.path)
-    except (PredictionsError, DvcError) as exc:
-        return failed("head", exc.message)
-    with tempfile.TemporaryDirectory(prefix="mlci-base-") as tmp:
+    def with_base(self, at_base: dvc.RevisionReader) -> None:
+        """Find the head's files, fetch the base's (DVC), and hand both to the child."""
+        spec, root = self._spec, self._root
+        files: _Files | None = None
         try:
-            base_files = at_base.fetch(base_listed, Path(tmp))
-        except DvcError as exc:
-            return failed("base", exc.message)
-        new = not base_files
+            head_files = find_files(root, spec, boundary=self._boundary)
+            if not head_files:
+                self._failed = self._fail(
+                    "head", "no such file; write it in a DVC stage or fix predictions.path"
+                )
+            else:
+                base_listed = at_base.files(spec.path)
+        except (PredictionsError, DvcError) as exc:
+            self._failed = self._fail("head", exc.message)
+        if self._failed is None:
+            folder = Path(
+                self._stack.enter_context(tempfile.TemporaryDirectory(prefix="mlci-base-"))
+            )
+            try:
+                base_files = at_base.fetch(base_listed, folder)
+                files = _Files(tuple(head_files), tuple(base_files), folder)
+            except DvcError as exc:
+                self._failed = self._fail("base", exc.message)
+        self._work.give(files)
+
+    def _run(self, inbox: background.Inbox[_Files | None]) -> PredictionsOutcome | None:
+        """Read, join and compare both revisions' files (None: nothing to compare)."""
+        from mlci.checks.predictions import read_paired  # DuckDB and numpy: imported first,
+        from mlci.judge.significance import Settings, compare  # while the files are fetched
+
+        files = inbox.get()
+        if files is None:
+            return None
+        spec, root = self._spec, self._root
+        new = not files.base
         try:
             joined = read_paired(
-                base_files or head_files,
-                head_files,
+                files.base or files.head,
+                files.head,
                 spec,
-                base_root=Path(tmp) if base_files else root,
+                base_root=files.folder if files.base else root,
                 head_root=root,
             )
         except PredictionsError as exc:
-            return failed("base" if exc.rev == "base" else "head", exc.message)
-    settings = Settings(
-        resamples=spec.resamples, confidence=spec.confidence, seed=spec.seed, min_rows=spec.min_rows
-    )
-    comparison = compare(joined.paired, settings)
-    return PredictionsOutcome(
-        run=_run(spec, source, joined, new),
-        changes=to_changes(spec, comparison, new),
-    )
+            return self._fail("base" if exc.rev == "base" else "head", exc.message)
+        settings = Settings(
+            resamples=spec.resamples,
+            confidence=spec.confidence,
+            seed=spec.seed,
+            min_rows=spec.min_rows,
+        )
+        comparison = compare(joined.paired, settings)
+        return PredictionsOutcome(
+            run=_run(spec, self._source, joined, new),
+            changes=to_changes(spec, comparison, new),
+        )
+
+    def result(self) -> PredictionsOutcome:
+        """The comparison's outcome (after :meth:`with_base`)."""
+        outcome = self._work.result()
+        if self._failed is not None:
+            return self._failed
+        assert outcome is not None
+        return outcome
 
 
 def _run(spec: PredictionsSpec, source: str, joined: Joined, new: bool) -> PredictionsRun:

@@ -33,22 +33,12 @@ import numpy as np
 from mlci import safefs
 from mlci.checks import files as datafiles
 from mlci.checks import sources
-from mlci.errors import UsageError
+from mlci.errors import PredictionsError
 from mlci.judge.significance import Paired, Slicing
 from mlci.specs import PredictionsSpec, SliceSpec, Task
 
 MAX_CLASSES = 20  # whole-number labels with more distinct values are regression
 MAX_SLICE_VALUES = 50  # a slice column with more values needs bins
-
-
-class PredictionsError(UsageError):
-    """The predictions files cannot be compared: unreadable, columns missing, or too
-    few examples in common. ``rev``: the revision at fault ("base", "head"), None
-    when it is the pair (too few examples in common)."""
-
-    def __init__(self, message: str, *, hint: str | None = None, rev: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.rev = rev
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,18 +54,6 @@ class Joined:
     notes: tuple[str, ...] = field(default=())
 
 
-def find_files(root: Path, spec: PredictionsSpec, *, boundary: Path | None = None) -> list[Path]:
-    """The head's predictions files under ``root``, refused ones an error."""
-    files, refused = datafiles.find_data_files(root, spec.path, boundary=boundary)
-    if refused:
-        first = refused[0]
-        raise PredictionsError(
-            f"predictions {spec.path}: cannot read "
-            f"{datafiles.display(first.file, root)}: {first.message}"
-        )
-    return files
-
-
 def read_paired(
     base_files: Sequence[Path],
     head_files: Sequence[Path],
@@ -87,7 +65,7 @@ def read_paired(
 ) -> Joined:
     """Join the base's and the head's predictions on the id into :class:`Joined`.
 
-    Paths must already have passed :mod:`mlci.safefs` (:func:`find_files`, or the
+    Paths must already have passed :mod:`mlci.safefs` (:func:`mlci.checks.paired.find_files`, or the
     base revision's files fetched by DVC into a temporary folder).
     """
     if not base_files:

@@ -112,6 +112,7 @@ class DvcRepo:
             from dvc.repo import Repo
 
             _silence_dvc_logger()
+            _no_progress_monitor()
             try:
                 repo = Repo(str(self.root))
             except DvcException as exc:
@@ -261,6 +262,15 @@ def _silence_dvc_logger() -> None:
     if not dvc_logger.handlers:
         dvc_logger.addHandler(logging.NullHandler())
         dvc_logger.propagate = False
+
+
+def _no_progress_monitor() -> None:
+    # tqdm starts a monitor thread with DVC's first progress bar (it checks every 10 s
+    # for a bar that stalled, which mlci never shows). A second thread would keep
+    # mlci.background from forking the data checks onto another core.
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    tqdm.monitor_interval = 0
 
 
 def pipeline_status(repo: Repo) -> PipelineStatus:

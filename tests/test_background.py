@@ -1,0 +1,264 @@
+"""mlci.background: a computation forked onto another core, or run here when it cannot be.
+
+Each test observes where the function ran by its process id: a forked child has
+another one."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Repo
+
+from mlci import background
+from mlci.background import Inbox
+
+PARENT = os.getpid()
+
+needs_two_cores = pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2, reason="mlci forks only with two cores or more"
+)
+
+
+@pytest.fixture(autouse=True)
+def _forks_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(background.NO_FORK, raising=False)
+
+
+def pid(_inbox: Inbox[None]) -> int:
+    return os.getpid()
+
+
+@needs_two_cores
+def test_the_function_runs_in_a_child_and_its_value_comes_back() -> None:
+    with background.start(pid) as pending:
+        assert pending.forked
+        assert pending.result() not in (PARENT, None)
+        assert pending.result() == pending.result()  # asked twice, computed once
+
+
+@needs_two_cores
+def test_what_is_given_later_reaches_the_waiting_child() -> None:
+    def double(inbox: Inbox[bytes]) -> tuple[int, int]:
+        return os.getpid(), len(inbox.get()) * 2
+
+    big = b"x" * (1 << 20)  # past a pipe's buffer: give() waits for the child to read
+    with background.start(double) as pending:
+        pending.give(big)
+        child, doubled = pending.result()
+    assert child != PARENT
+    assert doubled == 2 << 20
+
+
+@needs_two_cores
+@pytest.mark.parametrize(
+    "failure",
+    [
+        "raises",  # the function raises in the child only
+        "killed",  # the child dies of a signal
+        "unpicklable",  # its value cannot cross the pipe
+    ],
+)
+def test_whatever_fails_in_the_child_the_function_runs_here(failure: str) -> None:
+    def flaky(_inbox: Inbox[None]) -> Any:
+        if os.getpid() == PARENT:
+            return ("here", os.getpid())
+        if failure == "raises":
+            raise OSError("only in the child")
+        if failure == "killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return lambda: None
+
+    with background.start(flaky) as pending:
+        assert pending.forked
+        assert pending.result() == ("here", PARENT)
+
+
+@needs_two_cores
+def test_an_exception_of_the_function_is_raised_here_as_it_is() -> None:
+    def broken(inbox: Inbox[str]) -> None:
+        raise KeyError(inbox.get())
+
+    with background.start(broken) as pending:
+        pending.give("the key")
+        with pytest.raises(KeyError, match="the key"):
+            pending.result()
+
+
+@needs_two_cores
+def test_a_child_that_never_asks_its_inbox_is_not_disturbed_by_no_give() -> None:
+    with background.start(pid) as pending:
+        assert pending.result() != PARENT
+
+
+def test_with_another_thread_running_it_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with background.start(pid) as pending:
+            assert not pending.forked
+            assert pending.result() == PARENT
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_mlci_no_fork_runs_it_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(background.NO_FORK, "1")
+    with background.start(pid) as pending:
+        assert not pending.forked
+        assert pending.result() == PARENT
+
+
+def test_here_the_inbox_holds_what_was_given() -> None:
+    def echo(inbox: Inbox[str]) -> tuple[int, str]:
+        return os.getpid(), inbox.get()
+
+    pending = background.start(echo, fork=False)
+    pending.give("base files")
+    assert pending.result() == (PARENT, "base files")
+    with pytest.raises(RuntimeError, match=r"get\(\) before give\(\)"):
+        background.start(echo, fork=False).result()
+
+
+@needs_two_cores
+def test_leaving_the_block_stops_a_child_still_waiting() -> None:
+    def wait(inbox: Inbox[None]) -> None:
+        inbox.get()
+
+    with background.start(wait) as pending:
+        child = pending.pid
+        assert child is not None
+    assert not pending.forked
+    with pytest.raises(ChildProcessError):  # reaped: no zombie left behind
+        os.waitpid(child, os.WNOHANG)
+
+
+@needs_two_cores
+def test_output_buffered_before_the_fork_is_written_once(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    sys.stdout.write("before the fork\n")  # in the buffer, not yet written
+    with background.start(pid) as pending:
+        pending.result()
+    assert capfd.readouterr().out.count("before the fork") == 1
+
+
+# --- `mlci check`: the same results whether the computations fork or not -------------
+
+CONFIG = """\
+data:
+  - path: data/people.csv
+    unique: [id]
+    columns:
+      age: {type: int, min: 0, max: 120, nulls: 0}
+      country: {allowed: [fr, de, us]}
+    drift:
+      columns: [age, country]
+"""
+
+
+def people(n: int, shift: int = 0) -> str:
+    rows = ["id,age,country"]
+    for i in range(n):
+        rows.append(f"{i},{20 + (i * 7) % 50 + shift},{['fr', 'de', 'us'][i % 3]}")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The process ids os.fork returned to this process while the test ran."""
+    children: list[int] = []
+    real_fork: Callable[[], int] = os.fork
+
+    def counted() -> int:
+        child = real_fork()
+        if child:
+            children.append(child)
+        return child
+
+    monkeypatch.setattr(os, "fork", counted)
+    yield children
+
+
+def _results(root: Path) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads((root / "mlci-results.json").read_text())
+    return found
+
+
+def _check_twice(
+    root: Path, run: Callable[[], Any], monkeypatch: pytest.MonkeyPatch, forks: list[int]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    run()
+    forked = _results(root)
+    assert forks, "the check forked nothing"
+    monkeypatch.setenv(background.NO_FORK, "1")
+    count = len(forks)
+    run()
+    assert len(forks) == count
+    return forked, _results(root)
+
+
+@needs_two_cores
+def test_a_check_with_data_checks_and_drift_forks_and_finds_the_same(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, forks: list[int]
+) -> None:
+    repo.git("checkout", "--quiet", "main")
+    repo.commit("data on main", {"mlci.yaml": CONFIG, "data/people.csv": people(600)})
+    repo.git("checkout", "--quiet", "-B", "feature")
+    repo.gen({"data/people.csv": people(600, shift=40) + "600,,xx\n"})
+
+    forked, here = _check_twice(repo.root, lambda: repo.mlci("check"), monkeypatch, forks)
+    assert forked["data"] == here["data"]
+    [dataset] = here["data"]
+    assert dataset["drift"]["outcome"] == "fail"  # age moved by 40 years
+    failed = {(c["column"], c["check"]) for c in dataset["checks"] if c["outcome"] == "fail"}
+    assert failed == {("age", "nulls"), ("country", "allowed")}  # the last row
+
+
+@needs_two_cores
+def test_the_demo_forks_and_finds_the_same_predictions_and_data(
+    demo_ws: Path, monkeypatch: pytest.MonkeyPatch, forks: list[int]
+) -> None:
+    from click.testing import CliRunner
+
+    from mlci.cli import cli
+
+    project = demo_ws / "project"
+    monkeypatch.chdir(project)
+
+    def check() -> None:
+        done = CliRunner().invoke(cli, ["check", "--no-tests"], catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+
+    forked, here = _check_twice(project, check, monkeypatch, forks)
+    assert forked["predictions"] == here["predictions"]
+    assert forked["metrics"] == here["metrics"]
+    assert forked["data"] == here["data"]
+    assert here["predictions"]["rows"] > 0
+
+
+def test_no_temporary_folder_is_left_behind_by_a_forked_check(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    repo.git("checkout", "--quiet", "main")
+    repo.commit("data on main", {"mlci.yaml": CONFIG, "data/people.csv": people(300)})
+    repo.git("checkout", "--quiet", "-B", "feature")
+    repo.gen({"data/people.csv": people(300, shift=5)})
+    repo.mlci("check")
+    assert _results(repo.root)["data"][0]["drift"] is not None
+    assert list(scratch.iterdir()) == []
