@@ -28,10 +28,10 @@ subprocess from the repository:
 
 Wall time and peak RSS are measured per subprocess: ``ru_maxrss`` from
 ``os.wait4``, the largest RSS of that process and of every process it waited for
-(DVC's or git's children included), and the largest sum of the RSS of the process
-and its descendants, sampled every 20 ms (mlci's data checks run in a forked child
-beside it). Medians over ``--runs``. No ratio is printed
-for a side that failed. Issue 13's goals: Parquet ratio <= 0.25, CSV <= 0.35,
+(DVC's or git's children included), and the largest sum of the PSS (shared pages
+counted once) of the process and its descendants, sampled every 20 ms (mlci's
+data checks run in forked children beside it). Medians over ``--runs``. No ratio
+is printed for a side that failed. Issue 13's goals: Parquet ratio <= 0.25, CSV <= 0.35,
 mlci's peak RSS <= 512 MiB at 10M rows.
 
 ``--cache DIR`` keeps the generated files and repositories there between runs
@@ -287,9 +287,11 @@ def run_pandas(repo: Path, fmt: str) -> dict[str, Any]:
 
 
 class TreeMemory:
-    """The largest sum of the RSS of a process and its descendants, sampled every 20 ms
+    """The largest sum of the PSS of a process and its descendants, sampled every 20 ms
     on a thread (mlci forks its data checks onto a second core: the processes' peaks
-    add up, which ``ru_maxrss``, the largest of any one process, does not show)."""
+    add up, which ``ru_maxrss``, the largest of any one process, does not show). PSS,
+    not RSS: a forked child shares the parent's pages until either writes them, and
+    PSS counts a shared page once across the processes sharing it."""
 
     def __init__(self, pid: int) -> None:
         import threading
@@ -312,7 +314,7 @@ class TreeMemory:
             try:
                 for proc in [root, *root.children(recursive=True)]:
                     with contextlib.suppress(psutil.Error):
-                        total += proc.memory_info().rss
+                        total += proc.memory_full_info().pss
             except psutil.Error:
                 continue
             self.peak = max(self.peak, total / 2**20)

@@ -104,9 +104,11 @@ class DataChecks:
     under ``root``) are found here and their checks start at once, in a child
     (:mod:`mlci.background`) while DVC reads metrics and plots. :meth:`with_base`,
     called with the base revision at hand, lists and fetches the base's copies of
-    each changed dataset through DVC and hands them to the child, which computes the
-    drift statistics after the checks. :meth:`result` waits for it. ``stack`` keeps
-    the fetched copies (and stops the child) until the check is over.
+    each changed dataset through DVC and starts the drift statistics on them in a
+    second child, beside the checks: DuckDB numbers a CSV's rows for the drift
+    sample on one thread, and the checks' passes fill the other core meanwhile.
+    :meth:`result` waits for both. ``stack`` keeps the fetched copies (and stops the
+    children) until the check is over.
     """
 
     def __init__(
@@ -125,12 +127,11 @@ class DataChecks:
             find_data_files(root, rule.spec.path, boundary=boundary) for rule, _ in self._rules
         ]
         self._skipped: list[str | None] = [None] * len(self._rules)
-        self._work = stack.enter_context(background.start(self._run))
+        self._checks = stack.enter_context(background.start(self._check_heads))
+        self._drift: background.Pending[None, dict[int, DriftResult]] | None = None
 
-    def _run(
-        self, inbox: background.Inbox[list[_Fetched]]
-    ) -> tuple[list[tuple[CheckResult, ...]], dict[int, DriftResult]]:
-        """The head's checks, then the drift of each dataset whose base copies come."""
+    def _check_heads(self, _inbox: background.Inbox[None]) -> list[tuple[CheckResult, ...]]:
+        """Each dataset's checks on its head files."""
         from mlci.checks.data import check_dataset  # DuckDB: imported where this runs
         from mlci.checks.sources import connect
 
@@ -145,9 +146,10 @@ class DataChecks:
                 if head_files or not refused:
                     found += check_dataset(head_files, rule.spec, root=root, connection=con)
                 checks.append(found)
-        fetched = inbox.get()
-        if not fetched:
-            return checks, {}
+        return checks
+
+    def _compute_drift(self, fetched: Sequence[_Fetched]) -> dict[int, DriftResult]:
+        """The drift of each dataset whose base copies were fetched, by rule."""
         from mlci.checks.drift import compute_drift  # numpy: only when data changed
 
         drift = {}
@@ -160,9 +162,9 @@ class DataChecks:
                 head_files,
                 rule.drift,
                 base_root=item.folder,
-                head_root=root,
+                head_root=self._root,
             )
-        return checks, drift
+        return drift
 
     def with_base(self, at_base: dvc.RevisionReader) -> None:
         """Fetch the base's copy of each changed dataset (DVC) for its drift."""
@@ -180,7 +182,10 @@ class DataChecks:
                 fetched.append(found)
             else:
                 self._skipped[index] = found
-        self._work.give(fetched)
+        if fetched:  # in a second child: its single-threaded passes fill the other core
+            self._drift = self._stack.enter_context(
+                background.start(lambda _inbox: self._compute_drift(fetched))
+            )
 
     def _fetch_base(
         self, at_base: dvc.RevisionReader, index: int, dataset: str, head_files: Sequence[Path]
@@ -202,7 +207,8 @@ class DataChecks:
 
     def result(self) -> tuple[DatasetReport, ...]:
         """Each dataset's report: its checks, and its drift against the base."""
-        checks, drift = self._work.result()
+        checks = self._checks.result()
+        drift = self._drift.result() if self._drift is not None else {}
         reports = []
         rows = zip(self._rules, checks, self._skipped, strict=True)
         for index, ((rule, source), found, skipped) in enumerate(rows):

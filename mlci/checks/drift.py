@@ -58,11 +58,13 @@ base's, so its sample and its aggregates come from one pass: reading a file
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import duckdb
 
@@ -83,6 +85,7 @@ SAMPLE_SEED = 20240601
 _OTHER = "\x00mlci:other"
 
 Side = Literal["base", "head"]
+T = TypeVar("T")
 
 
 # --- SQL ------------------------------------------------------------------------------
@@ -504,12 +507,25 @@ def _compute(
     head_counts: dict[str, Any] = {}
     bins = _Bins({}, {})
     if cols:
+        # scipy.stats (0.5 s to import) on a thread while the base's sample is drawn,
+        # which DuckDB does on one thread for CSV files.
+        stats = threading.Thread(target=importlib.import_module, args=("scipy.stats",))
+        stats.start()
         base, base_sample = _sample(con, base, cols, "base", sample)
+        stats.join()
     if base_sample is not None:
         bins = _plan_bins(cols, base_sample, spec.bins)
+        # Both passes need only the bins: the head's runs beside the base's, on a cursor
+        # of its own (DuckDB releases the GIL while it reads). Its row numbers (for the
+        # sample) are counted on one thread when the files are CSV, so the base's
+        # parallel pass fills the other core meanwhile.
+        head_pass = _Thread(
+            lambda cursor: _sample_and_counts(cursor, head, cols, "head", sample, bins), con
+        )
         base, base_counts = _counts(con, base, cols, "base", bins)
-    if base_counts:
-        head, head_sample, head_counts = _sample_and_counts(con, head, cols, "head", sample, bins)
+        found_head = head_pass.join()
+        if base_counts:
+            head, head_sample, head_counts = found_head
 
     for side, source, root in (("base", base, base_root), ("head", head, head_root)):
         for problem in source.problems:
@@ -535,6 +551,33 @@ def _compute(
             )
     share, outcome, reason = _summary(spec, results, errors)
     return DriftResult(dataset, tuple(results), share, outcome, reason, tuple(errors))
+
+
+class _Thread(Generic[T]):
+    """``work(cursor)`` on a thread, with a cursor of ``con`` (its own DuckDB connection
+    to the same database); :meth:`join` returns its value or raises its exception."""
+
+    def __init__(
+        self, work: Callable[[duckdb.DuckDBPyConnection], T], con: duckdb.DuckDBPyConnection
+    ) -> None:
+        self._cursor = con.cursor()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(work,), daemon=True)
+        self._thread.start()
+
+    def _run(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> None:
+        try:
+            self._value = work(self._cursor)
+        except BaseException as exc:  # handed to join(), in the caller's thread
+            self._error = exc
+
+    def join(self) -> T:
+        self._thread.join()
+        self._cursor.close()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
 
 
 _Samples = tuple["list[dict[str, Any]] | None", "list[dict[str, Any]] | None"]
