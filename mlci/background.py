@@ -118,9 +118,16 @@ class Pending(Generic[V, T]):
         for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
             with contextlib.suppress(Exception):
                 stream.flush()
-        results_read, results_write = os.pipe()
-        gifts_read, gifts_write = os.pipe()
-        pid = os.fork()
+        fds: list[int] = []
+        try:
+            fds += os.pipe()
+            fds += os.pipe()
+            pid = os.fork()
+        except OSError:  # out of file descriptors, processes or memory: run here
+            for fd in fds:
+                os.close(fd)
+            return
+        results_read, results_write, gifts_read, gifts_write = fds
         if pid == 0:  # pragma: no cover - the child; os._exit saves no coverage
             code = 1
             try:

@@ -111,6 +111,21 @@ def test_with_another_thread_running_it_runs_here(monkeypatch: pytest.MonkeyPatc
         thread.join()
 
 
+def test_when_fork_fails_it_runs_here_and_no_pipe_is_left_open(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_more_processes() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_more_processes)
+    monkeypatch.setattr(background, "can_fork", lambda: True)
+    before = sorted(p.name for p in Path("/proc/self/fd").iterdir())
+    with background.start(pid) as pending:
+        assert not pending.forked
+        assert pending.result() == PARENT
+    assert sorted(p.name for p in Path("/proc/self/fd").iterdir()) == before
+
+
 def test_mlci_no_fork_runs_it_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(background.NO_FORK, "1")
     with background.start(pid) as pending:
