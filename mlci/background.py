@@ -50,6 +50,7 @@ V = TypeVar("V")
 T = TypeVar("T")
 
 NO_FORK = "MLCI_NO_FORK"
+NICENESS = 10
 
 
 def _cores() -> int:
@@ -135,6 +136,10 @@ class Pending(Generic[V, T]):
                 os.close(gifts_write)
                 # Nothing inherited is collected here (its finalizers are the parent's).
                 gc.freeze()
+                # Below the parent, which holds the run's critical path (DVC's reads):
+                # when three processes want two cores, the kernel lets the parent go on.
+                with contextlib.suppress(OSError):
+                    os.nice(NICENESS)
                 self._inbox._pipe = gifts_read
                 payload = pickle.dumps(
                     self._function(self._inbox), protocol=pickle.HIGHEST_PROTOCOL

@@ -239,8 +239,12 @@ class Measured:
 
 
 class BaseWork(Protocol[T_co]):
-    """Work of a check that reads files at the base revision: :meth:`with_base` is
-    called inside DVC's switch to the base, :meth:`result` after it."""
+    """Work of a check on files of both revisions, made before the pipeline runs (its
+    imports start in a child meanwhile: :mod:`mlci.background`): :meth:`with_head` is
+    called once the pipeline has run, :meth:`with_base` inside DVC's switch to the
+    base, :meth:`result` after it."""
+
+    def with_head(self) -> None: ...
 
     def with_base(self, base: dvc.RevisionReader) -> None: ...
 
@@ -261,12 +265,12 @@ def measure(
     their base files at the base revision.
 
     Head first, while the index ``dvc status`` built for the workspace is still there;
-    then base, every read in one switch of DVC to it. The data checks and the
-    comparison read their base files first, so that their computations (DuckDB,
-    numpy: no DVC) run in children on another core while DVC reads the base's values
-    and plots here (:mod:`mlci.background`); ``data``'s head checks began before
-    anything else. When nothing else needs DVC (no
-    plots, no data: `mlci diff`), metrics and params come straight from git objects
+    then base, every read in one switch of DVC to it. The data checks start on the
+    head's files before anything else, and they and the comparison fetch their base
+    files first in the switch, so that their computations (DuckDB, numpy: no DVC) run
+    in children on another core while DVC reads values and plots here
+    (:mod:`mlci.background`). When nothing else needs DVC (no plots, no data: `mlci
+    diff`), metrics and params come straight from git objects
     where the project's shape allows (:meth:`dvc.DvcRepo.values`): DVC is then not
     even imported. When DVC reads plots or data at a revision anyway, its index is
     built for them, and the values read inside the same switch cost less than reading
@@ -284,6 +288,9 @@ def measure(
             data=(),
             predictions=None,
         )
+    for work in (data, predictions):
+        if work is not None:
+            work.with_head()
     with repo.at(head_rev, "head") as head:
         head_metrics, head_params = head.metrics(), head.params()
     head_plots = repo.plots(head_rev) if plots else None
@@ -432,7 +439,7 @@ def _run_tests(project: Project, options: CheckOptions, policy: Policy) -> TestR
 def _data_checks(
     project: Project, policy: Policy, repo: dvc.DvcRepo, stack: contextlib.ExitStack
 ) -> BaseWork[tuple[DatasetReport, ...]] | None:
-    """The data checks the policy declares, the head's started."""
+    """The data checks the policy declares (their imports started)."""
     if not policy.data_rules():
         return None
     from mlci.checks.datasets import DataChecks
@@ -480,14 +487,11 @@ def run_check(options: CheckOptions) -> Results:
         dvc.DvcRepo(project.dvc_root, max_bytes=policy.max_file_bytes, git=project.git) as repo,
         contextlib.ExitStack() as stack,  # the base's copies, and the children computing
     ):
+        # Made first: their children import DuckDB and numpy while DVC is imported.
+        data = _data_checks(project, policy, repo, stack)
+        predictions = _paired_comparison(project, policy, repo, stack)
         pipeline = _prepare(project, options, policy, repo)
-        found = measure(
-            repo,
-            base.sha,
-            dvc.WORKSPACE,
-            data=_data_checks(project, policy, repo, stack),
-            predictions=_paired_comparison(project, policy, repo, stack),
-        )
+        found = measure(repo, base.sha, dvc.WORKSPACE, data=data, predictions=predictions)
     # After DVC's lock is released: the project's tests may run DVC themselves.
     tests = _run_tests(project, options, policy)
     results = compare(

@@ -45,6 +45,15 @@ def test_the_function_runs_in_a_child_and_its_value_comes_back() -> None:
 
 
 @needs_two_cores
+def test_the_child_yields_the_cores_to_the_parent() -> None:
+    def niceness(_inbox: Inbox[None]) -> int:
+        return os.nice(0)
+
+    with background.start(niceness) as pending:
+        assert pending.result() > os.nice(0)
+
+
+@needs_two_cores
 def test_what_is_given_later_reaches_the_waiting_child() -> None:
     def double(inbox: Inbox[bytes]) -> tuple[int, int]:
         return os.getpid(), len(inbox.get()) * 2

@@ -100,9 +100,11 @@ class _Fetched:
 class DataChecks:
     """The data checks and drift of one `mlci check`, in two steps around DVC's reads.
 
-    Made as soon as the pipeline has run: each dataset's head files (the workspace's,
-    under ``root``) are found here and their checks start at once, in a child
-    (:mod:`mlci.background`) while DVC reads metrics and plots. :meth:`with_base`,
+    Made before the pipeline runs: a child (:mod:`mlci.background`) imports DuckDB
+    and the checks while DVC is imported and asked for its status. :meth:`with_head`,
+    once the pipeline has run, finds each dataset's head files (the workspace's,
+    under ``root``) and hands them to the child, which checks them while DVC reads
+    metrics and plots here. :meth:`with_base`,
     called with the base revision at hand, lists and fetches the base's copies of
     each changed dataset through DVC and starts the drift statistics on them in a
     second child, beside the checks: DuckDB numbers a CSV's rows for the drift
@@ -122,26 +124,33 @@ class DataChecks:
         self._root = root
         self._rules = tuple(rules)
         self._stack = stack
-        boundary = boundary or safefs.work_tree_root(root)
-        self._heads = [
-            find_data_files(root, rule.spec.path, boundary=boundary) for rule, _ in self._rules
-        ]
+        self._boundary = boundary or safefs.work_tree_root(root)
+        self._heads: list[tuple[list[Path], list[FileProblem]]] = []
         self._skipped: list[str | None] = [None] * len(self._rules)
         self._checks = stack.enter_context(background.start(self._check_heads))
         self._drift: background.Pending[None, dict[int, DriftResult]] | None = None
 
-    def _check_heads(self, _inbox: background.Inbox[None]) -> list[tuple[CheckResult, ...]]:
-        """Each dataset's checks on its head files."""
-        from mlci.checks.data import check_dataset  # DuckDB: imported where this runs
+    def with_head(self) -> None:
+        """Find each dataset's head files (the pipeline has run) and start its checks."""
+        self._heads = [
+            find_data_files(self._root, rule.spec.path, boundary=self._boundary)
+            for rule, _ in self._rules
+        ]
+        self._checks.give(self._heads)
+
+    def _check_heads(
+        self, inbox: background.Inbox[list[tuple[list[Path], list[FileProblem]]]]
+    ) -> list[tuple[CheckResult, ...]]:
+        """Each dataset's checks on its head files, once :meth:`with_head` found them."""
+        from mlci.checks.data import check_dataset  # DuckDB: imported while DVC works
         from mlci.checks.sources import connect
 
         root, checks = self._root, []
-        # One DuckDB database for every dataset's checks: opening one costs ~15 ms, and
-        # the checks only query files, leaving nothing behind in it.
+        # One DuckDB database for every dataset's checks, opened (~15 ms) while the
+        # pipeline runs; the checks only query files, leaving nothing behind in it.
         with connect() as con:
-            for (rule, _source), (head_files, refused) in zip(
-                self._rules, self._heads, strict=True
-            ):
+            heads = inbox.get()
+            for (rule, _source), (head_files, refused) in zip(self._rules, heads, strict=True):
                 found = _refused(rule.spec.path, refused, root)
                 if head_files or not refused:
                     found += check_dataset(head_files, rule.spec, root=root, connection=con)
@@ -235,6 +244,7 @@ def check_data(
     are the datasets the policy declares, each with whose mlci.yaml declared it."""
     with contextlib.ExitStack() as stack:
         checks = DataChecks(root, rules, stack, boundary=at_base.boundary)
+        checks.with_head()
         checks.with_base(at_base)
         return checks.result()
 

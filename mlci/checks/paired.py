@@ -57,6 +57,7 @@ def compare_predictions(
     """The paired comparison of the predictions ``spec`` names, at base and head."""
     with contextlib.ExitStack() as stack:
         comparison = PairedComparison(root, spec, source, stack, boundary=at_base.boundary)
+        comparison.with_head()
         comparison.with_base(at_base)
         return comparison.result()
 
@@ -73,8 +74,9 @@ class _Files:
 class PairedComparison:
     """The paired comparison of one `mlci check`, in two steps around DVC's reads.
 
-    Made as soon as the pipeline has run: a child (:mod:`mlci.background`) imports
-    what the comparison needs (DuckDB, numpy) while DVC reads metrics and plots.
+    Made before the pipeline runs: a child (:mod:`mlci.background`) imports what the
+    comparison needs (DuckDB, numpy) while DVC is imported, asked for its status and
+    reads metrics and plots here.
     :meth:`with_base`, with the base revision at hand, finds the head's files and
     fetches the base's through DVC, and hands them to the child, which reads, joins
     and resamples them. ``stack`` keeps the base's copy (and stops the child) until
@@ -110,6 +112,10 @@ class PairedComparison:
         )
         return PredictionsOutcome(run, error=LoadError(rev=rev, file=spec.path, message=message))
 
+    def with_head(self) -> None:
+        """Nothing to do once the pipeline has run: the head's files are found with the
+        base's, in :meth:`with_base`."""
+
     def with_base(self, at_base: dvc.RevisionReader) -> None:
         """Find the head's files, fetch the base's (DVC), and hand both to the child."""
         spec, root = self._spec, self._root
@@ -137,24 +143,32 @@ class PairedComparison:
 
     def _run(self, inbox: background.Inbox[_Files | None]) -> PredictionsOutcome | None:
         """Read, join and compare both revisions' files (None: nothing to compare)."""
-        from mlci.checks.predictions import read_paired  # DuckDB and numpy: imported first,
-        from mlci.judge.significance import Settings, compare  # while the files are fetched
+        # Everything that does not need the files first, while DVC works: the imports
+        # (numpy's submodules the resampling loads on first use too), a DuckDB database.
+        import numpy.ma
+        import numpy.random  # noqa: F401
 
-        files = inbox.get()
-        if files is None:
-            return None
-        spec, root = self._spec, self._root
-        new = not files.base
-        try:
-            joined = read_paired(
-                files.base or files.head,
-                files.head,
-                spec,
-                base_root=files.folder if files.base else root,
-                head_root=root,
-            )
-        except PredictionsError as exc:
-            return self._fail("base" if exc.rev == "base" else "head", exc.message)
+        from mlci.checks.predictions import read_paired
+        from mlci.checks.sources import connect
+        from mlci.judge.significance import Settings, compare
+
+        with connect() as con:
+            files = inbox.get()
+            if files is None:
+                return None
+            spec, root = self._spec, self._root
+            new = not files.base
+            try:
+                joined = read_paired(
+                    files.base or files.head,
+                    files.head,
+                    spec,
+                    base_root=files.folder if files.base else root,
+                    head_root=root,
+                    connection=con,
+                )
+            except PredictionsError as exc:
+                return self._fail("base" if exc.rev == "base" else "head", exc.message)
         settings = Settings(
             resamples=spec.resamples,
             confidence=spec.confidence,

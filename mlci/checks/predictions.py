@@ -21,6 +21,7 @@ do — never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,11 +63,14 @@ def read_paired(
     base_root: Path,
     head_root: Path,
     settings: sources.EngineSettings | None = None,
+    connection: duckdb.DuckDBPyConnection | None = None,
 ) -> Joined:
     """Join the base's and the head's predictions on the id into :class:`Joined`.
 
-    Paths must already have passed :mod:`mlci.safefs` (:func:`mlci.checks.paired.find_files`, or the
-    base revision's files fetched by DVC into a temporary folder).
+    Paths must already have passed :mod:`mlci.safefs` (:func:`mlci.checks.paired.find_files`,
+    or the base revision's files fetched by DVC into a temporary folder). ``connection``:
+    a DuckDB connection from :func:`sources.connect` to read in (by default one of
+    ``settings`` is opened and closed).
     """
     if not base_files:
         raise PredictionsError(f"predictions {spec.path}: no files at base", rev="base")
@@ -83,7 +87,8 @@ def read_paired(
                 raise PredictionsError(
                     f"predictions {spec.path}: {datafiles.display(path, root)}: {safefs.OUTSIDE}"
                 )
-    with sources.connect(settings) as con:
+    with contextlib.ExitStack() as stack:
+        con = connection or stack.enter_context(sources.connect(settings))
         base = _open(con, base_files, spec, "base", lambda p: datafiles.display(p, base_root))
         head = _open(con, head_files, spec, "head", lambda p: datafiles.display(p, head_root))
         return _Reader(con, spec, base, head).read()
