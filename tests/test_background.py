@@ -5,10 +5,13 @@ another one."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pickle
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -105,6 +108,93 @@ def test_an_exception_of_the_function_is_raised_here_as_it_is() -> None:
 def test_a_child_that_never_asks_its_inbox_is_not_disturbed_by_no_give() -> None:
     with background.start(pid) as pending:
         assert pending.result() != PARENT
+
+
+def _links(pid: int, *kinds: str) -> set[str]:
+    """The pipes or sockets (``pipe:[inode]``) process ``pid`` has open."""
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            link = str(fd.readlink())
+            if link.startswith(kinds):
+                found.add(link)
+    return found
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    return _links(pid, "socket:")
+
+
+def _ready(marker: Path) -> Callable[[Inbox[Any]], Any]:
+    """A function that marks that it runs (its channels are set up), then returns what
+    its inbox is given."""
+
+    def receive(inbox: Inbox[Any]) -> Any:
+        marker.touch()
+        return inbox.get()
+
+    return receive
+
+
+def _started(marker: Path) -> None:
+    while not marker.exists():
+        os.sched_yield()
+
+
+@needs_two_cores
+def test_another_process_of_the_user_cannot_write_into_a_childs_inbox(tmp_path: Path) -> None:
+    """A pull request's stage runs as the same user while the children wait: it must
+    not be able to hand them a pickle of its own through /proc/<pid>/fd."""
+    forged = pickle.dumps("forged by the stage")
+    before = _links(os.getpid(), "pipe:", "socket:")  # the test's own: not to be touched
+    with background.start(_ready(tmp_path / "ready")) as pending:
+        assert pending.pid is not None
+        _started(tmp_path / "ready")
+        channels, opened = [], []
+        for fd in Path(f"/proc/{pending.pid}/fd").iterdir():
+            link = str(fd.readlink())
+            if not link.startswith(("pipe:", "socket:")) or link in before:
+                continue
+            channels.append(link)
+            try:  # what a stage of the same user can try
+                written = os.open(fd, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:
+                continue
+            with contextlib.suppress(OSError):
+                os.write(written, forged)
+            os.close(written)
+            opened.append(link)
+        pending.give("given by mlci")
+        assert pending.result() == "given by mlci"
+    assert channels  # the child has channels of its own ...
+    assert opened == []  # ... and none of them opens from outside
+
+
+@needs_two_cores
+def test_a_later_child_holds_none_of_the_channels_of_an_earlier_one(tmp_path: Path) -> None:
+    """Else closing an earlier child's inbox would not end its wait."""
+    with background.start(_ready(tmp_path / "first")) as first:
+        _started(tmp_path / "first")
+        mine = _socket_inodes(os.getpid())
+        with background.start(_ready(tmp_path / "second")) as second:
+            _started(tmp_path / "second")
+            assert first.pid is not None and second.pid is not None
+            assert not _socket_inodes(second.pid) & (mine - _socket_inodes(first.pid))
+            with pytest.raises(RuntimeError, match=r"get\(\) before give\(\)"):
+                first.result()  # its inbox closed: it ends, and the rerun here says why
+
+
+@needs_two_cores
+def test_a_child_stopped_early_removes_its_temporary_folders(tmp_path: Path) -> None:
+    def hold_a_folder(inbox: Inbox[None]) -> None:
+        with tempfile.TemporaryDirectory(dir=tmp_path):
+            inbox.get()
+
+    with background.start(hold_a_folder) as pending:
+        assert pending.forked
+        while not list(tmp_path.iterdir()):  # the child made its folder
+            os.sched_yield()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_with_another_thread_running_it_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -276,8 +366,6 @@ def test_no_temporary_folder_is_left_behind_by_a_forked_check(
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))
-    import tempfile
-
     monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
     repo.git("checkout", "--quiet", "main")
     repo.commit("data on main", {"mlci.yaml": CONFIG, "data/people.csv": people(300)})

@@ -336,3 +336,32 @@ def test_row_numbers_are_unique_across_files_and_formats_and_thread_counts(
         assert {str(row[2]) for row in rows} == {"1", "2", "3"}  # the file's own column
         numbers.append(sorted(rows))
     assert numbers[0] == numbers[1]
+
+
+def test_an_interrupted_base_pass_stops_the_heads_pass_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during the base's counts: the head's pass on its cursor is interrupted
+    and joined before the connection closes, and the interrupt is what surfaces (not
+    DuckDB's "connection in use")."""
+    import duckdb
+
+    from mlci.checks import drift as module
+
+    interrupted = []
+
+    def heads_pass(cursor: duckdb.DuckDBPyConnection, *_args: object) -> object:
+        try:
+            return cursor.execute("SELECT sum(range) FROM range(100000000000)").fetchall()
+        except duckdb.InterruptException:  # else it takes a minute and more
+            interrupted.append(True)
+            raise
+
+    def base_counts(*_args: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "_sample_and_counts", heads_pass)
+    monkeypatch.setattr(module, "_counts", base_counts)
+    with pytest.raises(KeyboardInterrupt):
+        drift(tmp_path, {"x": [1.0, 2.0, 3.0] * 20}, {"x": [2.0, 3.0, 4.0] * 20})
+    assert interrupted == [True]

@@ -208,11 +208,14 @@ class DataChecks:
         md5 = _Digests()
         if _same_content(self._root, base_files, head_files, md5):
             return "unchanged: the same content at base and head"
-        folder = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="mlci-base-")))
-        local = at_base.fetch(base_files, folder)
+        # Kept until the check is over (the drift child reads it), unless unchanged.
+        copies = tempfile.TemporaryDirectory(prefix="mlci-base-")
+        self._stack.callback(copies.cleanup)
+        local = at_base.fetch(base_files, Path(copies.name))
         if _same_copies(base_files, local, head_files, md5):
+            copies.cleanup()
             return "unchanged: the same content at base and head"
-        return _Fetched(index, tuple(local), folder)
+        return _Fetched(index, tuple(local), Path(copies.name))
 
     def result(self) -> tuple[DatasetReport, ...]:
         """Each dataset's report: its checks, and its drift against the base."""

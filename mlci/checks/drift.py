@@ -58,6 +58,7 @@ base's, so its sample and its aggregates come from one pass: reading a file
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
 from collections import Counter
@@ -511,8 +512,10 @@ def _compute(
         # which DuckDB does on one thread for CSV files.
         stats = threading.Thread(target=importlib.import_module, args=("scipy.stats",))
         stats.start()
-        base, base_sample = _sample(con, base, cols, "base", sample)
-        stats.join()
+        try:
+            base, base_sample = _sample(con, base, cols, "base", sample)
+        finally:
+            stats.join()
     if base_sample is not None:
         bins = _plan_bins(cols, base_sample, spec.bins)
         # Both passes need only the bins: the head's runs beside the base's, on a cursor
@@ -522,7 +525,11 @@ def _compute(
         head_pass = _Thread(
             lambda cursor: _sample_and_counts(cursor, head, cols, "head", sample, bins), con
         )
-        base, base_counts = _counts(con, base, cols, "base", bins)
+        try:
+            base, base_counts = _counts(con, base, cols, "base", bins)
+        except BaseException:
+            head_pass.stop()  # before the connection closes under it
+            raise
         found_head = head_pass.join()
         if base_counts:
             head, head_sample, head_counts = found_head
@@ -578,6 +585,17 @@ class _Thread(Generic[T]):
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]
+
+    def stop(self) -> None:
+        """Interrupt the query, wait for the thread, forget its outcome. (An interrupt
+        that comes before the query starts is lost: it is sent again until the thread
+        ends.)"""
+        while self._thread.is_alive():
+            with contextlib.suppress(duckdb.Error):
+                self._cursor.interrupt()
+            self._thread.join(0.05)
+        with contextlib.suppress(duckdb.Error):
+            self._cursor.close()
 
 
 _Samples = tuple["list[dict[str, Any]] | None", "list[dict[str, Any]] | None"]

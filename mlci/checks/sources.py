@@ -9,6 +9,9 @@ little of its own) whenever a hash table is big, and ``mlci check`` holds DVC,
 numpy and scipy besides (~130-200 MiB): at 512 MB the process peaked at 622 MiB on
 ten million rows of Parquet (the ``count(DISTINCT)`` of a unique id), at 256 MB at
 ~400 MiB, with no measurable loss of time (the hash table spills a few partitions).
+The limit is per connection, and `mlci check` runs the data checks, the drift and
+the paired comparison in children of their own (:mod:`mlci.background`), each with
+its database: up to three limits at once (benchmarks/RESULTS.md has the peaks).
 
 Formats, from the extension unless the dataset says otherwise:
 
