@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import Repo
+from test_data_flow import CONFIG, people
 
 from mlci import background
 from mlci.background import Inbox
@@ -267,24 +268,6 @@ def test_output_buffered_before_the_fork_is_written_once(
 
 
 # --- `mlci check`: the same results whether the computations fork or not -------------
-
-CONFIG = """\
-data:
-  - path: data/people.csv
-    unique: [id]
-    columns:
-      age: {type: int, min: 0, max: 120, nulls: 0}
-      country: {allowed: [fr, de, us]}
-    drift:
-      columns: [age, country]
-"""
-
-
-def people(n: int, shift: int = 0) -> str:
-    rows = ["id,age,country"]
-    for i in range(n):
-        rows.append(f"{i},{20 + (i * 7) % 50 + shift},{['fr', 'de', 'us'][i % 3]}")
-    return "\n".join(rows) + "\n"
 
 
 @pytest.fixture
