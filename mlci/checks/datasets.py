@@ -239,19 +239,6 @@ class DataChecks:
         return tuple(reports)
 
 
-def check_data(
-    root: Path, at_base: dvc.RevisionReader, rules: Sequence[tuple[DataRule, str]]
-) -> tuple[DatasetReport, ...]:
-    """Check each dataset's head files (the workspace's, under ``root``); compare them
-    with the same files read at the base revision, ``at_base``, for drift. ``rules``
-    are the datasets the policy declares, each with whose mlci.yaml declared it."""
-    with contextlib.ExitStack() as stack:
-        checks = DataChecks(root, rules, stack, boundary=at_base.boundary)
-        checks.with_head()
-        checks.with_base(at_base)
-        return checks.result()
-
-
 def _refused(dataset: str, refused: Sequence[FileProblem], root: Path) -> tuple[CheckResult, ...]:
     """A failed check per file mlci will not read (outside the repository, not a
     regular file), naming the file and why, never its content."""

@@ -51,17 +51,6 @@ def find_files(root: Path, spec: PredictionsSpec, *, boundary: Path | None = Non
     return files
 
 
-def compare_predictions(
-    root: Path, at_base: dvc.RevisionReader, spec: PredictionsSpec, source: str
-) -> PredictionsOutcome:
-    """The paired comparison of the predictions ``spec`` names, at base and head."""
-    with contextlib.ExitStack() as stack:
-        comparison = PairedComparison(root, spec, source, stack, boundary=at_base.boundary)
-        comparison.with_head()
-        comparison.with_base(at_base)
-        return comparison.result()
-
-
 @dataclass(frozen=True)
 class _Files:
     """Both revisions' predictions files (the base's fetched into ``folder``)."""
