@@ -321,14 +321,8 @@ class GitHubServer(LocalServer[_Failure]):
         authentication, so they hit any caller.
         """
         self._add_failure(
-            _Failure(
-                method=method.upper(),
-                pattern=re.compile(path_regex),
-                status=status,
-                body=body,
-                headers={k.lower(): str(v) for k, v in (headers or {}).items()},
-                times=times,
-                apply=apply,
+            _Failure.scripted(
+                method, path_regex, status, body=body, headers=headers, times=times, apply=apply
             )
         )
 
@@ -356,14 +350,12 @@ class GitHubServer(LocalServer[_Failure]):
         if not secondary and reset_in is None:
             reset_in = 60
         self._add_failure(
-            _Failure(
-                method=method.upper(),
-                pattern=re.compile(path_regex),
-                status=status,
-                body=None,
+            _Failure.scripted(
+                method,
+                path_regex,
+                status,
                 headers={"retry-after": str(retry_after)} if secondary else {},
                 times=times,
-                apply=False,
                 kind="secondary" if secondary else "primary",
                 reset_in=reset_in,
             )

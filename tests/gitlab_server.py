@@ -278,14 +278,8 @@ class GitLabServer(LocalServer[Failure]):
         before authentication, so they hit any caller.
         """
         self._add_failure(
-            Failure(
-                method=method.upper(),
-                pattern=re.compile(path_regex),
-                status=status,
-                body=body,
-                headers={k.lower(): str(v) for k, v in (headers or {}).items()},
-                times=times,
-                apply=apply,
+            Failure.scripted(
+                method, path_regex, status, body=body, headers=headers, times=times, apply=apply
             )
         )
 

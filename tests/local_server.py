@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Generic, TypeVar
+
+FS = TypeVar("FS", bound="Failure")
 
 
 @dataclass
@@ -27,6 +30,32 @@ class Failure:
     headers: dict[str, str]
     times: int
     apply: bool
+
+    @classmethod
+    def scripted(
+        cls: type[FS],
+        method: str,
+        path_regex: str,
+        status: int,
+        *,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        times: int = 1,
+        apply: bool = False,
+        **extra: Any,
+    ) -> FS:
+        """The failure a test scripts: the method in capitals ("*": any), the path as
+        a regular expression, header names in lower case."""
+        return cls(
+            method=method.upper(),
+            pattern=re.compile(path_regex),
+            status=status,
+            body=body,
+            headers={k.lower(): str(v) for k, v in (headers or {}).items()},
+            times=times,
+            apply=apply,
+            **extra,
+        )
 
     def matches(self, method: str, path: str, path_with_query: str) -> bool:
         if self.method not in ("*", method):
