@@ -74,11 +74,12 @@ _OPEN: set[socket.socket] = set()
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
-def _cores() -> int:
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the OS has one)."""
     try:
-        return len(os.sched_getaffinity(0))
+        return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+        return max(1, os.cpu_count() or 1)
 
 
 def can_fork() -> bool:
@@ -87,7 +88,7 @@ def can_fork() -> bool:
         hasattr(os, "fork")
         and not os.environ.get(NO_FORK)
         and threading.active_count() == 1
-        and _cores() >= 2
+        and available_cores() >= 2
     )
 
 

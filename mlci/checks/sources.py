@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +44,7 @@ from typing import Any
 
 import duckdb
 
+from mlci.background import available_cores
 from mlci.checks.files import FileProblem
 from mlci.specs import (
     Format,
@@ -87,13 +87,6 @@ class EngineSettings:
     memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int | None = None  # None: the cores this process may run on
     temp_directory: str | None = None  # None: a fresh temporary directory, removed after
-
-
-def available_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 @contextlib.contextmanager
