@@ -81,6 +81,23 @@ def fail_on_option(default: str, help_text: str) -> Callable[[F], F]:
     )
 
 
+pr_option = click.option(
+    "--pr", "pr_number", type=int, help="Pull request number (default: from the event)."
+)
+
+
+def config_option(help_text: str) -> Callable[[F], F]:
+    """``--config``: mlci.yaml's path in the repository (what each command reads of it)."""
+    return click.option(
+        "--config",
+        "config_path",
+        default="mlci.yaml",
+        show_default=True,
+        metavar="PATH",
+        help=help_text,
+    )
+
+
 @dataclass(frozen=True)
 class Process:
     """What :func:`main` knows about this process: it is the real ``mlci`` (so it may
@@ -501,15 +518,10 @@ def ci_command(
     help="Results written by `mlci ci --no-publish` (or `mlci check`).",
 )
 @publish_options
-@click.option("--pr", "pr_number", type=int, help="Pull request number (default: from the event).")
-@click.option(
-    "--config",
-    "config_path",
-    default="mlci.yaml",
-    show_default=True,
-    metavar="PATH",
-    help="mlci.yaml's path in the repository; its report.title is read from the pull "
-    "request's base commit (never from the results file) unless --title is given.",
+@pr_option
+@config_option(
+    "mlci.yaml's path in the repository; its report.title is read from the pull "
+    "request's base commit (never from the results file) unless --title is given."
 )
 @fail_on_option("never", "Lowest verdict that exits 1 (the gate itself is the status it posts).")
 @click.pass_context
@@ -562,15 +574,10 @@ def _token_env_of(ctx: click.Context, publishing: PublishOptions) -> PublishOpti
     "fails the merge, by name.",
 )
 @publish_options
-@click.option("--pr", "pr_number", type=int, help="Pull request number (default: from the event).")
-@click.option(
-    "--config",
-    "config_path",
-    default="mlci.yaml",
-    show_default=True,
-    metavar="PATH",
-    help="mlci.yaml's path in the repository, read at the pull request's base commit: "
-    "its report.title and its shards.",
+@pr_option
+@config_option(
+    "mlci.yaml's path in the repository, read at the pull request's base commit: "
+    "its report.title and its shards."
 )
 @click.option(
     "--report",
