@@ -315,15 +315,20 @@ def test_row_numbers_are_unique_across_files_and_formats_and_thread_counts(
     tmp_path: Path, extra: str
 ) -> None:
     # The sample is drawn by hash(row number): a number two rows share would make them
-    # one candidate. Parquet numbers its own rows (in parallel); CSV is counted; a
-    # Parquet column named like DuckDB's row number must not be taken for it.
+    # one candidate. Parquet numbers its own rows (in parallel); CSV files are counted
+    # (here 40 files, one lacking a column); a Parquet column named like DuckDB's row
+    # number must not be taken for it.
     from mlci.checks import sources
 
     files = [
         write(tmp_path / "a.parquet", {"x": list(range(300)), extra: [1] * 300}),
         write(tmp_path / "b.parquet", {"x": list(range(200)), extra: [2] * 200}),
-        write(tmp_path / "c.csv", {"x": list(range(100)), extra: [3] * 100}),
     ]
+    for part in range(40):
+        columns: dict[str, Sequence[object]] = {"x": list(range(part, part + 25))}
+        if part != 7:
+            columns[extra] = [3] * 25
+        files.append(write(tmp_path / f"part-{part:02d}.csv", columns))
     numbers = []
     for threads in (1, 2):
         with sources.connect(EngineSettings(memory_limit="256MB", threads=threads)) as con:
@@ -331,10 +336,12 @@ def test_row_numbers_are_unique_across_files_and_formats_and_thread_counts(
             rows = con.execute(
                 f"SELECT _row, x, {sources.ident(extra)} FROM {source.relation_with_ids()}"
             ).fetchall()
-        assert len(rows) == 600
-        assert len({row[0] for row in rows}) == 600
-        assert {str(row[2]) for row in rows} == {"1", "2", "3"}  # the file's own column
-        numbers.append(sorted(rows))
+        assert len(rows) == 1500
+        assert len({row[0] for row in rows}) == 1500
+        # the file's own column, and NULL where a file lacks it
+        assert {None if row[2] is None else str(row[2]) for row in rows} == {"1", "2", "3", None}
+        assert sum(row[2] is None for row in rows) == 25
+        numbers.append(sorted(rows, key=lambda row: row[0]))
     assert numbers[0] == numbers[1]
 
 
@@ -365,3 +372,36 @@ def test_an_interrupted_base_pass_stops_the_heads_pass_beside_it(
     with pytest.raises(KeyboardInterrupt):
         drift(tmp_path, {"x": [1.0, 2.0, 3.0] * 20}, {"x": [2.0, 3.0, 4.0] * 20})
     assert interrupted == [True]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_the_datas_column_names_never_meet_mlcis_own(tmp_path: Path, suffix: str) -> None:
+    """A pull request names its columns: one called like a name mlci gives its own
+    values in SQL (the row number, the sample's values, their hashes, DuckDB's row
+    number columns) is compared like any other column, with the same outcome."""
+    own = ["v0", "v1", "b1", "_row", "_ROW_1", "_h", "ordinality", "file_row_number"]
+    rng = np.random.default_rng(3)
+    sides: dict[str, list[list[object]]] = {}
+    for side, shift in (("base", 0.0), ("head", 0.3)):
+        sides[side] = [
+            [f"c{v}" for v in rng.integers(0, 150 if k == 1 else 5, 400)]
+            if k % 2
+            else list(rng.normal(shift * k, 1, 400))
+            for k in range(len(own))
+        ]
+    outcomes = []
+    for names in (own, [f"col{k}" for k in range(len(own))]):
+        folder = tmp_path / names[0]
+        folder.mkdir()
+        paths = [
+            write(folder / f"{side}{suffix}", dict(zip(names, sides[side], strict=True)))
+            for side in ("base", "head")
+        ]
+        result = compute_drift("data", paths[:1], paths[1:], DriftSpec(), settings=SETTINGS)
+        assert [c.column for c in result.columns] == names
+        outcomes.append(
+            [(c.kind, c.outcome, c.psi, c.ks_statistic, c.chi2_pvalue) for c in result.columns]
+        )
+    assert outcomes[0] == outcomes[1]
+    assert {kind for kind, *_rest in outcomes[0]} == {"numeric", "categorical"}
+    assert {outcome for _kind, outcome, *_rest in outcomes[0]} >= {"pass", "fail"}

@@ -132,18 +132,27 @@ class _Bins:
 def _select(
     source: Source, cols: Sequence[_Col], side: Side, bins: _Bins | None = None, ids: bool = False
 ) -> str:
-    """The compared values of one side as v0, v1, ... (plus hash buckets, row hashes)."""
+    """The compared values of one side as v0, v1, ... (plus hash buckets, row hashes).
+
+    The data's columns are read in an inner query that names only these, so a column
+    of the data called ``v0`` or ``_h`` is never taken for one of them.
+    """
     values = [
         f"{col.base_expr if side == 'base' else col.head_expr} AS v{i}"
         for i, col in enumerate(cols)
     ]
-    for i, col in enumerate(cols):
-        if col.kind == "categorical" and (ids or (bins is not None and bins.named[i] is None)):
-            values.append(f"hash(v{i}) % {HASH_BUCKETS} AS b{i}")
     if ids:
-        values.append(f"hash(_row, {SAMPLE_SEED}) AS _h")
+        values.append(f"hash({ident(source.row_column)}, {SAMPLE_SEED}) AS _h")
     relation = source.relation_with_ids() if ids else source.relation()
-    return f"(SELECT {', '.join(values) or '1 AS _one'} FROM {relation})"
+    inner = f"(SELECT {', '.join(values) or '1 AS _one'} FROM {relation})"
+    buckets = [
+        f"hash(v{i}) % {HASH_BUCKETS} AS b{i}"
+        for i, col in enumerate(cols)
+        if col.kind == "categorical" and (ids or (bins is not None and bins.named[i] is None))
+    ]
+    if not buckets:
+        return inner
+    return f"(SELECT *, {', '.join(buckets)} FROM {inner})"
 
 
 def _sample_aggregates(cols: Sequence[_Col], sample: int, threshold: int | None) -> str:

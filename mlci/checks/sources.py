@@ -103,7 +103,7 @@ def connect(settings: EngineSettings | None = None) -> Iterator[duckdb.DuckDBPyC
                 "memory_limit": settings.memory_limit,
                 "threads": settings.threads or available_cores(),
                 "temp_directory": spill,
-                # Row numbers (WITH ORDINALITY, for the drift sample) follow file order.
+                # Row numbers (row_number() OVER (), for the drift sample) follow file order.
                 "preserve_insertion_order": True,
                 "autoinstall_known_extensions": False,
                 "autoload_known_extensions": False,
@@ -245,35 +245,49 @@ class Source:
     def relation(self) -> str:
         return f"({self.sql}) AS src"
 
+    @property
+    def row_column(self) -> str:
+        """The name :meth:`relation_with_ids` gives the row numbers: ``_row``, or
+        ``_row_1``, ``_row_2``... when the data has a column of that name."""
+        taken = {name.lower() for name in self.names}  # DuckDB's names ignore case
+        name, suffix = "_row", 0
+        while name in taken:
+            suffix += 1
+            name = f"_row_{suffix}"
+        return name
+
     def relation_with_ids(self) -> str:
-        """The rows with ``_row``, a number unique across the source and stable between runs
-        (whatever the thread count).
+        """The rows with their number (in :attr:`row_column`), unique across the source
+        and stable between runs (whatever the thread count).
 
         Parquet files number their rows themselves (``file_row_number``, with the file's
         place in the list, ``file_index``), which DuckDB reads in parallel. Other readers
-        have no row number: ``WITH ORDINALITY`` counts the rows, on one thread (DuckDB
-        2.0's CSV reader refuses ``file_row_number``). So does a Parquet source with a
-        column of either name.
+        have no row number (DuckDB 2.0's CSV reader refuses ``file_row_number``):
+        ``row_number() OVER ()`` counts the rows in file order, on one thread. So does a
+        Parquet source with a column of either name. (Counting several CSV files in
+        readers side by side was measured and not kept: see benchmarks/RESULTS.md.)
         """
         groups = len(self.formats)
-        own = not {"file_row_number", "file_index"} & set(self.names)
+        column = ident(self.row_column)
+        own = not {"file_row_number", "file_index"} & {name.lower() for name in self.names}
         parts = []
         for group, (fmt, files) in enumerate(self.formats):
             if fmt == "parquet" and own:
                 numbered = reader(files, fmt).removesuffix(")") + ", file_row_number = true)"
                 row = f"file_row_number * {len(files)} + file_index"
                 parts.append(
-                    f"SELECT * EXCLUDE (file_row_number), ({row}) * {groups} + {group} AS _row "
-                    f"FROM {numbered}"
+                    f"SELECT * EXCLUDE (file_row_number), ({row}) * {groups} + {group} "
+                    f"AS {column} FROM {numbered}"
                 )
-            else:
-                parts.append(
-                    f"SELECT *, ordinality * {groups} + {group} AS _row "
-                    f"FROM {reader(files, fmt)} WITH ORDINALITY"
-                )
+                continue
+            # DuckDB documents row_number() OVER () as keeping the rows' order.
+            parts.append(
+                f"SELECT *, row_number() OVER () * {groups} + {group} AS {column} "
+                f"FROM {reader(files, fmt)}"
+            )
         if self.pad:
             nulls = ", ".join(f"NULL::{kind} AS {ident(name)}" for name, kind in self.pad)
-            parts.insert(0, f"SELECT {nulls}, NULL::BIGINT AS _row WHERE false")
+            parts.insert(0, f"SELECT {nulls}, NULL::BIGINT AS {column} WHERE false")
         return "(" + " UNION ALL BY NAME ".join(parts) + ") AS src"
 
     def estimate_rows(self, con: duckdb.DuckDBPyConnection) -> int:
