@@ -9,7 +9,6 @@ from pathlib import Path
 from mlci.errors import ExitCode
 from mlci.flow import CheckOptions, run_check, write_outputs
 from mlci.github.actions import ActionsLog
-from mlci.render.markdown import Report, render_terminal
 
 
 def shown(path: Path) -> str:
@@ -37,6 +36,8 @@ def check_and_report(
     echo: Callable[[str], None],
 ) -> ExitCode:
     results = run_check(options)
+    from mlci.render.markdown import Report, render_terminal  # imported while DVC waited
+
     html = write_outputs(Report(results), results_path, report_path)
     log.text(render_terminal(results).removesuffix("\n"))
     charts = f"   Page: {shown(html)}" if html else ""
