@@ -309,10 +309,21 @@ def _alias_error(
 DVC_YAML_MAX_NODES = 2_000_000
 
 
+# DVC parses YAML with ruamel's pure-Python parser, which recurses once per level of
+# nesting: past about 490 levels it dies with a RecursionError inside DVC. No real
+# dvc.yaml, dvc.lock or params.yaml comes near this.
+DVC_YAML_MAX_DEPTH = 100
+
+# What begins a line before its first value: indentation and the block indicators.
+_LINE_START = re.compile(r"^[ \-?:]*", re.MULTILINE)
+
+
 def check_dvc_yaml(text: str, source: str) -> None:
-    """Refuse (exit 2) a YAML file DVC would parse whose aliases expand it past
+    """Refuse (exit 2) a YAML file DVC would parse that is nested more than
+    :data:`DVC_YAML_MAX_DEPTH` levels deep, whose aliases expand it past
     :data:`DVC_YAML_MAX_NODES` values, or that is recursive; a file that is not valid
     YAML is left to DVC, which reports it."""
+    _refuse_deep(text, source)
     if "&" not in text:  # no anchor, no alias to expand: the common case costs nothing
         return
     try:
@@ -324,6 +335,38 @@ def check_dvc_yaml(text: str, source: str) -> None:
         )
     except yaml.YAMLError:
         return
+
+
+def _refuse_deep(text: str, source: str, limit: int = DVC_YAML_MAX_DEPTH) -> None:
+    """Refuse a document nested more than ``limit`` levels deep.
+
+    A bound first, which costs two counts and one regex over the text. A block
+    collection starts right of its parent, or after one more indicator (``- ``,
+    ``? ``, ``: ``) on the same line, and a flow collection opens a bracket. So the
+    depth is at most the longest run of indentation and indicators that starts a line,
+    plus the brackets, plus the root. Only a document past that bound is parsed, into
+    events (iteratively: the parser keeps its own stack), and its collections counted.
+    """
+    widest = max(map(len, _LINE_START.findall(text)), default=0)
+    if widest + text.count("[") + text.count("{") + 1 <= limit:
+        return
+    error = ConfigError(
+        f"{source}: refused: nested more than {limit} levels deep",
+        hint="flatten it: DVC's YAML parser fails on deeply nested files",
+    )
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_FAST_LOADER):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > limit:
+                    raise error
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        if "nesting depth" in str(exc):  # libyaml's own limit (1,000 levels)
+            raise error from None
+        # Not valid YAML: left to DVC, which names the file and the line.
 
 
 def _construct(root: yaml.Node | None) -> Any:

@@ -178,3 +178,116 @@ def test_the_yaml_pre_check_works_through_a_symlinked_checkout(repo: Repo, tmp_p
     # spelling while the DVC root is resolved.
     with pytest.raises(ConfigError, match=r"^params\.yaml:\d+: refused: its aliases expand"):
         run_check(CheckOptions(path=link, tests=False, emit=lambda line: None))
+
+
+def deep(style: str, levels: int) -> str:
+    """A document of ``levels`` nested collections (the root mapping included), in one
+    of YAML's ways of nesting."""
+    inner = levels - 1  # under the root mapping
+    if style == "flow":
+        return "deep: " + "[" * inner + "]" * inner + "\n"
+    if style == "block mappings":
+        return "".join(" " * i + "k:\n" for i in range(levels)) + " " * levels + "v\n"
+    if style == "compact sequences":  # no indentation at all: `- - - - v`
+        return "deep:\n" + "- " * inner + "v\n"
+    assert style == "sequences of mappings"  # `- k:` under `- k:`: two levels a line
+    steps, odd = divmod(inner, 2)
+    last = "[v]" if odd else "v"
+    return (
+        "deep:\n"
+        + "".join("  " * i + "- k:\n" for i in range(steps))
+        + "  " * (steps + 1)
+        + last
+        + "\n"
+    )
+
+
+def depth_of(text: str) -> int:
+    """The nesting depth as PyYAML's composer sees it (fine below Python's recursion
+    limit): what the tests' documents are checked against."""
+    import yaml
+
+    def walk(node: yaml.Node) -> int:
+        if isinstance(node, yaml.SequenceNode):
+            return 1 + max((walk(child) for child in node.value), default=0)
+        if isinstance(node, yaml.MappingNode):
+            return 1 + max((walk(part) for pair in node.value for part in pair), default=0)
+        return 0
+
+    return walk(yaml.compose(text, Loader=yaml.SafeLoader))
+
+
+STYLES = ["flow", "block mappings", "compact sequences", "sequences of mappings"]
+
+
+@pytest.mark.parametrize("file", ["params.yaml", "dvc.yaml", "vars.yaml", "data.csv.dvc"])
+@pytest.mark.parametrize("style", ["flow", "compact sequences"])
+def test_yaml_nested_past_dvcs_parser_is_refused_before_dvc_sees_it(
+    repo: Repo, file: str, style: str
+) -> None:
+    """DVC's YAML parser recurses once per level and dies past ~490 (a RecursionError,
+    which mlci reported as its own bug): the pull request's file is refused, naming it."""
+    files = {file: ("deep:\n" if file == "data.csv.dvc" else "") + deep(style, 5000)}
+    if file == "data.csv.dvc":
+        files[file] = "outs:\n- path: data.csv\n" + deep(style, 5000).replace("deep:", "meta:")
+    if file == "vars.yaml":
+        files["dvc.yaml"] = "vars:\n  - vars.yaml\nmetrics:\n  - metrics.json\n"
+    repo.commit("deep", files)
+    result = repo.mlci("check", "--no-tests")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"mlci: error: {file}: refused: nested more than 100 levels")
+    assert "internal error" not in result.output
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_the_depth_limit_is_exact_in_every_style(style: str) -> None:
+    """The cheap bound that skips parsing must never let a deeper document through:
+    100 levels pass, 101 are refused, whatever the style (and far deeper ones too,
+    past libyaml's own limit of 1,000)."""
+    from mlci.config import check_dvc_yaml
+
+    assert depth_of(deep(style, 100)) == 100
+    assert depth_of(deep(style, 101)) == 101
+    check_dvc_yaml(deep(style, 100), "a.yaml")
+    for levels in (101, 5000):
+        with pytest.raises(ConfigError, match=r"^a\.yaml: refused: nested more than 100"):
+            check_dvc_yaml(deep(style, levels), "a.yaml")
+
+
+def test_real_files_are_not_parsed_for_their_depth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dvc.lock of a thousand stages is checked by the bound alone: the common case
+    costs a regex, not a parse."""
+    import yaml
+
+    from mlci.config import check_dvc_yaml
+
+    def no_parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed")
+
+    stage = (
+        "  train{i}:\n    cmd: python train.py --seed {i} --grid [1, 2, 3]\n    deps:\n"
+        "    - path: data/{i}.csv\n      md5: 0123456789abcdef0123456789abcdef\n"
+        "      size: 1024\n    outs:\n    - path: model{i}.pkl\n      hash: md5\n"
+    )
+    lock = "schema: '2.0'\nstages:\n" + "".join(stage.format(i=i) for i in range(1000))
+    monkeypatch.setattr(yaml, "parse", no_parse)
+    check_dvc_yaml(lock.replace("[1, 2, 3]", "1,2,3"), "dvc.lock")
+
+
+def test_json_dvc_parses_nested_past_its_parser_is_a_clear_error(repo: Repo) -> None:
+    """A `vars:` file in JSON, nested 100,000 levels: DVC's json.loads raises a
+    RecursionError while building its index. mlci names what failed and what to do
+    rather than calling it a bug of its own."""
+    levels = 100_000
+    repo.commit(
+        "deep vars",
+        {
+            "vars.json": '{"deep": ' + "[" * levels + "]" * levels + "}",
+            "dvc.yaml": "vars:\n  - vars.json\nmetrics:\n  - metrics.json\n",
+        },
+    )
+    result = repo.mlci("check", "--no-tests")
+    assert result.exit_code == 3, result.output
+    assert "`dvc status` failed" in result.output
+    assert "nested too deeply for DVC's parser" in result.output
+    assert "internal error" not in result.output

@@ -286,6 +286,15 @@ def pipeline_status(repo: Repo) -> PipelineStatus:
     unknown: list[str] = []
     try:
         status: dict[str, list[Any]] = repo.status(check_updates=False)
+    except RecursionError:
+        # DVC's YAML and JSON parsers recurse once per level of nesting. mlci refuses
+        # deep YAML before DVC reads it (config.check_dvc_yaml); this is the rest, e.g.
+        # a params.json or a `vars:` file in JSON.
+        raise DvcError(
+            f"`dvc status` failed in {repo.root_dir}: a file it parses (dvc.yaml, dvc.lock, "
+            "params or `vars:` files) is nested too deeply for DVC's parser",
+            hint="find the deeply nested file among them and flatten it",
+        ) from None
     except DvcException as exc:
         status = {}
         try:
