@@ -214,7 +214,9 @@ def depth_of(text: str) -> int:
             return 1 + max((walk(part) for pair in node.value for part in pair), default=0)
         return 0
 
-    return walk(yaml.compose(text, Loader=yaml.SafeLoader))
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    assert root is not None
+    return walk(root)
 
 
 STYLES = ["flow", "block mappings", "compact sequences", "sequences of mappings"]
