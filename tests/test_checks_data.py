@@ -472,3 +472,28 @@ def test_a_key_holding_a_unique_column_and_a_key_that_must_be_counted(
     assert found[("group, tag", "unique")].startswith("fail: 2 of 6 rows share 1 duplicated key")
     assert found[("group, code", "unique")] == "pass: all 6 non-null keys unique"
     assert found[("group, id", "unique")] == "pass: all 6 non-null keys unique"
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+def test_rules_on_nested_columns_are_judged_like_any_other(tmp_path: Path, suffix: str) -> None:
+    # Parquet and JSON columns may hold structs, lists or maps (dicts and lists in
+    # Python): every rule gives a result, failing values shown as text, never a crash.
+    rows = [{"s": {"a": a}, "l": [a, 1]} for a in (1, 2, 1, 3)]
+    path = tmp_path / f"d{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(pa.Table.from_pylist(rows), path)
+    else:
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    rules = ColumnSpec(nulls=0, allowed=(1, 2), regex=".*", unique=True)
+    spec = DatasetSpec(path=path.name, columns=(("s", rules), ("l", rules)))
+    found = run([path], spec, tmp_path)
+    assert found[(None, "readable")].outcome == "pass"
+    for column, shown in (
+        ("s", ("{'a': 1}", "{'a': 2}", "{'a': 3}")),
+        ("l", ("[1, 1]", "[2, 1]", "[3, 1]")),
+    ):
+        allowed = found[(column, "allowed")]
+        assert (allowed.outcome, allowed.failed_rows, allowed.examples) == ("fail", 4, shown)
+        assert found[(column, "nulls")].outcome == "pass"
+        assert found[(column, "regex")].outcome == "pass"
+        assert found[(column, "unique")].reason.startswith("2 of 4 rows share 1 duplicated value")

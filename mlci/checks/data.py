@@ -314,7 +314,12 @@ class _Plan:
             count = int(get(key))
             if not count:
                 return [self.result(column, check, True, passed(get))]
-            found = list(dict.fromkeys(get(key + ":examples") or []))[:MAX_EXAMPLES]
+            # Distinct by their text: a nested value (a struct, list or map of Parquet or
+            # JSON) comes as a dict or a list, which cannot be hashed.
+            pool: dict[str, Any] = {}
+            for value in get(key + ":examples") or []:
+                pool.setdefault(_value(value), value)
+            found = list(pool.values())[:MAX_EXAMPLES]
             shown_text = ", ".join(
                 v if numbers_in_text and _is_number_text(v) else _quoted(v) for v in found
             )
