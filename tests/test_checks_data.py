@@ -497,3 +497,24 @@ def test_rules_on_nested_columns_are_judged_like_any_other(tmp_path: Path, suffi
         assert found[(column, "nulls")].outcome == "pass"
         assert found[(column, "regex")].outcome == "pass"
         assert found[(column, "unique")].reason.startswith("2 of 4 rows share 1 duplicated value")
+
+
+def test_names_that_differ_only_by_case_are_one_column_as_duckdb_reads_them(
+    tmp_path: Path,
+) -> None:
+    # DuckDB matches column names ignoring case: a file's "ID" and another's "id" are
+    # read as one column. The checks say the same as when both files spell it alike:
+    # no file "lacks" it, and its type is judged from every file's values.
+    spec = DatasetSpec(
+        path="*.csv",
+        columns=(("id", ColumnSpec(type="int", unique=True)), ("score", ColumnSpec(max=6))),
+    )
+    outcomes = []
+    for second in ("id,score", "ID,Score"):
+        folder = tmp_path / second.replace(",", "-")
+        folder.mkdir()
+        (folder / "a.csv").write_text("id,score\n1,5\n2,6\n")
+        (folder / "b.csv").write_text(f"{second}\n3,7\n4,x\n")
+        outcomes.append(reasons(run(resolve_files(folder, "*.csv"), spec, folder)))
+    assert outcomes[1] == outcomes[0]
+    assert ("id", "exists") not in outcomes[0]

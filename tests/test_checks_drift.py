@@ -405,3 +405,22 @@ def test_the_datas_column_names_never_meet_mlcis_own(tmp_path: Path, suffix: str
     assert outcomes[0] == outcomes[1]
     assert {kind for kind, *_rest in outcomes[0]} == {"numeric", "categorical"}
     assert {outcome for _kind, outcome, *_rest in outcomes[0]} >= {"pass", "fail"}
+
+
+def test_names_that_differ_only_by_case_are_one_column_as_duckdb_reads_them(
+    tmp_path: Path,
+) -> None:
+    # DuckDB reads a file's "X" and another's "x" as one column: its kind (numeric or
+    # categorical) comes from every file's values, as when both files spell it alike.
+    outcomes = []
+    for second in ("x", "X"):
+        sides = []
+        for side, values in (("base", ["a", "b", "c"]), ("head", ["a", "c", "c"])):
+            folder = tmp_path / second / side
+            folder.mkdir(parents=True)
+            first = write(folder / "a.csv", {"x": [1, 2, 3] * 20})
+            sides.append([first, write(folder / "b.csv", {second: values * 20})])
+        result = compute_drift("data", sides[0], sides[1], DriftSpec(), settings=SETTINGS)
+        outcomes.append([(c.kind, c.outcome, c.psi, c.chi2_pvalue) for c in result.columns])
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[0][0][0] == "categorical"

@@ -404,20 +404,28 @@ def open_source(
             continue
         per_file.append((path, file_format, described))
 
+    # DuckDB matches column names ignoring case (one file's "ID" and another's "id" are
+    # one column; a file's own names never differ only by case, DuckDB renames one "ID_1").
+    # Each column here is keyed so, spelled as in the first file that has it.
     names: dict[str, list[str]] = {}
+    spelled: dict[str, str] = {}
     for _path, _fmt, described in per_file:
         for name, kind in described:
-            names.setdefault(name, []).append(kind)
-    missing = tuple(
-        (name, tuple(p for p, _f, d in per_file if name not in dict(d)))
-        for name in names
-        if len(names[name]) < len(per_file)
-    )
+            spelled.setdefault(name.lower(), name)
+            names.setdefault(name.lower(), []).append(kind)
+    has = [(path, {name.lower() for name, _kind in described}) for path, _f, described in per_file]
+    lacking = {
+        key: tuple(path for path, keys in has if key not in keys)
+        for key in names
+        if len(names[key]) < len(per_file)
+    }
     groups: dict[Format, list[Path]] = {}
     for path, file_format, _described in per_file:
         groups.setdefault(file_format, []).append(path)
     formats = tuple((f, tuple(paths)) for f, paths in groups.items())
-    inferred = tuple((name, _merge_types(kinds)) for name, kinds in names.items())
+    merged = {key: _merge_types(kinds) for key, kinds in names.items()}
+    inferred = tuple((spelled[key], kind) for key, kind in merged.items())
+    missing = tuple((spelled[key], files) for key, files in lacking.items())
     source = Source(
         files=tuple(p for p, _f, _d in per_file),
         formats=formats,
@@ -433,13 +441,15 @@ def open_source(
     except duckdb.Error as exc:  # files that read alone but not together
         bad = [FileProblem(p, explain(exc)) for p in source.files]
         return source.without(bad)
-    inferred_map = dict(inferred)
+    # The combined read spells each column as its first file does, which the order of
+    # the formats' readers may change: the names below are the read's.
+    read_name = {name.lower(): name for name, _kind in read_types}
     return Source(
         files=source.files,
         formats=formats,
         columns=tuple(read_types),
-        inferred=tuple((name, inferred_map.get(name, kind)) for name, kind in read_types),
-        missing=missing,
+        inferred=tuple((name, merged.get(name.lower(), kind)) for name, kind in read_types),
+        missing=tuple((read_name.get(key, spelled[key]), files) for key, files in lacking.items()),
         problems=tuple(problems),
     )
 
