@@ -518,3 +518,37 @@ def test_names_that_differ_only_by_case_are_one_column_as_duckdb_reads_them(
         outcomes.append(reasons(run(resolve_files(folder, "*.csv"), spec, folder)))
     assert outcomes[1] == outcomes[0]
     assert ("id", "exists") not in outcomes[0]
+
+
+def test_a_csv_header_cell_spelled_like_a_missing_value_names_its_column(
+    tmp_path: Path,
+) -> None:
+    # Cells such as NA, null or None are missing values, but in the header they are
+    # names (as pandas reads them): the checks on a column called "NA" say the same as
+    # on one called "na_rate". Its cells reading NA stay missing values.
+    outcomes = []
+    for name in ("NA", "na_rate"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "a.csv").write_text(f"id,{name},None\n1,0.5,x\n2,NA,y\n")
+        (folder / "b.csv").write_text(f"None,{name},id\nz,0.7,3\n")
+        (folder / "c.csv").write_text("id\n4\n")
+        spec = DatasetSpec(
+            path="*.csv",
+            columns=(
+                (name, ColumnSpec(type="float", nulls=0, max=0.6)),
+                ("None", ColumnSpec(allowed=("x", "y"))),
+                ("id", ColumnSpec(type="int", unique=True)),
+            ),
+        )
+        found = reasons(run(resolve_files(folder, "*.csv"), spec, folder))
+        outcomes.append(
+            {
+                ("<name>" if column == name else column, check): text.replace(name, "<name>")
+                for (column, check), text in found.items()
+            }
+        )
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][("<name>", "nulls")] == "fail: 2 of 4 rows are null, max 0"
+    assert outcomes[0][("None", "allowed")] == "fail: 1 of 4 rows not in allowed values: 'z'"
+    assert outcomes[0][(None, "readable")] == "pass: read 4 rows from 3 files, 3 columns"

@@ -424,3 +424,29 @@ def test_names_that_differ_only_by_case_are_one_column_as_duckdb_reads_them(
         outcomes.append([(c.kind, c.outcome, c.psi, c.chi2_pvalue) for c in result.columns])
     assert outcomes[1] == outcomes[0]
     assert outcomes[0][0][0] == "categorical"
+
+
+def test_a_csv_header_cell_spelled_like_a_missing_value_is_compared(tmp_path: Path) -> None:
+    # A column called "null" (a missing value in a cell, a name in the header) is
+    # compared like one called "nullish", also beside files whose header is plain.
+    rng = np.random.default_rng(5)
+    values = {side: list(rng.normal(shift, 1, 300)) for side, shift in (("base", 0), ("head", 1))}
+    outcomes = []
+    for name in ("null", "nullish"):
+        sides = []
+        for side in ("base", "head"):
+            folder = tmp_path / name / side
+            folder.mkdir(parents=True)
+            sides.append(
+                [
+                    write(folder / "a.csv", {name: values[side][:150], "x": [1.0] * 150}),
+                    write(folder / "b.csv", {"x": [2.0] * 150, name: values[side][150:]}),
+                    write(folder / "c.csv", {"x": [3.0] * 10}),
+                ]
+            )
+        result = compute_drift("data", sides[0], sides[1], DriftSpec(), settings=SETTINGS)
+        assert result.errors == ()
+        assert [c.column for c in result.columns] == [name, "x"]
+        outcomes.append([(c.kind, c.outcome, c.psi, c.ks_statistic) for c in result.columns])
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0][:2] == ("numeric", "fail")

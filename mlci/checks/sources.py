@@ -18,7 +18,8 @@ Formats, from the extension unless the dataset says otherwise:
 - ``.csv`` / ``.tsv`` (optionally ``.gz`` / ``.zst``): UTF-8, a header row,
   ``"`` quotes; every column is read as text and converted by the checks, so a
   stray value never stops the read. The strings pandas reads as missing
-  (``""``, ``NA``, ``NaN``, ``null``, ``None``, ``n/a``, ...) are nulls.
+  (``""``, ``NA``, ``NaN``, ``null``, ``None``, ``n/a``, ...) are nulls; in the
+  header they are names, as in pandas.
 - ``.parquet`` / ``.pq``: the types stored in the file.
 - ``.jsonl`` / ``.ndjson`` / ``.json``: one JSON object a line (or a JSON array),
   types inferred by DuckDB.
@@ -34,6 +35,7 @@ reason made from DuckDB's message.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import re
 import tempfile
@@ -152,10 +154,20 @@ def _string_list(values: Sequence[str]) -> str:
     return "[" + ", ".join(literal(v) for v in values) + "]"
 
 
-def reader(files: Sequence[Path], fmt: Format, *, text: bool = True) -> str:
+def reader(
+    files: Sequence[Path],
+    fmt: Format,
+    *,
+    text: bool = True,
+    names: Sequence[str] = (),
+    nulls: bool = True,
+) -> str:
     """The DuckDB table function reading ``files`` of one format as one table.
 
     ``text=False`` lets DuckDB infer CSV column types (used to describe a CSV).
+    ``names``: the CSV columns' names, in place of DuckDB's reading of the header.
+    ``nulls=False``: no cell of a CSV is a missing value but an empty one (used to
+    read the names of its header).
     """
     paths = _string_list([str(p) for p in files])
     if fmt in ("csv", "tsv"):
@@ -165,12 +177,15 @@ def reader(files: Sequence[Path], fmt: Format, *, text: bool = True) -> str:
             f"delim = E'{delim}'",
             "quote = '\"'",
             "escape = '\"'",
-            f"nullstr = {_string_list(CSV_NULLS)}",
             "union_by_name = true",
             "encoding = 'utf-8'",
         ]
+        if nulls:
+            options.append(f"nullstr = {_string_list(CSV_NULLS)}")
         if text:
             options.append("all_varchar = true")
+        if names:
+            options.append(f"names = {_string_list(names)}")
         return f"read_csv({paths}, {', '.join(options)})"
     if fmt == "parquet":
         return f"read_parquet({paths}, union_by_name = true)"
@@ -233,10 +248,27 @@ class Source:
     problems: tuple[FileProblem, ...] = field(default=())
     # Columns to add as nulls when these files lack them (a part of a bigger source).
     pad: tuple[tuple[str, str], ...] = ()
+    # CSV files whose header DuckDB reads wrong, with their columns' names: each is
+    # read on its own, with these names (see :func:`_header_names`).
+    headers: tuple[tuple[Path, tuple[str, ...]], ...] = ()
+
+    def readers(self) -> list[tuple[Format, tuple[Path, ...], str]]:
+        """Each reader of the source: its format, its files and its SQL, in the files'
+        order (the combined columns come in the order the first file has them)."""
+        named = dict(self.headers)
+        found = []
+        for fmt, files in self.formats:
+            for alone, run in itertools.groupby(files, key=lambda path: path in named):
+                paths = tuple(run)
+                if alone:
+                    found += [(fmt, (p,), reader([p], fmt, names=named[p])) for p in paths]
+                else:
+                    found.append((fmt, paths, reader(paths, fmt)))
+        return found
 
     @property
     def sql(self) -> str:
-        parts = [f"SELECT * FROM {reader(files, fmt)}" for fmt, files in self.formats]
+        parts = [f"SELECT * FROM {sql}" for _fmt, _files, sql in self.readers()]
         if self.pad:
             nulls = ", ".join(f"NULL::{kind} AS {ident(name)}" for name, kind in self.pad)
             parts.insert(0, f"SELECT {nulls} WHERE false")
@@ -267,13 +299,14 @@ class Source:
         Parquet source with a column of either name. (Counting several CSV files in
         readers side by side was measured and not kept: see benchmarks/RESULTS.md.)
         """
-        groups = len(self.formats)
+        readers = self.readers()
+        groups = len(readers)
         column = ident(self.row_column)
         own = not {"file_row_number", "file_index"} & {name.lower() for name in self.names}
         parts = []
-        for group, (fmt, files) in enumerate(self.formats):
+        for group, (fmt, files, sql) in enumerate(readers):
             if fmt == "parquet" and own:
-                numbered = reader(files, fmt).removesuffix(")") + ", file_row_number = true)"
+                numbered = sql.removesuffix(")") + ", file_row_number = true)"
                 row = f"file_row_number * {len(files)} + file_index"
                 parts.append(
                     f"SELECT * EXCLUDE (file_row_number), ({row}) * {groups} + {group} "
@@ -282,8 +315,7 @@ class Source:
                 continue
             # DuckDB documents row_number() OVER () as keeping the rows' order.
             parts.append(
-                f"SELECT *, row_number() OVER () * {groups} + {group} AS {column} "
-                f"FROM {reader(files, fmt)}"
+                f"SELECT *, row_number() OVER () * {groups} + {group} AS {column} FROM {sql}"
             )
         if self.pad:
             nulls = ", ".join(f"NULL::{kind} AS {ident(name)}" for name, kind in self.pad)
@@ -332,6 +364,7 @@ class Source:
             columns=self.columns,
             inferred=self.inferred,
             pad=self.columns,
+            headers=tuple((file, names) for file, names in self.headers if file == path),
         )
 
     def without(self, bad: Sequence[FileProblem]) -> Source:
@@ -349,12 +382,37 @@ class Source:
             missing=self.missing,
             problems=(*self.problems, *bad),
             pad=self.columns if bad else self.pad,
+            headers=tuple((file, names) for file, names in self.headers if file not in broken),
         )
 
 
 def _describe(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[str, str]]:
     rows = con.execute(f"DESCRIBE {sql}").fetchall()
     return [(str(row[0]), str(row[1])) for row in rows]
+
+
+_GENERATED = re.compile(r"column\d+")
+
+
+def _header_names(
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, names: Sequence[str]
+) -> tuple[str, ...] | None:
+    """The names of a CSV file's columns when DuckDB's reading of its header is wrong
+    (else None).
+
+    DuckDB takes a header cell spelled like a missing value (``NA``, ``null``,
+    ``None``: :data:`CSV_NULLS`) for an empty one and names the column ``column1``;
+    pandas, and the file's author, call it ``NA``. Read without missing values (only
+    when a name looks made up), the header gives its names.
+    """
+    if fmt not in ("csv", "tsv") or not any(_GENERATED.fullmatch(name) for name in names):
+        return None
+    try:
+        header = _describe(con, f"SELECT * FROM {reader([path], fmt, nulls=False)}")
+    except duckdb.Error:  # the file is read as DuckDB reads it; its problem is found then
+        return None
+    found = tuple(name for name, _kind in header)
+    return found if len(found) == len(names) and list(found) != list(names) else None
 
 
 def _merge_types(types: Sequence[str]) -> str:
@@ -379,6 +437,7 @@ def open_source(
     """
     problems: list[FileProblem] = []
     per_file: list[tuple[Path, Format, list[tuple[str, str]]]] = []
+    headers: list[tuple[Path, tuple[str, ...]]] = []
     for path in files:
         file_format = fmt or format_of(path)
         if file_format is None:
@@ -402,6 +461,10 @@ def open_source(
         except duckdb.Error as exc:
             problems.append(FileProblem(path, explain(exc)))
             continue
+        names = _header_names(con, path, file_format, [name for name, _ in described])
+        if names is not None:
+            headers.append((path, names))
+            described = [(name, kind) for name, (_, kind) in zip(names, described, strict=True)]
         per_file.append((path, file_format, described))
 
     # DuckDB matches column names ignoring case (one file's "ID" and another's "id" are
@@ -433,6 +496,7 @@ def open_source(
         inferred=inferred,
         missing=missing,
         problems=tuple(problems),
+        headers=tuple(headers),
     )
     if not per_file:
         return source
@@ -451,6 +515,7 @@ def open_source(
         inferred=tuple((name, merged.get(name.lower(), kind)) for name, kind in read_types),
         missing=tuple((read_name.get(key, spelled[key]), files) for key, files in lacking.items()),
         problems=tuple(problems),
+        headers=tuple(headers),
     )
 
 
