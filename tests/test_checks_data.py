@@ -552,3 +552,17 @@ def test_a_csv_header_cell_spelled_like_a_missing_value_names_its_column(
     assert outcomes[0][("<name>", "nulls")] == "fail: 2 of 4 rows are null, max 0"
     assert outcomes[0][("None", "allowed")] == "fail: 1 of 4 rows not in allowed values: 'z'"
     assert outcomes[0][(None, "readable")] == "pass: read 4 rows from 3 files, 3 columns"
+
+
+def test_nan_in_a_parquet_float_column_is_null_for_every_rule(tmp_path: Path) -> None:
+    # NaN counts as null, as in pandas: the rules on values leave it out, as they
+    # leave out a null. (DuckDB's nullif(x, NaN) misses the NaN of a Parquet scan.)
+    outcomes = []
+    for missing in (float("nan"), None):
+        path = tmp_path / f"{missing}.parquet"
+        pq.write_table(pa.table({"f": pa.array([missing, 1.0, missing, 0.5], pa.float64())}), path)
+        rules = ColumnSpec(nulls=2, max=1, allowed=(1, 0.5), regex="[0-9.]+", unique=True)
+        spec = DatasetSpec(path=path.name, columns=(("f", rules),), unique=(("f", "f"),))
+        outcomes.append(reasons(run([path], spec, tmp_path)))
+    assert outcomes[0] == outcomes[1]
+    assert {text.split(":")[0] for text in outcomes[0].values()} == {"pass"}

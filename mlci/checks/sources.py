@@ -112,13 +112,20 @@ def connect(settings: EngineSettings | None = None) -> Iterator[duckdb.DuckDBPyC
             },
         )
         stack.callback(con.close)
-        with contextlib.suppress(duckdb.Error):  # DuckDB before 2.0 has no such optimizer
-            # DuckDB 2.0 pushes a cast into the CSV reader when a column is read only
-            # through it, and the reader then fails on a value TRY_CAST would make NULL
-            # ("Could not convert string 'maybe' to 'BOOLEAN'"): every query here reads
-            # text and converts it with TRY_CAST, so that a stray value is counted, not
-            # fatal.
-            con.execute("SET disabled_optimizers = 'type_pushdown'")
+        # DuckDB 2.0 pushes a cast into the CSV reader when a column is read only
+        # through it, and the reader then fails on a value TRY_CAST would make NULL
+        # ("Could not convert string 'maybe' to 'BOOLEAN'"): every query here reads
+        # text and converts it with TRY_CAST, so that a stray value is counted, not
+        # fatal. And DuckDB takes a Parquet column's min and max (which Parquet writers
+        # leave NaN out of) to mean the column holds no NaN: isnan(x) and
+        # nullif(x, NaN) become false and x, so a NaN that counts as null was counted
+        # as a value (above any max, one value repeated...).
+        for optimizers in ("type_pushdown, statistics_propagation", "statistics_propagation"):
+            try:  # DuckDB before 2.0 has no type_pushdown
+                con.execute(f"SET disabled_optimizers = '{optimizers}'")
+                break
+            except duckdb.Error:
+                continue
         yield con
 
 
