@@ -566,3 +566,25 @@ def test_nan_in_a_parquet_float_column_is_null_for_every_rule(tmp_path: Path) ->
         outcomes.append(reasons(run([path], spec, tmp_path)))
     assert outcomes[0] == outcomes[1]
     assert {text.split(":")[0] for text in outcomes[0].values()} == {"pass"}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])
+@pytest.mark.parametrize("name", ["a[1]", "a*", "a?", "[ab]/a"])
+def test_a_file_named_like_a_glob_is_read_alone(tmp_path: Path, suffix: str, name: str) -> None:
+    # DuckDB reads a path with * ? [ as a glob: the pull request's "a[1].csv" would be
+    # read as its neighbour "a1.csv", its "a*.csv" as every a-file. Each file is read
+    # as itself.
+    for stem, value in ((name, 1), ("a1", 2), ("ab", 3), ("a/a", 4), ("b/a", 5)):
+        path = tmp_path / f"{stem}{suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table = pa.table({"x": [value]})
+        if suffix == ".csv":
+            pcsv.write_csv(table, path)
+        elif suffix == ".parquet":
+            pq.write_table(table, path)
+        else:
+            path.write_text(json.dumps({"x": value}) + "\n")
+    spec = DatasetSpec(path=f"{name}{suffix}", columns=(("x", ColumnSpec(max=1)),))
+    found = reasons(run([tmp_path / f"{name}{suffix}"], spec, tmp_path))
+    assert found[(None, "readable")] == "pass: read 1 row from 1 file, 1 columns"
+    assert found[("x", "max")] == "pass: largest 1 ≤ max 1"

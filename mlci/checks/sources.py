@@ -161,6 +161,17 @@ def _string_list(values: Sequence[str]) -> str:
     return "[" + ", ".join(literal(v) for v in values) + "]"
 
 
+_GLOB = re.compile(r"([*?\[])")
+_ESCAPED = re.compile(r"\[([*?\[])\]")
+
+
+def _literal_path(path: Path) -> str:
+    """``path`` as DuckDB's readers take it: they read a path with ``*``, ``?`` or ``[``
+    as a glob (``a[1].csv`` would read ``a1.csv``; ``a*.csv`` every a-file), so each of
+    these is escaped as the class of that one character (``[[]``, ``[*]``, ``[?]``)."""
+    return _GLOB.sub(r"[\1]", str(path))
+
+
 def reader(
     files: Sequence[Path],
     fmt: Format,
@@ -176,7 +187,7 @@ def reader(
     ``nulls=False``: no cell of a CSV is a missing value but an empty one (used to
     read the names of its header).
     """
-    paths = _string_list([str(p) for p in files])
+    paths = _string_list([_literal_path(p) for p in files])
     if fmt in ("csv", "tsv"):
         delim = "\\t" if fmt == "tsv" else ","
         options = [
@@ -233,7 +244,7 @@ def explain(exc: BaseException) -> str:
     for path_like in re.findall(r"\"(/[^\"]+)\"|'(/[^']+)'", first):
         for part in path_like:
             if part:
-                first = first.replace(part, Path(part).name)
+                first = first.replace(part, Path(_ESCAPED.sub(r"\1", part)).name)
     return first.rstrip(".")
 
 
