@@ -625,8 +625,9 @@ def check_dataset(
     if not files:
         return (CheckResult(spec.path, None, "exists", "fail", f"no files match {spec.path!r}"),)
     if connection is not None:
-        return _check(connection, list(files), spec, root)
-    with sources.connect(settings) as con:
+        with sources.nan_aware(connection):
+            return _check(connection, list(files), spec, root)
+    with sources.connect(settings) as con, sources.nan_aware(con):
         return _check(con, list(files), spec, root)
 
 
