@@ -314,8 +314,10 @@ DVC_YAML_MAX_NODES = 2_000_000
 # dvc.yaml, dvc.lock or params.yaml comes near this.
 DVC_YAML_MAX_DEPTH = 100
 
-# What begins a line before its first value: indentation and the block indicators.
-_LINE_START = re.compile(r"^[ \-?:]*", re.MULTILINE)
+# What begins a line before its first value: indentation and the block indicators
+# (tabs too, which DVC's parser refuses there). YAML ends a line at \n, \r\n or a lone
+# \r: a file of \r line ends is one line to ``^``.
+_LINE_START = re.compile(r"(?:^|\r)[ \t\-?:]*", re.MULTILINE)
 
 
 def check_dvc_yaml(text: str, source: str) -> None:

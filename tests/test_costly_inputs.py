@@ -241,19 +241,23 @@ def test_yaml_nested_past_dvcs_parser_is_refused_before_dvc_sees_it(
     assert "internal error" not in result.output
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
 @pytest.mark.parametrize("style", STYLES)
-def test_the_depth_limit_is_exact_in_every_style(style: str) -> None:
+def test_the_depth_limit_is_exact_in_every_style(style: str, newline: str) -> None:
     """The cheap bound that skips parsing must never let a deeper document through:
-    100 levels pass, 101 are refused, whatever the style (and far deeper ones too,
-    past libyaml's own limit of 1,000)."""
+    100 levels pass, 101 are refused, whatever the style and the line ends (and far
+    deeper ones too, past libyaml's own limit of 1,000)."""
     from mlci.config import check_dvc_yaml
 
-    assert depth_of(deep(style, 100)) == 100
-    assert depth_of(deep(style, 101)) == 101
-    check_dvc_yaml(deep(style, 100), "a.yaml")
+    def text(levels: int) -> str:
+        return deep(style, levels).replace("\n", newline)
+
+    assert depth_of(text(100)) == 100
+    assert depth_of(text(101)) == 101
+    check_dvc_yaml(text(100), "a.yaml")
     for levels in (101, 5000):
         with pytest.raises(ConfigError, match=r"^a\.yaml: refused: nested more than 100"):
-            check_dvc_yaml(deep(style, levels), "a.yaml")
+            check_dvc_yaml(text(levels), "a.yaml")
 
 
 def test_real_files_are_not_parsed_for_their_depth(monkeypatch: pytest.MonkeyPatch) -> None:
