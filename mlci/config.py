@@ -315,21 +315,21 @@ DVC_YAML_MAX_NODES = 2_000_000
 DVC_YAML_MAX_DEPTH = 100
 
 # What begins a line before its first value: indentation and the block indicators
-# (tabs too, which DVC's parser refuses there). YAML ends a line at \n, \r\n or a lone
-# \r: a file of \r line ends is one line to ``^``.
-_LINE_START = re.compile(r"(?:^|\r)[ \t\-?:]*", re.MULTILINE)
+# (tabs too, which DVC's parser refuses there). DVC's parser ends a line at \n, \r\n, a
+# lone \r, NEL, LS or PS; ``^`` only after \n.
+_LINE_START = re.compile(r"(?:^|[\r\x85\u2028\u2029])[ \t\-?:]*", re.MULTILINE)
 
 
 def check_dvc_yaml(text: str, source: str) -> None:
     """Refuse (exit 2) a YAML file DVC would parse that is nested more than
-    :data:`DVC_YAML_MAX_DEPTH` levels deep, whose aliases expand it past
-    :data:`DVC_YAML_MAX_NODES` values, or that is recursive; a file that is not valid
-    YAML is left to DVC, which reports it."""
+    :data:`DVC_YAML_MAX_DEPTH` levels deep (as written, or once its aliases are
+    expanded), whose aliases expand it past :data:`DVC_YAML_MAX_NODES` values, or that
+    is recursive; a file that is not valid YAML is left to DVC, which reports it."""
     _refuse_deep(text, source)
     if "&" not in text:  # no anchor, no alias to expand: the common case costs nothing
         return
     try:
-        _compose(
+        root = _compose(
             text,
             source,
             DVC_YAML_MAX_NODES,
@@ -337,6 +337,37 @@ def check_dvc_yaml(text: str, source: str) -> None:
         )
     except yaml.YAMLError:
         return
+    # A list holding an alias of a list holding an alias...: each line nests the values
+    # one level deeper than the last, and DVC walks them recursively.
+    if _expanded_depth(root) > DVC_YAML_MAX_DEPTH:
+        raise ConfigError(
+            f"{source}: refused: its aliases nest it more than {DVC_YAML_MAX_DEPTH} levels deep",
+            hint="write the values out (or use fewer aliases): DVC expands every alias",
+        )
+
+
+def _expanded_depth(root: yaml.Node | None) -> int:
+    """How deep the values nest once every alias is expanded.
+
+    Each node's depth is kept, so an aliased node is measured once. An anchor comes
+    before its aliases in the text, and so in this walk: the recursion goes no deeper
+    than the text nests (checked to be at most :data:`DVC_YAML_MAX_DEPTH` first), and
+    :func:`_compose` has refused a recursive document already.
+    """
+    depths: dict[int, int] = {}
+
+    def depth(node: yaml.Node) -> int:
+        if id(node) not in depths:
+            if isinstance(node, yaml.SequenceNode):
+                depths[id(node)] = 1 + max((depth(child) for child in node.value), default=0)
+            elif isinstance(node, yaml.MappingNode):
+                parts = (part for pair in node.value for part in pair)
+                depths[id(node)] = 1 + max((depth(part) for part in parts), default=0)
+            else:
+                depths[id(node)] = 0
+        return depths[id(node)]
+
+    return 0 if root is None else depth(root)
 
 
 def _refuse_deep(text: str, source: str, limit: int = DVC_YAML_MAX_DEPTH) -> None:

@@ -241,7 +241,11 @@ def test_yaml_nested_past_dvcs_parser_is_refused_before_dvc_sees_it(
     assert "internal error" not in result.output
 
 
-@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+@pytest.mark.parametrize(
+    "newline",
+    ["\n", "\r\n", "\r", "\x85", "\u2028", "\u2029"],
+    ids=["lf", "crlf", "cr", "nel", "ls", "ps"],
+)
 @pytest.mark.parametrize("style", STYLES)
 def test_the_depth_limit_is_exact_in_every_style(style: str, newline: str) -> None:
     """The cheap bound that skips parsing must never let a deeper document through:
@@ -297,3 +301,25 @@ def test_json_dvc_parses_nested_past_its_parser_is_a_clear_error(repo: Repo) -> 
     assert "`dvc status` failed" in result.output
     assert "nested too deeply for DVC's parser" in result.output
     assert "internal error" not in result.output
+
+
+def test_aliases_that_nest_past_dvcs_walk_are_refused(repo: Repo) -> None:
+    """`x1: &x1 [*x0]`, `x2: &x2 [*x1]`...: 1,500 short lines, 1.1 million values (under
+    the expansion limit), but nested 1,500 levels once DVC expands the aliases, which it
+    then walks recursively. Refused before DVC reads it, naming the file."""
+    from mlci.config import check_dvc_yaml
+
+    def chain(levels: int) -> str:
+        lines = ["x1: &x1 [1]"]
+        lines += [f"x{i}: &x{i} [*x{i - 1}]" for i in range(2, levels + 1)]
+        return "\n".join(lines) + "\n"
+
+    assert depth_of(chain(99)) == 100  # the root mapping, then 99 lists
+    check_dvc_yaml(chain(99), "params.yaml")
+    with pytest.raises(ConfigError, match=r"^params\.yaml: refused: its aliases nest it more"):
+        check_dvc_yaml(chain(100), "params.yaml")
+
+    repo.commit("aliases", {"params.yaml": "train:\n  lr: 0.1\n" + chain(1500)})
+    result = repo.mlci("check", "--no-tests")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("mlci: error: params.yaml: refused: its aliases nest it")
