@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -316,8 +316,9 @@ DVC_YAML_MAX_DEPTH = 100
 
 # What begins a line before its first value: indentation and the block indicators
 # (tabs too, which DVC's parser refuses there). DVC's parser ends a line at \n, \r\n, a
-# lone \r, NEL, LS or PS; ``^`` only after \n.
-_LINE_START = re.compile(r"(?:^|[\r\x85\u2028\u2029])[ \t\-?:]*", re.MULTILINE)
+# lone \r, NEL, LS or PS; ``^`` only after \n. It skips a byte order mark opening the
+# file, which ``^`` would take for the line's first value.
+_LINE_START = re.compile(r"(?:^|[\r\x85\u2028\u2029\ufeff])[ \t\-?:]*", re.MULTILINE)
 
 
 def check_dvc_yaml(text: str, source: str) -> None:
@@ -375,31 +376,55 @@ def _refuse_deep(text: str, source: str, limit: int = DVC_YAML_MAX_DEPTH) -> Non
 
     A bound first, which costs two counts and one regex over the text. A block
     collection starts right of its parent, or after one more indicator (``- ``,
-    ``? ``, ``: ``) on the same line, and a flow collection opens a bracket. So the
+    ``? ``, ``: ``) on the same line, and a flow collection opens a bracket: ``{``
+    one level, ``[`` two (``[k: [k: v]]`` is a list of one-pair mappings). So the
     depth is at most the longest run of indentation and indicators that starts a line,
-    plus the brackets, plus the root. Only a document past that bound is parsed, into
-    events (iteratively: the parser keeps its own stack), and its collections counted.
+    plus the brackets so weighed, plus the root. Only a document past that bound is
+    parsed, into events (iteratively: the parser keeps its own stack), and its
+    collections counted: by libyaml, or, where libyaml refuses the text, by DVC's own
+    parser, which reads more (an anchor named ``a.b``, a ``%FOO`` directive). Where
+    that one fails too, DVC fails at the same event, no deeper than counted.
     """
     widest = max(map(len, _LINE_START.findall(text)), default=0)
-    if widest + text.count("[") + text.count("{") + 1 <= limit:
+    if widest + 2 * text.count("[") + text.count("{") + 1 <= limit:
         return
     error = ConfigError(
         f"{source}: refused: nested more than {limit} levels deep",
         hint="flatten it: DVC's YAML parser fails on deeply nested files",
     )
-    depth = 0
     try:
-        for event in yaml.parse(text, Loader=_FAST_LOADER):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > limit:
-                    raise error
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        events = yaml.parse(text, Loader=_FAST_LOADER)
+        _count_depth(events, (yaml.CollectionStartEvent, yaml.CollectionEndEvent), limit, error)
+        return
     except yaml.YAMLError as exc:
         if "nesting depth" in str(exc):  # libyaml's own limit (1,000 levels)
             raise error from None
-        # Not valid YAML: left to DVC, which names the file and the line.
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    try:
+        events = YAML(typ="safe", pure=True).parse(text)
+        _count_depth(events, (CollectionStartEvent, CollectionEndEvent), limit, error)
+    except ConfigError:
+        raise
+    except Exception:  # ruamel raises more kinds than its YAMLError on odd input
+        pass  # Not valid YAML: left to DVC, which names the file and the line.
+
+
+def _count_depth(
+    events: Iterable[object], kinds: tuple[type, type], limit: int, error: ConfigError
+) -> None:
+    """Raise ``error`` once the collections nest more than ``limit`` deep; ``kinds``:
+    the parser's classes of the events that open and close a collection."""
+    opens, closes = kinds
+    depth = 0
+    for event in events:
+        if isinstance(event, opens):
+            depth += 1
+            if depth > limit:
+                raise error
+        elif isinstance(event, closes):
+            depth -= 1
 
 
 def _construct(root: yaml.Node | None) -> Any:

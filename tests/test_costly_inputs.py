@@ -190,6 +190,9 @@ def deep(style: str, levels: int) -> str:
         return "".join(" " * i + "k:\n" for i in range(levels)) + " " * levels + "v\n"
     if style == "compact sequences":  # no indentation at all: `- - - - v`
         return "deep:\n" + "- " * inner + "v\n"
+    if style == "flow pairs":  # `[k: [k: v]]`: a list of one-pair mappings, two levels a bracket
+        pairs, odd = divmod(inner, 2)
+        return "deep: " + "[k: " * pairs + ("[v]" if odd else "v") + "]" * pairs + "\n"
     assert style == "sequences of mappings"  # `- k:` under `- k:`: two levels a line
     steps, odd = divmod(inner, 2)
     last = "[v]" if odd else "v"
@@ -219,7 +222,7 @@ def depth_of(text: str) -> int:
     return walk(root)
 
 
-STYLES = ["flow", "block mappings", "compact sequences", "sequences of mappings"]
+STYLES = ["flow", "flow pairs", "block mappings", "compact sequences", "sequences of mappings"]
 
 
 @pytest.mark.parametrize("file", ["params.yaml", "dvc.yaml", "vars.yaml", "data.csv.dvc"])
@@ -258,6 +261,32 @@ def test_the_depth_limit_is_exact_in_every_style(style: str, newline: str) -> No
 
     assert depth_of(text(100)) == 100
     assert depth_of(text(101)) == 101
+    check_dvc_yaml(text(100), "a.yaml")
+    for levels in (101, 5000):
+        with pytest.raises(ConfigError, match=r"^a\.yaml: refused: nested more than 100"):
+            check_dvc_yaml(text(levels), "a.yaml")
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    ["\ufeff", "%FOO bar\n---\n", "- &a.b 1\n", "- &a.b 1\n- &c 2\n", "- &\u00e4 1\n"],
+    ids=["byte order mark", "reserved directive", "anchor a.b", "two anchors", "anchor ä"],
+)
+def test_the_depth_is_measured_as_dvcs_parser_reads_the_file(prefix: str) -> None:
+    """What DVC's parser reads and PyYAML's does not (a byte order mark the bound did
+    not see as a line start, a reserved directive, an anchor named `a.b`): the depth
+    is still measured, and measured as DVC's parser sees it. Before, such a document
+    nested 5,000 levels went through (or crashed the check itself with a
+    RecursionError when it also held an anchor)."""
+    from ruamel.yaml import YAML
+
+    from mlci.config import check_dvc_yaml
+
+    def text(levels: int) -> str:  # a list of lists..., on the prefix's line or after it
+        return prefix + "- " * levels + "v\n"
+
+    with pytest.raises(RecursionError):  # what DVC's parser does with the deep one
+        YAML(typ="safe", pure=True).load(text(5000))
     check_dvc_yaml(text(100), "a.yaml")
     for levels in (101, 5000):
         with pytest.raises(ConfigError, match=r"^a\.yaml: refused: nested more than 100"):
