@@ -249,7 +249,12 @@ _FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoad
 
 
 def _compose(
-    text: str, source: str, max_nodes: int = _MAX_NODES, hint: str | None = None
+    text: str,
+    source: str,
+    max_nodes: int = _MAX_NODES,
+    hint: str | None = None,
+    *,
+    as_dvc: bool = False,
 ) -> yaml.Node | None:
     """The document's node tree, refused when its aliases would expand it beyond
     ``max_nodes`` nodes or make it recursive. PyYAML shares an aliased node rather than
@@ -257,13 +262,28 @@ def _compose(
 
     Composed by libyaml's parser when PyYAML has it (~10x faster: a check composes up
     to three mlci.yaml files); a document it refuses is composed again by PyYAML's own
-    parser, so what is accepted, and every error's wording, stays PyYAML's."""
+    parser, so what is accepted, and every error's wording, stays PyYAML's.
+
+    ``as_dvc``: a file DVC reads, composed by DVC's own parser (ruamel's, whose nodes
+    are alike) when PyYAML's refuses it, since DVC's reads more (an anchor named
+    ``a.b``); None when that one fails too, as DVC will, before expanding anything.
+    Only for text whose nesting is already bounded: that composer recurses."""
     try:
-        root = yaml.compose(text, Loader=_FAST_LOADER)
+        try:
+            root = yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            if _FAST_LOADER is yaml.SafeLoader:
+                raise
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
-        if _FAST_LOADER is yaml.SafeLoader:
+        if not as_dvc:
             raise
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        from ruamel.yaml import YAML
+
+        try:
+            root = YAML(typ="safe", pure=True).compose(text)
+        except Exception:  # ruamel raises more kinds than its YAMLError on odd input
+            return None
     sizes: dict[int, int] = {}
 
     def size(node: yaml.Node, open_nodes: set[int]) -> int:
@@ -276,9 +296,9 @@ def _compose(
         open_nodes.add(id(node))
         total = 1
         children: list[yaml.Node] = []
-        if isinstance(node, yaml.SequenceNode):
+        if _kind(node) == "sequence":
             children = list(node.value)
-        elif isinstance(node, yaml.MappingNode):
+        elif _kind(node) == "mapping":
             children = [part for pair in node.value for part in pair]
         for child in children:
             total += size(child, open_nodes)
@@ -293,6 +313,12 @@ def _compose(
     if root is not None:
         size(root, set())
     return root
+
+
+def _kind(node: object) -> str:
+    """ "sequence", "mapping" or "scalar": PyYAML's nodes and ruamel's (see
+    :func:`_compose`) name their kind alike, in an attribute PyYAML's stubs omit."""
+    return str(getattr(node, "id", ""))
 
 
 def _alias_error(
@@ -329,15 +355,13 @@ def check_dvc_yaml(text: str, source: str) -> None:
     _refuse_deep(text, source)
     if "&" not in text:  # no anchor, no alias to expand: the common case costs nothing
         return
-    try:
-        root = _compose(
-            text,
-            source,
-            DVC_YAML_MAX_NODES,
-            hint="write the values out (or use fewer aliases): DVC expands every alias",
-        )
-    except yaml.YAMLError:
-        return
+    root = _compose(
+        text,
+        source,
+        DVC_YAML_MAX_NODES,
+        hint="write the values out (or use fewer aliases): DVC expands every alias",
+        as_dvc=True,
+    )
     # A list holding an alias of a list holding an alias...: each line nests the values
     # one level deeper than the last, and DVC walks them recursively.
     if _expanded_depth(root) > DVC_YAML_MAX_DEPTH:
@@ -359,9 +383,9 @@ def _expanded_depth(root: yaml.Node | None) -> int:
 
     def depth(node: yaml.Node) -> int:
         if id(node) not in depths:
-            if isinstance(node, yaml.SequenceNode):
+            if _kind(node) == "sequence":
                 depths[id(node)] = 1 + max((depth(child) for child in node.value), default=0)
-            elif isinstance(node, yaml.MappingNode):
+            elif _kind(node) == "mapping":
                 parts = (part for pair in node.value for part in pair)
                 depths[id(node)] = 1 + max((depth(part) for part in parts), default=0)
             else:

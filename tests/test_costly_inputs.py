@@ -352,3 +352,19 @@ def test_aliases_that_nest_past_dvcs_walk_are_refused(repo: Repo) -> None:
     result = repo.mlci("check", "--no-tests")
     assert result.exit_code == 2, result.output
     assert result.output.startswith("mlci: error: params.yaml: refused: its aliases nest it")
+
+
+@pytest.mark.parametrize("dot", [".", "/"])
+def test_aliases_are_measured_whatever_their_anchors_are_named(dot: str) -> None:
+    """DVC's parser takes an anchor named `x.1` (PyYAML's does not): a chain of such
+    aliases nesting 1,500 levels, or a bomb of them, is refused as the plain names are,
+    rather than passed because PyYAML could not compose the file."""
+    from mlci.config import check_dvc_yaml
+
+    lines = [f"x1: &x{dot}1 [1]"]
+    lines += [f"x{i}: &x{dot}{i} [*x{dot}{i - 1}]" for i in range(2, 1501)]
+    with pytest.raises(ConfigError, match=r"^params\.yaml: refused: its aliases nest it more"):
+        check_dvc_yaml("\n".join(lines) + "\n", "params.yaml")
+    bomb = mapping_laughs(12).replace("&lol", f"&lol{dot}").replace("*lol", f"*lol{dot}")
+    with pytest.raises(ConfigError, match=r"^params\.yaml:\d+: refused: its aliases expand"):
+        check_dvc_yaml(bomb, "params.yaml")
