@@ -266,9 +266,12 @@ def _compose(
 
     ``as_dvc``: a file DVC reads, composed by DVC's own parser (ruamel's, whose nodes
     are alike) when PyYAML's refuses it, since DVC's reads more (an anchor named
-    ``a.b``); None when that one fails too, as DVC will, before expanding anything.
+    ``a.b``), or reads it otherwise (NEL, LS, PS: see :data:`_ODD_BREAKS`); None when
+    that one fails too, as DVC will, before expanding anything.
     Only for text whose nesting is already bounded: that composer recurses."""
     try:
+        if as_dvc and _reads_differently(text):
+            raise yaml.YAMLError("read as DVC reads it")
         try:
             root = yaml.compose(text, Loader=_FAST_LOADER)
         except yaml.YAMLError:
@@ -341,10 +344,20 @@ DVC_YAML_MAX_NODES = 2_000_000
 DVC_YAML_MAX_DEPTH = 100
 
 # What begins a line before its first value: indentation and the block indicators
-# (tabs too, which DVC's parser refuses there). DVC's parser ends a line at \n, \r\n, a
-# lone \r, NEL, LS or PS; ``^`` only after \n. It skips a byte order mark opening the
-# file, which ``^`` would take for the line's first value.
-_LINE_START = re.compile(r"(?:^|[\r\x85\u2028\u2029\ufeff])[ \t\-?:]*", re.MULTILINE)
+# (tabs too, which DVC's parser refuses there). DVC's parser starts its column again
+# after \n, \r\n or a lone \r (``^`` only after \n), and skips a byte order mark,
+# which ``^`` would take for the line's first value.
+_LINE_START = re.compile(r"(?:^|[\r\ufeff])[ \t\-?:]*", re.MULTILINE)
+
+# Line breaks to DVC's parser (YAML 1.2's ruamel) that do not start its column again:
+# after them a key is one level deeper with no indentation (`k:<NEL>k:<NEL>k: v`),
+# where libyaml reads siblings. A file holding one is measured by DVC's own parser.
+_ODD_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _reads_differently(text: str) -> bool:
+    """Whether DVC's parser may nest ``text`` where neither the bound nor libyaml sees it."""
+    return any(brk in text for brk in _ODD_BREAKS)
 
 
 def check_dvc_yaml(text: str, source: str) -> None:
@@ -409,20 +422,23 @@ def _refuse_deep(text: str, source: str, limit: int = DVC_YAML_MAX_DEPTH) -> Non
     parser, which reads more (an anchor named ``a.b``, a ``%FOO`` directive). Where
     that one fails too, DVC fails at the same event, no deeper than counted.
     """
+    odd = _reads_differently(text)
     widest = max(map(len, _LINE_START.findall(text)), default=0)
-    if widest + 2 * text.count("[") + text.count("{") + 1 <= limit:
+    if not odd and widest + 2 * text.count("[") + text.count("{") + 1 <= limit:
         return
     error = ConfigError(
         f"{source}: refused: nested more than {limit} levels deep",
         hint="flatten it: DVC's YAML parser fails on deeply nested files",
     )
-    try:
-        events = yaml.parse(text, Loader=_FAST_LOADER)
-        _count_depth(events, (yaml.CollectionStartEvent, yaml.CollectionEndEvent), limit, error)
-        return
-    except yaml.YAMLError as exc:
-        if "nesting depth" in str(exc):  # libyaml's own limit (1,000 levels)
-            raise error from None
+    if not odd:
+        try:
+            events = yaml.parse(text, Loader=_FAST_LOADER)
+            starts_ends = (yaml.CollectionStartEvent, yaml.CollectionEndEvent)
+            _count_depth(events, starts_ends, limit, error)
+            return
+        except yaml.YAMLError as exc:
+            if "nesting depth" in str(exc):  # libyaml's own limit (1,000 levels)
+                raise error from None
     from ruamel.yaml import YAML
     from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 

@@ -368,3 +368,23 @@ def test_aliases_are_measured_whatever_their_anchors_are_named(dot: str) -> None
     bomb = mapping_laughs(12).replace("&lol", f"&lol{dot}").replace("*lol", f"*lol{dot}")
     with pytest.raises(ConfigError, match=r"^params\.yaml:\d+: refused: its aliases expand"):
         check_dvc_yaml(bomb, "params.yaml")
+
+
+@pytest.mark.parametrize("newline", ["\x85", "\u2028", "\u2029"], ids=["nel", "ls", "ps"])
+def test_keys_after_nel_ls_or_ps_nest_as_dvcs_parser_reads_them(newline: str) -> None:
+    """DVC's parser ends a line at NEL, LS or PS but keeps counting the column, so
+    `k:<NEL>k:<NEL>k: v` nests a mapping per key with no indentation, where libyaml
+    reads siblings. Such a file is measured by DVC's parser: 100 levels pass, 101 and
+    5,000 are refused (5,000 went through before, to DVC's RecursionError)."""
+    from ruamel.yaml import YAML
+
+    from mlci.config import check_dvc_yaml
+
+    def text(levels: int) -> str:
+        return ("k:" + newline) * (levels - 1) + "k: v\n"
+
+    assert YAML(typ="safe", pure=True).load(text(3)) == {"k": {"k": {"k": "v"}}}
+    check_dvc_yaml(text(100), "a.yaml")
+    for levels in (101, 5000):
+        with pytest.raises(ConfigError, match=r"^a\.yaml: refused: nested more than 100"):
+            check_dvc_yaml(text(levels), "a.yaml")
