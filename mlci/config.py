@@ -356,8 +356,11 @@ _ODD_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
 def _reads_differently(text: str) -> bool:
-    """Whether DVC's parser may nest ``text`` where neither the bound nor libyaml sees it."""
-    return any(brk in text for brk in _ODD_BREAKS)
+    """Whether DVC's parser may nest ``text`` where neither the bound nor libyaml sees
+    it: a line break of :data:`_ODD_BREAKS`, or a byte order mark past the first
+    character (libyaml skips it, and reads what follows as a comment in
+    ``<BOM><BOM>#c: [[...]]``; DVC's parser reads it as a key's first character)."""
+    return any(brk in text for brk in _ODD_BREAKS) or text.find("\ufeff", 1) != -1
 
 
 def check_dvc_yaml(text: str, source: str) -> None:

@@ -388,3 +388,21 @@ def test_keys_after_nel_ls_or_ps_nest_as_dvcs_parser_reads_them(newline: str) ->
     for levels in (101, 5000):
         with pytest.raises(ConfigError, match=r"^a\.yaml: refused: nested more than 100"):
             check_dvc_yaml(text(levels), "a.yaml")
+
+
+def test_a_byte_order_mark_past_the_first_character_is_read_as_dvcs_parser_reads_it() -> None:
+    """libyaml skips a second byte order mark and so reads `#c: [[...]]` after it as a
+    comment; DVC's parser reads the mark as the key's first character and the brackets
+    as a list 5,000 deep (its RecursionError). Measured by DVC's parser: refused."""
+    from ruamel.yaml import YAML
+
+    from mlci.config import check_dvc_yaml
+
+    def text(levels: int) -> str:
+        return "\ufeff\ufeff#c: " + "[" * (levels - 1) + "]" * (levels - 1) + "\n"
+
+    assert YAML(typ="safe", pure=True).load(text(3)) == {"\ufeff#c": [[]]}
+    check_dvc_yaml(text(100), "a.yaml")
+    for levels in (101, 5000):
+        with pytest.raises(ConfigError, match=r"^a\.yaml: refused: nested more than 100"):
+            check_dvc_yaml(text(levels), "a.yaml")
